@@ -1,0 +1,134 @@
+"""Parse CEL conditions and list the names they read.
+
+Conditions are CEL (Common Expression Language): no side effects, no loops
+beyond the bounded macros, no eval. The linter parses every condition and
+checks that each name it reads is declared; the runner evaluates them with
+the same library (cel-python).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from celpy.celparser import CELParseError, CELParser
+from lark import Token, Tree
+
+_MACROS = frozenset({"all", "exists", "exists_one", "map", "filter"})
+Access = str | None
+"""A field name, or None for an index ([0])."""
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """A free name read by an expression and the fields accessed on it."""
+
+    root: str
+    fields: tuple[Access, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Parsed:
+    """A parsed condition: its references, or the parse error."""
+
+    references: tuple[Reference, ...] = ()
+    error: str = ""
+    line: int = 1
+    col: int = 1
+
+
+@cache
+def _parser() -> CELParser:
+    return CELParser()
+
+
+def _ident_of(tree: Any) -> str | None:
+    """The identifier when a subtree is just a bare name (macro variables)."""
+    while isinstance(tree, Tree) and len(tree.children) == 1:
+        if tree.data == "ident":
+            token = tree.children[0]
+            return str(token) if isinstance(token, Token) else None
+        tree = tree.children[0]
+    return None
+
+
+class _Walker:
+    def __init__(self) -> None:
+        self.found: list[Reference] = []
+
+    def walk(self, node: Any, bound: frozenset[str]) -> None:
+        if not isinstance(node, Tree):
+            return
+        if node.data in ("member_dot", "member_index"):
+            self._chain(node, bound)
+        elif node.data == "member_dot_arg":
+            self._method(node, bound)
+        elif node.data == "ident":
+            name = str(node.children[0])
+            if name not in bound:
+                self.found.append(Reference(name, ()))
+        elif node.data == "ident_arg":
+            for child in node.children[1:]:
+                self.walk(child, bound)
+        else:
+            for child in node.children:
+                self.walk(child, bound)
+
+    def _chain(self, node: Tree[Any], bound: frozenset[str]) -> None:
+        fields: list[Access] = []
+        current: Any = node
+        while isinstance(current, Tree) and current.data in ("member_dot", "member_index", "member"):
+            if current.data == "member":
+                current = current.children[0]
+                continue
+            if current.data == "member_dot":
+                fields.append(str(current.children[1]))
+            else:
+                fields.append(None)
+                self.walk(current.children[1], bound)
+            current = current.children[0]
+        name = _ident_of(current)
+        if name is not None and isinstance(current, Tree) and current.data == "primary":
+            if name not in bound:
+                self.found.append(Reference(name, tuple(reversed(fields))))
+        else:
+            self.walk(current, bound)
+
+    def _method(self, node: Tree[Any], bound: frozenset[str]) -> None:
+        receiver, method = node.children[0], str(node.children[1])
+        args = node.children[2] if len(node.children) > 2 else None
+        self.walk(receiver, bound)
+        exprs = list(args.children) if isinstance(args, Tree) else []
+        if method in _MACROS and exprs:
+            variable = _ident_of(exprs[0])
+            if variable is not None:
+                for expr in exprs[1:]:
+                    self.walk(expr, bound | {variable})
+                return
+        for expr in exprs:
+            self.walk(expr, bound)
+
+
+@cache
+def parse(expression: str) -> Parsed:
+    """Parse a CEL expression; cached because libraries repeat conditions."""
+    try:
+        tree = _parser().parse(expression)
+    except CELParseError as err:
+        line = getattr(err, "line", None) or 1
+        col = getattr(err, "column", None) or 1
+        return Parsed(error="syntax error", line=int(line), col=int(col))
+    except (RecursionError, ValueError) as err:
+        return Parsed(error=f"expression too complex: {type(err).__name__}")
+    walker = _Walker()
+    walker.walk(tree, frozenset())
+    return Parsed(tuple(dict.fromkeys(walker.found)))
+
+
+def render(reference: Reference) -> str:
+    """The reference as written: root.field[..].field."""
+    text = reference.root
+    for access in reference.fields:
+        text += "[…]" if access is None else f".{access}"
+    return text

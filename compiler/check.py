@@ -1,0 +1,81 @@
+"""The validation pipeline: files in, located diagnostics and models out.
+
+load -> schema -> model -> per-SOP lint -> library lint. Pure: the caller
+reads the files and passes their bytes.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from compiler.diagnostics import Diagnostic, Severity
+from compiler.document import Document
+from compiler.graph import build_graph
+from compiler.lint.base import Findings
+from compiler.lint.conditions import check_conditions
+from compiler.lint.graph import check_graph
+from compiler.lint.library import check_library
+from compiler.lint.lifecycle import check_inputs, check_lifecycle
+from compiler.lint.scenarios import check_scenarios
+from compiler.lint.sql import check_sql
+from compiler.model import Sop, build
+from compiler.schema_check import check_schema
+from compiler.yamlload import load_bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Checked:
+    """The result of checking a set of SOP files."""
+
+    diagnostics: tuple[Diagnostic, ...]
+    """Every problem, sorted by file and position."""
+    sops: tuple[Sop, ...]
+    """Models of every file that loaded (valid or not)."""
+    documents: tuple[Document, ...]
+    """The loaded documents, in the same order as sops."""
+
+    @property
+    def ok(self) -> bool:
+        """No errors (warnings allowed)."""
+        return not any(d.severity is Severity.ERROR for d in self.diagnostics)
+
+    def valid_sops(self) -> tuple[Sop, ...]:
+        """SOPs whose own files have no errors."""
+        bad = {d.path for d in self.diagnostics if d.severity is Severity.ERROR}
+        return tuple(s for s in self.sops if s.path not in bad)
+
+
+def check_sop(doc: Document, today: datetime.date) -> tuple[Findings, Sop]:
+    """Schema and semantic checks of one document."""
+    found = Findings(doc, check_schema(doc))
+    sop = build(doc.path, doc.data)
+    graph = build_graph(sop)
+    check_graph(found, sop, graph)
+    reports = check_sql(found, sop)
+    check_conditions(found, sop, graph.dominators(), reports)
+    check_inputs(found, sop)
+    check_lifecycle(found, sop, today)
+    check_scenarios(found, sop, graph)
+    return found, sop
+
+
+def check_files(files: list[tuple[str, bytes]], today: datetime.date, strict: bool = False) -> Checked:
+    """Check every file and the library they form together."""
+    diagnostics: list[Diagnostic] = []
+    entries: list[tuple[Findings, Sop]] = []
+    for path, raw in files:
+        doc, loading = load_bytes(path, raw)
+        if doc is None:
+            diagnostics.extend(loading)
+            continue
+        found, sop = check_sop(doc, today)
+        found.items[:0] = loading
+        entries.append((found, sop))
+    check_library(entries)
+    for found, _ in entries:
+        diagnostics.extend(found.items)
+    if strict:
+        diagnostics = [d.escalated() for d in diagnostics]
+    unique = sorted(set(diagnostics))
+    return Checked(tuple(unique), tuple(s for _, s in entries), tuple(f.doc for f, _ in entries))

@@ -1,0 +1,109 @@
+"""The `sopc` command line: turns options into calls; all work happens elsewhere.
+
+Exit status: 0 clean, 1 problems found, 2 usage error (3 is a bug in sopc). No input makes sopc
+print a traceback: problems in SOPs are diagnostics, problems with the
+command line are one-line messages.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from compiler.files import UsageError
+
+FORMATS = ("text", "json", "github")
+
+
+def _today(value: str | None) -> datetime.date:
+    if value is None:
+        return datetime.date.today()
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError as err:
+        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)", param_hint="--today") from err
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="sopc", prog_name="sopc")
+def cli() -> None:
+    """Compile risk SOPs into agent skills and a runbook site."""
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
+              help="Output format; github prints workflow annotations.")
+@click.option("--strict", is_flag=True, help="Treat warnings (such as a passed review date) as errors.")
+@click.option("--today", metavar="YYYY-MM-DD", help="Date to check review_by against (default: today).")
+def validate(paths: tuple[str, ...], fmt: str, strict: bool, today: str | None) -> None:
+    """Check SOP files (default: sops/) and report every problem at once."""
+    from compiler.check import check_files
+    from compiler.files import discover, read_all
+    from compiler.reporters import REPORTERS
+
+    files = read_all(discover(paths or ("sops",)))
+    if not files:
+        raise UsageError(f"no SOP files (*.yaml) found in {', '.join(paths or ('sops',))}")
+    checked = check_files(files, _today(today), strict=strict)
+    click.echo(REPORTERS[fmt](checked.diagnostics, len(files)), nl=False)
+    sys.exit(0 if checked.ok else 1)
+
+
+@cli.command()
+@click.argument("sop_id", metavar="ID")
+@click.option("--domain", required=True,
+              type=click.Choice(["market-abuse", "derivatives", "p2p", "account-security", "incident",
+                                 "financial-crime"]), help="Risk domain; the file goes to sops/DOMAIN/.")
+@click.option("--title", required=True, help="Human title of the SOP.")
+@click.option("--root", default="sops", show_default=True, type=click.Path(file_okay=False),
+              help="Folder of the SOP library.")
+def new(sop_id: str, domain: str, title: str, root: str) -> None:
+    """Write sops/DOMAIN/ID.yaml from a template that validates."""
+    from compiler.files import write_atomic
+    from compiler.scaffold import SLUG, render
+
+    if not SLUG.match(sop_id) or len(sop_id) > 64:
+        raise UsageError(f"{sop_id!r} is not a valid id: use lowercase letters, digits and single hyphens")
+    if len(title.strip()) < 3 or "\n" in title:
+        raise UsageError("the title must be one line of at least 3 characters")
+    target = Path(root) / domain / f"{sop_id}.yaml"
+    text = render(sop_id, domain, title.strip(), datetime.date.today())
+    try:
+        write_atomic(target, text.encode("utf-8"), exclusive=True)
+    except FileExistsError as err:
+        raise UsageError(f"{target} already exists; sopc new never overwrites a file") from err
+    except OSError as err:
+        raise UsageError(f"cannot write {target}: {err.strerror}") from err
+    click.echo(f"wrote {target}\nnext: edit it, then run: sopc validate {target}")
+
+
+def main() -> None:
+    """Entry point: run the CLI, turning usage errors into exit status 2."""
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Exit as done:
+        sys.exit(done.exit_code)
+    except click.ClickException as err:
+        err.show()
+        sys.exit(2 if isinstance(err, click.UsageError) else err.exit_code)
+    except click.exceptions.Abort:
+        click.echo("sopc: aborted", err=True)
+        sys.exit(130)
+    except UsageError as err:
+        click.echo(f"sopc: {err}", err=True)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        click.echo("sopc: interrupted", err=True)
+        sys.exit(130)
+    except BrokenPipeError:
+        sys.exit(1)
+    except Exception as err:  # a bug in sopc, not in the input: one line, and a way to see more
+        if os.environ.get("SOPC_DEBUG"):
+            raise
+        click.echo(f"sopc: internal error: {type(err).__name__}: {err} (set SOPC_DEBUG=1 for a traceback)", err=True)
+        sys.exit(3)

@@ -1,0 +1,80 @@
+"""Checks on CEL conditions: they parse and read only what exists when they run."""
+
+from __future__ import annotations
+
+from compiler.cel import Reference, parse, render
+from compiler.lint.base import Findings, closest, position_in
+from compiler.model import Sop, Step
+from compiler.sqlcheck import SqlReport
+
+
+def result_fields(step: Step, sql: SqlReport | None) -> set[str] | None:
+    """Fields a step's result exposes to later conditions."""
+    fields: set[str] = {"approved"} if step.approval else set()
+    kinds: dict[str, set[str]] = {
+        "query": {"rows", "row_count"},
+        "check": {"passed"},
+        "decision": {"branch"},
+        "manual": {f.name for f in step.evidence},
+        "agent": {f.name for f in step.output},
+        "include": {"outcome"},
+        "action": {"approved"},
+        "escalate": set(),
+    }
+    if step.kind not in kinds:
+        return None
+    return fields | kinds[step.kind]
+
+
+def _check_reference(found: Findings, sop: Sop, pointer: str, expression: str, ref: Reference,
+                     available: frozenset[str], owner: Step, sql: dict[str, SqlReport]) -> None:
+    steps = {s.id: s for s in sop.steps if s.id}
+    first = ref.fields[0] if ref.fields else None
+    if ref.root in ("inputs", "thresholds"):
+        declared = sop.inputs if ref.root == "inputs" else sop.thresholds
+        if first is None or first not in declared:
+            found.add(pointer, "SOP402", f"{render(ref)} is not a declared {ref.root[:-1]}",
+                      closest(first or "", declared) or f"declared: {', '.join(sorted(declared)) or 'none'}")
+        return
+    step = steps.get(ref.root)
+    if step is None:
+        names = [f"inputs.{n}" for n in sop.inputs] + [f"thresholds.{n}" for n in sop.thresholds] + list(available)
+        hint = closest(ref.root, names) or closest(f"inputs.{ref.root}", names) \
+            or closest(f"thresholds.{ref.root}", names) or "read inputs.<name>, thresholds.<name> or <step_id>.<field>"
+        found.add(pointer, "SOP402", f"unknown name {ref.root!r} in condition", hint)
+        return
+    if ref.root not in available:
+        where = "the step itself" if ref.root == owner.id else "a step that has not run on every path to here"
+        found.add(pointer, "SOP403", f"{ref.root!r} is {where}",
+                  "a condition can read only steps that always run before it")
+        return
+    fields = result_fields(step, sql.get(step.id))
+    if first is None or fields is None:
+        return
+    if first not in fields:
+        found.add(pointer, "SOP404", f"step {step.id!r} ({step.kind}) has no result field {first!r}",
+                  closest(first, fields) or f"it provides: {', '.join(sorted(fields)) or 'nothing'}")
+        return
+    report = sql.get(step.id)
+    if step.kind == "query" and first == "rows" and len(ref.fields) >= 3 and ref.fields[1] is None \
+            and isinstance(ref.fields[2], str) and report is not None and report.columns is not None \
+            and ref.fields[2] not in report.columns:
+        found.add(pointer, "SOP404", f"the query {step.id!r} selects no column {ref.fields[2]!r}",
+                  closest(ref.fields[2], report.columns) or f"it selects: {', '.join(report.columns)}")
+
+
+def check_conditions(found: Findings, sop: Sop, dominators: dict[str, frozenset[str]],
+                     sql: dict[str, SqlReport]) -> None:
+    """Every condition parses and names only declared inputs, thresholds and earlier steps."""
+    for step in sop.steps:
+        available = dominators.get(step.id, frozenset({step.id})) - {step.id}
+        for pointer, expression in step.conditions():
+            parsed = parse(expression)
+            if parsed.error:
+                position = position_in(found.doc, pointer, expression, parsed.line, parsed.col)
+                found.add(pointer, "SOP401", f"condition does not parse at column {parsed.col}: {expression.strip()!r}",
+                          "CEL uses &&, ||, !, ==, size(x), x.exists(r, ...); strings in double quotes",
+                          position=position)
+                continue
+            for ref in parsed.references:
+                _check_reference(found, sop, pointer, expression, ref, available, step, sql)

@@ -1,0 +1,75 @@
+"""Checks on test scenarios: they name real inputs, steps, tables and a possible path."""
+
+from __future__ import annotations
+
+from compiler.document import pointer_join
+from compiler.graph import Graph
+from compiler.lint.base import Findings, closest
+from compiler.model import Scenario, Sop
+from compiler.sqlcheck import catalog
+
+_ANSWERED = frozenset({"manual", "agent", "action", "escalate"})
+
+
+def _check_path(found: Findings, sop: Sop, graph: Graph, test: Scenario) -> None:
+    steps = {s.id: s for s in sop.steps}
+    pointer = pointer_join(pointer_join(test.pointer, "expect"), "path")
+    path = test.path or ()
+    for index, step_id in enumerate(path):
+        if step_id not in steps:
+            found.add(pointer_join(pointer, index), "SOP202", f"test path names unknown step {step_id!r}",
+                      closest(step_id, steps))
+            return
+    if not path:
+        return
+    if path[0] != graph.first:
+        found.add(pointer_join(pointer, 0), "SOP704", f"the path starts at {path[0]!r}, but runs start at {graph.first!r}")
+        return
+    for index in range(1, len(path)):
+        if path[index] not in graph.successors.get(path[index - 1], ()):
+            found.add(pointer_join(pointer, index), "SOP704",
+                      f"no transition leads from {path[index - 1]!r} to {path[index]!r}",
+                      f"{path[index - 1]!r} goes to: {', '.join(graph.successors.get(path[index - 1], ())) or 'outcomes only'}")
+            return
+    last = steps[path[-1]]
+    if test.outcome and test.outcome not in {t.outcome for _, t in last.transitions()}:
+        found.add(pointer, "SOP704", f"the path ends at {path[-1]!r}, which cannot end in {test.outcome!r}")
+
+
+def check_scenarios(found: Findings, sop: Sop, graph: Graph) -> None:
+    """Inputs, answers, data tables and expected paths of every test scenario."""
+    steps = {s.id: s for s in sop.steps}
+    tables = catalog()
+    for test in sop.tests:
+        inputs_pointer = pointer_join(test.pointer, "inputs")
+        for name in test.inputs:
+            if name not in sop.inputs:
+                found.add(pointer_join(inputs_pointer, name), "SOP701", f"test sets undeclared input {name!r}",
+                          closest(name, sop.inputs), key=True)
+        for name, spec in sop.inputs.items():
+            if spec.required and spec.default is None and name not in test.inputs:
+                found.add(test.pointer, "SOP701", f"test {test.name!r} does not set required input {name!r}")
+        for step_id in test.answers:
+            step = steps.get(step_id)
+            answers_at = pointer_join(pointer_join(test.pointer, "answers"), step_id)
+            if step is None:
+                found.add(answers_at, "SOP702", f"test answers unknown step {step_id!r}", closest(step_id, steps),
+                          key=True)
+            elif step.kind not in _ANSWERED and step.approval is None:
+                found.add(answers_at, "SOP702", f"step {step_id!r} is a {step.kind} step and takes no answers",
+                          "answer manual, agent, action and escalate steps and approval gates", key=True)
+        for table, rows in test.data.items():
+            table_at = pointer_join(pointer_join(test.pointer, "data"), table)
+            if table not in tables:
+                found.add(table_at, "SOP703", f"{table!r} is not a canonical table", closest(table, tables), key=True)
+                continue
+            for index, row in enumerate(rows):
+                for column in row:
+                    if column not in tables[table]:
+                        found.add(pointer_join(pointer_join(table_at, index), column), "SOP703",
+                                  f"table {table!r} has no column {column!r}", closest(column, tables[table]),
+                                  key=True)
+        if test.outcome and test.outcome not in sop.outcomes:
+            found.add(pointer_join(pointer_join(test.pointer, "expect"), "outcome"), "SOP203",
+                      f"expected outcome {test.outcome!r} is not declared", closest(test.outcome, sop.outcomes))
+        _check_path(found, sop, graph, test)

@@ -1,0 +1,90 @@
+"""The template `sopc new` writes: a small SOP that validates as it is."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import re
+
+SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+
+_TEMPLATE = """\
+# yaml-language-server: $schema=../../schema/sop.schema.json
+format: 1
+id: {id}
+version: "0.1.0"
+title: {title}
+summary: >-
+  TODO: one paragraph saying what this SOP decides and what happens when the
+  finding is confirmed.
+status: draft
+owner: trading-risk
+reviewers: [compliance]
+review_by: "{review_by}"
+severity: medium
+domain: {domain}
+tags: []
+triggers:
+  - alert: {alert}
+    when: TODO — what the alert means and when it fires.
+inputs:
+  account_id: {{type: string, description: Subject account from the alert payload.}}
+  start_ts: {{type: timestamp, description: Start of the review window (UTC).}}
+  end_ts: {{type: timestamp, description: End of the review window (UTC).}}
+thresholds:
+  min_volume_usd: {{value: 10000, unit: usd, rationale: TODO — why this value; cite the source or say it is a heuristic.}}
+steps:
+  - id: volume
+    kind: query
+    title: Measure the account's traded volume in the window
+    sql: |
+      SELECT coalesce(sum(notional_usd), 0) AS volume_usd, count(*) AS trade_count
+      FROM trades
+      WHERE (maker_account_id = $account_id OR taker_account_id = $account_id)
+        AND ts BETWEEN $start_ts AND $end_ts
+    next: assess
+  - id: assess
+    kind: decision
+    title: Is the volume material?
+    branches:
+      - when: volume.rows[0].volume_usd >= thresholds.min_volume_usd
+        label: material
+        next: review
+      - otherwise: true
+        outcome: no_action
+  - id: review
+    kind: manual
+    title: Review the activity and record what you found
+    actor: analyst
+    instruction: TODO — what the analyst looks at and what counts as a finding.
+    evidence:
+      note: {{type: text, description: What you found and why it matters.}}
+    next: escalate
+  - id: escalate
+    kind: escalate
+    title: Escalate to Compliance
+    to: compliance
+    within: 24h
+    channel: case-management
+    message: Account, window, volume and the analyst's note.
+    outcome: escalated
+outcomes:
+  no_action: {{title: Closed with no action, disposition: no-finding}}
+  escalated: {{title: Escalated to Compliance, disposition: escalated}}
+edge_cases:
+  - TODO — a known false positive or blind spot.
+changelog:
+  - {{version: "0.1.0", date: "{today}", change: First draft.}}
+"""
+
+
+def render(sop_id: str, domain: str, title: str, today: datetime.date) -> str:
+    """The YAML text of a new draft SOP."""
+    return _TEMPLATE.format(
+        id=sop_id,
+        domain=domain,
+        title=json.dumps(title, ensure_ascii=False),
+        alert=sop_id.replace("-", "_") + "_alert",
+        review_by=(today + datetime.timedelta(days=180)).isoformat(),
+        today=today.isoformat(),
+    )

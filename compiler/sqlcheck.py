@@ -1,0 +1,177 @@
+"""Static analysis of one query step's SQL (DuckDB dialect) with sqlglot.
+
+Pure: SQL text and the catalog in, findings out. The query must be a single
+read-only SELECT; parameters are $name placeholders, bound at run time.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import OptimizeError, ParseError, SqlglotError, TokenError
+from sqlglot.optimizer.qualify import qualify
+
+from compiler.resources import schema_text
+from compiler.suggest import closest
+
+Catalog = dict[str, dict[str, str]]
+"""Table -> column -> SQL type."""
+
+# Table functions and helpers that reach outside the exchange tables.
+_FORBIDDEN_FUNCTIONS = frozenset({
+    "read_csv", "read_csv_auto", "read_parquet", "parquet_scan", "read_json", "read_json_auto",
+    "read_json_objects", "read_ndjson", "read_ndjson_objects", "read_text", "read_blob", "glob",
+    "sniff_csv", "query", "query_table", "getenv", "sqlite_scan", "postgres_scan", "mysql_scan",
+    "iceberg_scan", "delta_scan", "read_xlsx", "st_read", "duckdb_secrets", "duckdb_settings",
+})
+_SPLICE = re.compile(r"\$[A-Za-z_]\w*|\{[A-Za-z_]\w*\}")
+_UNRESOLVED = re.compile(r"Column '([^']+)' could not be resolved|Unknown column: (\S+)")
+_LINE_COL = re.compile(r"Line: (\d+), Col: (\d+)")
+
+
+@dataclass(frozen=True, slots=True)
+class SqlProblem:
+    """One finding, located inside the SQL text (1-based)."""
+
+    code: str
+    message: str
+    line: int = 1
+    col: int = 1
+    hint: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SqlReport:
+    """What the analysis found."""
+
+    problems: tuple[SqlProblem, ...]
+    parameters: tuple[str, ...] = ()
+    """Named parameters in order of first use."""
+    columns: tuple[str, ...] | None = None
+    """Output column names, when every output is named (no *)."""
+    tables: tuple[str, ...] = field(default=())
+    """Canonical tables read."""
+
+
+@cache
+def catalog() -> Catalog:
+    """The canonical exchange tables from schema/exchange.sql."""
+    tables: Catalog = {}
+    for statement in sqlglot.parse(schema_text("exchange.sql"), read="duckdb"):
+        if isinstance(statement, exp.Create) and isinstance(statement.this, exp.Schema):
+            name = statement.this.this.name
+            tables[name] = {
+                col.name: col.args["kind"].sql("duckdb") if col.args.get("kind") else "VARCHAR"
+                for col in statement.this.expressions if isinstance(col, exp.ColumnDef)
+            }
+    return tables
+
+
+def _find(sql: str, word: str) -> tuple[int, int]:
+    """1-based position of the first whole-word occurrence of word in sql."""
+    match = re.search(rf"(?<![\w$]){re.escape(word)}(?!\w)", sql)
+    if match is None:
+        return (1, 1)
+    before = sql[: match.start()]
+    return (before.count("\n") + 1, match.start() - (before.rfind("\n") + 1) + 1)
+
+
+def _parse(sql: str) -> tuple[list[exp.Expression], SqlProblem | None]:
+    try:
+        statements = [s for s in sqlglot.parse(sql, read="duckdb") if s is not None]
+    except ParseError as err:
+        first = err.errors[0] if err.errors else {}
+        message = str(first.get("description") or err).split("\n")[0]
+        return [], SqlProblem("SOP301", f"SQL does not parse: {message}", int(first.get("line") or 1),
+                              int(first.get("col") or 1))
+    except (TokenError, SqlglotError) as err:
+        return [], SqlProblem("SOP301", f"SQL does not parse: {str(err).splitlines()[0]}")
+    return statements, None
+
+
+def analyze(sql: str, allowed_parameters: set[str], tables: Catalog | None = None) -> SqlReport:
+    """Check one query step's SQL against the rules and the catalog."""
+    tables = catalog() if tables is None else tables
+    statements, error = _parse(sql)
+    if error is not None:
+        return SqlReport((error,))
+    if len(statements) != 1:
+        return SqlReport((SqlProblem("SOP302", f"expected one statement, found {len(statements)}",
+                                     hint="a query step runs exactly one SELECT"),))
+    tree = statements[0]
+    if not isinstance(tree, exp.Query) or any(
+        isinstance(node, (exp.Insert, exp.Update, exp.Delete, exp.Merge, exp.Create, exp.Drop, exp.Alter,
+                          exp.Command, exp.Copy, exp.Pragma))
+        for node in tree.walk()
+    ):
+        kind = tree.key.upper()
+        return SqlReport((SqlProblem("SOP302", f"{kind} is not a read-only SELECT query",
+                                     hint="query steps only read: write effects as action steps"),))
+    problems: list[SqlProblem] = []
+    for func in tree.find_all(exp.Func):
+        name = (func.name if isinstance(func, exp.Anonymous) else func.sql_name()).lower()
+        if name in _FORBIDDEN_FUNCTIONS:
+            problems.append(SqlProblem("SOP302", f"function {name}() reads outside the exchange tables",
+                                       *_find(sql, name), hint="query only the canonical tables"))
+
+    parameters: list[str] = []
+    for placeholder in tree.find_all(exp.Placeholder):
+        name = placeholder.name
+        if not name or name.isdigit():
+            problems.append(SqlProblem("SOP303", "positional parameter; use a named $parameter",
+                                       hint="write $account_id, not ? or $1"))
+            continue
+        if name not in parameters:
+            parameters.append(name)
+        if name not in allowed_parameters:
+            problems.append(SqlProblem("SOP303", f"parameter ${name} is not an input, threshold or param",
+                                       *_find(sql, f"${name}"), hint=closest(name, allowed_parameters)
+                                       or "declare it under inputs or thresholds, or bind it under params"))
+    for literal in tree.find_all(exp.Literal):
+        if literal.is_string and _SPLICE.search(literal.this):
+            problems.append(SqlProblem("SOP306", f"parameter written inside the string '{literal.this}'",
+                                       *_find(sql, _SPLICE.search(literal.this).group(0)),  # type: ignore[union-attr]
+                                       hint="write the parameter outside quotes: = $account_id"))
+
+    ctes = {cte.alias_or_name for cte in tree.find_all(exp.CTE)}
+    read: list[str] = []
+    for table in tree.find_all(exp.Table):
+        name = table.name
+        if not name or name in ctes:
+            continue
+        if name not in tables:
+            problems.append(SqlProblem("SOP304", f"table {name!r} is not a canonical exchange table",
+                                       *_find(sql, name), hint=closest(name, tables)
+                                       or "see schema/exchange.sql for the tables"))
+        elif name not in read:
+            read.append(name)
+    if not any(p.code == "SOP304" for p in problems):
+        problems.extend(_columns(sql, tree, tables))
+    columns = None if any(isinstance(s, exp.Star) for s in tree.selects) else tuple(tree.named_selects)
+    return SqlReport(tuple(problems), tuple(parameters), columns, tuple(read))
+
+
+def _columns(sql: str, tree: exp.Expression, tables: Catalog) -> list[SqlProblem]:
+    """Unknown columns, found by qualifying the query against the catalog."""
+    try:
+        qualify(tree.copy(), schema=tables, dialect="duckdb", validate_qualify_columns=True,
+)
+    except OptimizeError as err:
+        match = _UNRESOLVED.search(str(err))
+        if match is None:
+            return []  # a construct the qualifier does not model: no verdict, no false alarm
+        column = match.group(1) or match.group(2)
+        where = _LINE_COL.search(str(err))
+        line, col = (int(where.group(1)), int(where.group(2))) if where else _find(sql, column)
+        if not where:
+            line, col = _find(sql, column.split(".")[-1])
+        known = sorted({c for cols in tables.values() for c in cols})
+        return [SqlProblem("SOP305", f"column {column!r} does not exist in the tables this query reads",
+                           line, col, closest(column.split(".")[-1], known))]
+    except (SqlglotError, ValueError, KeyError, AttributeError):
+        return []
+    return []

@@ -1,0 +1,294 @@
+"""Safe YAML loading with a source map and strict rules.
+
+We build the data from the parser's event stream ourselves instead of using a
+loader's constructor, so that:
+
+- no tag can construct an object or run code (no constructor is ever called
+  for a tag we did not allow);
+- anchors, aliases and merge keys are refused before they are expanded, so an
+  alias bomb costs nothing;
+- nesting is tracked on an explicit stack: deep input gets a diagnostic, never
+  a RecursionError;
+- every value and key is located, and unquoted scalars that YAML 1.1 read as
+  another type (1.10, no, 12:30) are remembered so the schema check can ask
+  for quotes.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from compiler.diagnostics import Diagnostic, make
+from compiler.document import Document, Position, SourceMap, pointer_join
+
+MAX_BYTES = 1 << 20
+MAX_DEPTH = 64
+MODELINE = "# yaml-language-server: $schema="
+
+_Parser: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_RESOLVER = yaml.resolver.Resolver()
+_CONSTRUCTOR = yaml.constructor.SafeConstructor()
+_CORE = "tag:yaml.org,2002:"
+_ALLOWED_EXPLICIT = {f"{_CORE}{t}" for t in ("str", "int", "float", "bool", "null")} | {"!"}
+
+
+@dataclass(slots=True)
+class _Frame:
+    """A mapping or sequence being filled."""
+
+    container: dict[str, Any] | list[Any]
+    pointer: str
+    key: str | None = None
+    key_ok: bool = True
+    key_pos: Position = (1, 1)
+    seen: dict[str, Position] = field(default_factory=dict)
+
+
+class _Abort(Exception):
+    """Stops building after a diagnostic that makes the rest meaningless."""
+
+
+def _pos(mark: Any) -> Position:
+    return (mark.line + 1, mark.column + 1)
+
+
+class _Builder:
+    """Turns parser events into data and a source map, collecting diagnostics."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.diagnostics: list[Diagnostic] = []
+        self.source = SourceMap()
+        self.stack: list[_Frame] = []
+        self.root: Any = None
+        self.documents = 0
+
+    def report(self, pos: Position, code: str, message: str, pointer: str = "", hint: str = "") -> None:
+        self.diagnostics.append(make(self.path, pos, code, message, pointer, hint))
+
+    # -- where the next value goes ------------------------------------------
+    def _slot(self) -> tuple[_Frame | None, str]:
+        """The frame that receives the next node and that node's pointer."""
+        if not self.stack:
+            return None, ""
+        frame = self.stack[-1]
+        if isinstance(frame.container, list):
+            return frame, pointer_join(frame.pointer, len(frame.container))
+        return frame, pointer_join(frame.pointer, frame.key or "")
+
+    def _place(self, value: Any, pos: Position) -> None:
+        frame, pointer = self._slot()
+        if frame is None:
+            self.root = value
+            self.source.values[""] = pos
+            return
+        if isinstance(frame.container, list):
+            frame.container.append(value)
+        else:
+            accepted = frame.key_ok and frame.key is not None
+            if accepted:
+                frame.container[frame.key] = value
+            frame.key = None
+            if not accepted:
+                return
+        self.source.values[pointer] = pos
+
+    def _take_key(self, frame: _Frame, value: Any, raw: str, pos: Position, tag: str) -> None:
+        """A scalar in key position of a mapping."""
+        frame.key_pos = pos
+        if tag == f"{_CORE}merge":
+            self.report(pos, "SOP006", "merge key '<<' is not allowed", frame.pointer, "write the merged entries out in full")
+            frame.key, frame.key_ok = raw, False
+            return
+        if not isinstance(value, str):
+            self.report(pos, "SOP007", f"mapping key {raw!r} is read as {_type_name(value)}, not a string",
+                        frame.pointer, f'quote the key: "{raw}"')
+            frame.key, frame.key_ok = raw, False
+            return
+        first = frame.seen.get(value)
+        pointer = pointer_join(frame.pointer, value)
+        if first is not None:
+            self.report(pos, "SOP005", f"duplicate key {value!r}", pointer,
+                        f"first defined at line {first[0]}; remove or rename one of them")
+            frame.key, frame.key_ok = value, False
+            return
+        frame.seen[value] = pos
+        frame.key, frame.key_ok = value, True
+        self.source.keys[pointer] = pos
+
+    def _expects_key(self) -> _Frame | None:
+        if self.stack and isinstance(self.stack[-1].container, dict) and self.stack[-1].key is None:
+            return self.stack[-1]
+        return None
+
+    # -- events -----------------------------------------------------------------
+    def feed(self, event: Any) -> None:
+        if isinstance(event, yaml.DocumentStartEvent):
+            self.documents += 1
+            if self.documents > 1:
+                self.report(_pos(event.start_mark), "SOP008", "a second YAML document starts here",
+                            hint="an SOP file holds one document: remove the '---' separator or split the file")
+                raise _Abort
+            return
+        if isinstance(event, yaml.AliasEvent):
+            pos = _pos(event.start_mark)
+            self.report(pos, "SOP006", f"alias '*{event.anchor}' is not allowed", self._slot()[1],
+                        "write the content out in full instead of referring to an anchor")
+            frame = self._expects_key()
+            if frame is not None:
+                frame.key, frame.key_ok = "*" + str(event.anchor), False
+            else:
+                self._place(None, pos)
+            return
+        if isinstance(event, (yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            self._check_node(event)
+        if isinstance(event, yaml.ScalarEvent):
+            value, tag = self._construct(event)
+            self._scalar_or_key(value, event.value, _pos(event.start_mark), tag, plain=_is_plain(event))
+        elif isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            pos = _pos(event.start_mark)
+            if self._expects_key() is not None:
+                self.report(pos, "SOP007", "a mapping key must be a string, not a collection", self.stack[-1].pointer)
+                raise _Abort
+            if len(self.stack) >= MAX_DEPTH:
+                self.report(pos, "SOP010", f"nesting deeper than {MAX_DEPTH} levels", self._slot()[1])
+                raise _Abort
+            container: dict[str, Any] | list[Any] = {} if isinstance(event, yaml.MappingStartEvent) else []
+            _, pointer = self._slot()
+            self._place(container, pos)
+            self.stack.append(_Frame(container, pointer))
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            self.stack.pop()
+
+    def _check_node(self, event: Any) -> None:
+        pos = _pos(event.start_mark)
+        if event.anchor is not None:
+            self.report(pos, "SOP006", f"anchor '&{event.anchor}' is not allowed", self._slot()[1],
+                        "remove the anchor and write the content out wherever it is needed")
+        tag = event.tag
+        if tag is not None and tag not in _ALLOWED_EXPLICIT:
+            self.report(pos, "SOP009", f"YAML tag {tag!r} is not allowed", self._slot()[1],
+                        "remove the tag; sopc reads plain strings, numbers, booleans, lists and mappings only")
+
+    def _construct(self, event: Any) -> tuple[Any, str]:
+        """Build a plain value for a scalar, without any custom constructor."""
+        if _is_plain(event) and event.tag in (None, "!"):
+            tag = _RESOLVER.resolve(yaml.ScalarNode, event.value, (True, False))
+        elif event.tag in _ALLOWED_EXPLICIT and event.tag != "!":
+            tag = event.tag
+        else:
+            tag = f"{_CORE}str"
+        node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark)
+        try:
+            if tag == f"{_CORE}int":
+                return _CONSTRUCTOR.construct_yaml_int(node), tag
+            if tag == f"{_CORE}float":
+                return _CONSTRUCTOR.construct_yaml_float(node), tag
+            if tag == f"{_CORE}bool":
+                return _CONSTRUCTOR.construct_yaml_bool(node), tag
+            if tag == f"{_CORE}null":
+                return None, tag
+        except (ValueError, yaml.YAMLError):
+            return event.value, f"{_CORE}str"
+        # Timestamps stay text: dates are validated as strings by the schema.
+        return event.value, tag
+
+    def _scalar_or_key(self, value: Any, raw: str, pos: Position, tag: str, plain: bool = False) -> None:
+        frame = self._expects_key()
+        if frame is not None:
+            self._take_key(frame, value, raw, pos, tag)
+            return
+        _, pointer = self._slot()
+        if plain and not isinstance(value, str) and value is not None:
+            self.source.coerced[pointer] = raw
+        self._place(value, pos)
+
+
+def _is_plain(event: Any) -> bool:
+    """Unquoted, untagged scalar (the C parser reports style '' and the pure one None)."""
+    return not event.style and bool(event.implicit[0])
+
+
+def _type_name(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return "an integer"
+    if isinstance(value, float):
+        return "a number"
+    if value is None:
+        return "null"
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return "a date"
+    return type(value).__name__
+
+
+def decode(path: str, raw: bytes) -> tuple[str | None, list[Diagnostic]]:
+    """Check size and encoding; return the text or a diagnostic."""
+    if len(raw) > MAX_BYTES:
+        return None, [make(path, (1, 1), "SOP002", f"file is {len(raw):,} bytes; the limit is {MAX_BYTES:,}",
+                           hint="split the SOP or remove embedded data")]
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        before = raw[: err.start]
+        line = before.count(b"\n") + 1
+        col = len(before) - (before.rfind(b"\n") + 1) + 1
+        return None, [make(path, (line, col), "SOP001", f"byte 0x{raw[err.start]:02x} is not valid UTF-8",
+                           hint="save the file as UTF-8")]
+    return text, []
+
+
+def _tab_diagnostics(path: str, text: str) -> list[Diagnostic]:
+    found: list[Diagnostic] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        indent = line[: len(line) - len(line.lstrip(" \t"))]
+        if "\t" in indent:
+            found.append(make(path, (number, indent.index("\t") + 1), "SOP004", "tab used for indentation",
+                              hint="indent with spaces"))
+    return found
+
+
+def load_text(path: str, text: str) -> tuple[Document | None, list[Diagnostic]]:
+    """Parse decoded text into a Document; None when it cannot be used at all."""
+    tabs = _tab_diagnostics(path, text)
+    if tabs:
+        return None, tabs
+    builder = _Builder(path)
+    try:
+        for event in yaml.parse(text, Loader=_Parser):
+            builder.feed(event)
+    except _Abort:
+        return None, builder.diagnostics
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        pos = _pos(mark) if mark is not None else (1, 1)
+        problem = (err.problem or "syntax error").strip()
+        context = f" {err.context.strip()}" if err.context else ""
+        builder.report(pos, "SOP003", f"YAML syntax error: {problem}{context}",
+                       hint="check indentation and that every bracket and quote is closed")
+        return None, builder.diagnostics
+    except yaml.YAMLError as err:
+        builder.report((1, 1), "SOP003", f"YAML error: {err}")
+        return None, builder.diagnostics
+    diagnostics = builder.diagnostics
+    if not isinstance(builder.root, dict):
+        diagnostics.append(make(path, (1, 1), "SOP011", "the file does not hold a mapping of SOP fields",
+                                hint="start from `sopc new` or the example in the README"))
+        return None, diagnostics
+    if not text.startswith(MODELINE):
+        diagnostics.append(make(path, (1, 1), "SOP012", "first line is not a schema modeline",
+                                hint=f"start the file with '{MODELINE}<relative path to schema/sop.schema.json>'"))
+    return Document(path, text, builder.root, builder.source), diagnostics
+
+
+def load_bytes(path: str, raw: bytes) -> tuple[Document | None, list[Diagnostic]]:
+    """Decode and parse one SOP file's bytes."""
+    text, diagnostics = decode(path, raw)
+    if text is None:
+        return None, diagnostics
+    return load_text(path, text)

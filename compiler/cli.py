@@ -82,6 +82,43 @@ def new(sop_id: str, domain: str, title: str, root: str) -> None:
     click.echo(f"wrote {target}\nnext: edit it, then run: sopc validate {target}")
 
 
+@cli.command()
+@click.option("--root", default=".", show_default=True, type=click.Path(file_okay=False),
+              help="Project folder holding sops/, skills/ and site/.")
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 if skills/ is not what a build would write.")
+@click.option("--drafts", is_flag=True, help="Also show draft SOPs on the site (never exported as skills).")
+@click.option("--no-site", is_flag=True, help="Compile the skills only.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
+              help="Format of diagnostics when an SOP has errors.")
+@click.option("--today", metavar="YYYY-MM-DD", help="Date to check review_by against (default: today).")
+def build(root: str, check: bool, drafts: bool, no_site: bool, fmt: str, today: str | None) -> None:
+    """Compile every SOP into skills/ and the runbook pages into site/docs/."""
+    from compiler.build import build as run_build
+    from compiler.reporters import REPORTERS
+
+    result = run_build(Path(root), _today(today), check=check, drafts=drafts, site=not no_site)
+    if not result.checked.ok:
+        click.echo(REPORTERS[fmt](result.checked.diagnostics, len(result.checked.sops)), nl=False)
+        click.echo("sopc: build stopped: fix the errors above; nothing was written", err=True)
+        sys.exit(1)
+    if result.problems:
+        for problem in result.problems:
+            click.echo(f"{problem.path}: error[version] {problem.sop}: {problem.message}")
+        click.echo("sopc: build stopped: version problems; nothing was written", err=True)
+        sys.exit(1)
+    if check:
+        if result.differences:
+            click.echo("\n".join(result.differences))
+            click.echo(f"sopc: skills/ is not current ({len(result.differences)} files differ); run: sopc build",
+                       err=True)
+            sys.exit(1)
+        click.echo(f"skills/ is current ({result.skills} skills)")
+        return
+    click.echo(f"compiled {result.skills} skills; wrote {', '.join(result.written)}")
+    if not no_site:
+        click.echo(f"site pages are in {Path(root) / 'site' / 'docs'}; HTML: mkdocs build -f {Path(root) / 'site' / 'mkdocs.yml'}")
+
+
 def main() -> None:
     """Entry point: run the CLI, turning usage errors into exit status 2."""
     try:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import ctypes
 import os
+import shutil
 import tempfile
 from collections.abc import Iterable
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 SOP_SUFFIXES = (".yaml", ".yml")
 
@@ -65,3 +67,68 @@ def write_atomic(path: Path, data: bytes, *, exclusive: bool = False) -> None:
         if os.path.exists(temp):
             os.unlink(temp)
         raise
+
+
+def safe_relative(name: str) -> PurePosixPath:
+    """A relative output path that cannot leave its folder (no '..', not absolute)."""
+    path = PurePosixPath(name)
+    if path.is_absolute() or not path.parts or any(p in ("", ".", "..") for p in path.parts) or "\\" in name:
+        raise UsageError(f"refusing to write outside the output folder: {name!r}")
+    return path
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two directories (Linux renameat2 RENAME_EXCHANGE); False if unsupported."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    result = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)
+    return bool(result == 0)
+
+
+def replace_tree(target: Path, files: dict[str, bytes]) -> None:
+    """Make target hold exactly these files, all at once.
+
+    The new tree is written to a temporary folder beside target and swapped
+    in with one atomic exchange, so a build that is interrupted or killed at
+    any point leaves either the old tree or the new one, never a mix.
+    """
+    checked = {safe_relative(name): data for name, data in files.items()}
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
+    try:
+        for relative, data in sorted(checked.items()):
+            path = staging.joinpath(*relative.parts)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+        for folder in [staging, *(p for p in staging.rglob("*") if p.is_dir())]:
+            folder.chmod(0o755)
+        if not target.exists():
+            os.rename(staging, target)
+            return
+        if not _exchange(staging, target):
+            # No atomic exchange: move the old tree aside, then the new one in.
+            aside = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
+            os.rename(target, aside / target.name)
+            os.rename(staging, target)
+            staging = aside
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def diff_tree(target: Path, files: dict[str, bytes]) -> list[str]:
+    """'missing', 'stale' and 'extra' lines for every file where target differs from files."""
+    lines: list[str] = []
+    on_disk = {p.relative_to(target).as_posix() for p in target.rglob("*") if p.is_file()} if target.is_dir() else set()
+    for name in sorted(files):
+        path = target / name
+        if name not in on_disk:
+            lines.append(f"missing: {path}")
+        elif path.read_bytes() != files[name]:
+            lines.append(f"stale:   {path}")
+    lines += [f"extra:   {target / name}" for name in sorted(on_disk - set(files))]
+    return lines

@@ -1,0 +1,72 @@
+"""`sopc build`: check the library, compile skills and site pages, write them all at once.
+
+The pipeline reads a straight line: read SOPs -> check -> compile skills ->
+check versions against the lock -> render site pages -> write (or compare,
+with --check). Nothing is written when any SOP has an error or a version
+problem.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from compiler.check import Checked, check_files
+from compiler.files import diff_tree, discover, read_all, replace_tree
+from compiler.skill.library import LOCK, Compiled, compile_library, read_lock
+from compiler.skill.versions import VersionProblem
+
+SITE_FOLDERS = ("runbooks", "reference")
+
+
+@dataclass(frozen=True, slots=True)
+class BuildResult:
+    """What a build found and did."""
+
+    checked: Checked
+    problems: tuple[VersionProblem, ...] = ()
+    written: tuple[str, ...] = ()
+    """Folders written (build) or nothing (check)."""
+    differences: tuple[str, ...] = field(default=())
+    """With --check: the files that are missing, stale or extra."""
+    skills: int = 0
+
+
+def _relative_files(root: Path) -> list[tuple[str, bytes]]:
+    """SOP files under root/sops as (path relative to root, bytes): outputs never depend on the cwd."""
+    paths = discover([str(root / "sops")])
+    return [(path.relative_to(root).as_posix(), data) for path, (_, data) in zip(paths, read_all(paths), strict=True)]
+
+
+def _site_files(compiled: Compiled, checked: Checked, today: datetime.date, drafts: bool) -> dict[str, bytes]:
+    from compiler.sitegen import render_site
+
+    return render_site(checked.sops, compiled.per_skill, today=today, drafts=drafts)
+
+
+def build(root: Path, today: datetime.date, *, check: bool = False, drafts: bool = False,
+          site: bool = True) -> BuildResult:
+    """Build (or, with check=True, verify) skills/ and the generated site pages under root."""
+    checked = check_files(_relative_files(root), today)
+    if not checked.ok:
+        return BuildResult(checked)
+    skills_dir = root / "skills"
+    lock_path = skills_dir / LOCK
+    lock = read_lock(lock_path.read_text(encoding="utf-8") if lock_path.is_file() else None)
+    compiled = compile_library(checked, lock)
+    if compiled.problems:
+        return BuildResult(checked, compiled.problems)
+    count = len(compiled.per_skill)
+    if check:
+        return BuildResult(checked, differences=tuple(diff_tree(skills_dir, compiled.files)), skills=count)
+    replace_tree(skills_dir, compiled.files)
+    written = ["skills/"]
+    if site:
+        pages = _site_files(compiled, checked, today, drafts)
+        docs = root / "site" / "docs"
+        for folder in SITE_FOLDERS:
+            prefix = f"{folder}/"
+            replace_tree(docs / folder, {k.removeprefix(prefix): v for k, v in pages.items() if k.startswith(prefix)})
+            written.append(f"site/docs/{folder}/")
+    return BuildResult(checked, written=tuple(written), skills=count)

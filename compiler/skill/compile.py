@@ -1,0 +1,279 @@
+"""Compile one SOP into the canonical, machine-readable skill (skill.json).
+
+The skill holds everything an agent runtime needs and nothing it must guess:
+identity and digest, a JSON Schema for the inputs, thresholds, every step as
+an executable checklist item with its transitions and safety class, the
+outcomes, escalation targets, the findings schema and a source map.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import cache
+from typing import Any
+
+from compiler.document import Document
+from compiler.model import Input, Sop, Step, Transition, TypedField
+from compiler.skill.digest import digests
+from compiler.sqlcheck import SqlReport, analyze
+
+SKILL_FORMAT = 1
+SKILL_SCHEMA_ID = "https://sopc.dev/schema/skill.schema.json"
+SAFETY_ORDER = ("read-only", "reversible", "irreversible")
+DURATION_PATTERN = "^([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?$"
+
+_FIELD_TYPES: dict[str, dict[str, Any]] = {
+    "text": {"type": "string"},
+    "string": {"type": "string"},
+    "url": {"type": "string", "format": "uri"},
+    "boolean": {"type": "boolean"},
+    "integer": {"type": "integer"},
+    "number": {"type": "number"},
+    "timestamp": {"type": "string", "format": "date-time"},
+    "list": {"type": "array", "items": {"type": "string"}},
+}
+
+
+@cache
+def sql_report(sql: str, allowed: frozenset[str]) -> SqlReport:
+    """SQL analysis, cached: the lint already ran it once per query."""
+    return analyze(sql, set(allowed))
+
+
+def input_schema(spec: Input) -> dict[str, Any]:
+    """JSON Schema of one SOP input."""
+    schema: dict[str, Any]
+    if spec.type == "timestamp":
+        schema = {"type": "string", "format": "date-time"}
+    elif spec.type == "duration":
+        schema = {"type": "string", "pattern": DURATION_PATTERN}
+    elif spec.type == "enum":
+        schema = {"type": "string", "enum": list(spec.values)}
+    else:
+        schema = {"type": spec.type}
+    if spec.pattern:
+        schema["pattern"] = spec.pattern
+    schema["description"] = spec.description
+    if spec.default is not None:
+        schema["default"] = spec.default
+    return schema
+
+
+def inputs_schema(sop: Sop) -> dict[str, Any]:
+    """Closed JSON Schema for the inputs object of a run."""
+    return {
+        "type": "object",
+        "properties": {name: input_schema(spec) for name, spec in sop.inputs.items()},
+        "required": [name for name, spec in sop.inputs.items() if spec.required and spec.default is None],
+        "additionalProperties": False,
+    }
+
+
+def field_schema(spec: TypedField) -> dict[str, Any]:
+    """JSON Schema of one evidence or output field."""
+    schema = dict(_FIELD_TYPES.get(spec.type, {"type": "string"}))
+    if spec.type == "enum":
+        schema = {"type": "string", "enum": list(spec.values)}
+    schema["description"] = spec.description
+    return schema
+
+
+def fields_schema(fields: tuple[TypedField, ...]) -> dict[str, Any]:
+    """Closed JSON Schema of a step's evidence or output."""
+    return {
+        "type": "object",
+        "properties": {f.name: field_schema(f) for f in fields},
+        "required": [f.name for f in fields if f.required],
+        "additionalProperties": False,
+    }
+
+
+def _transition(label: str, to: Transition, when: str | None = None) -> dict[str, Any]:
+    item: dict[str, Any] = {}
+    if when is not None:
+        item["when"] = when
+    if label:
+        item["label"] = label
+    if to.next is not None:
+        item["next"] = to.next
+    else:
+        item["outcome"] = to.outcome
+    return item
+
+
+def transitions(step: Step) -> list[dict[str, Any]]:
+    """Ordered transitions: the first whose `when` holds (or that has none) is taken."""
+    if step.kind == "decision":
+        return [_transition(b.label or ("otherwise" if b.otherwise else ""), b.to, None if b.otherwise else b.when)
+                for b in step.branches]
+    if step.kind == "check" and step.on_pass and step.on_fail:
+        return [_transition("pass", step.on_pass, step.condition), _transition("fail", step.on_fail)]
+    return [_transition("", step.to)] if step.to is not None else []
+
+
+def safety(step: Step, library: Mapping[str, Sop], seen: frozenset[str] = frozenset()) -> str:
+    """read-only, reversible or irreversible: the worst effect the step can have."""
+    if step.kind == "action":
+        return "reversible" if step.reversible else "irreversible"
+    if step.kind == "escalate":
+        return "reversible"
+    if step.kind == "include":
+        target = library.get(step.sop)
+        if target is None or target.id in seen:
+            return "reversible"
+        worst = [safety(s, library, seen | {target.id}) for s in target.steps]
+        return max(worst, key=SAFETY_ORDER.index, default="read-only")
+    return "read-only"
+
+
+def _parameters(sop: Sop, step: Step, report: SqlReport) -> list[dict[str, Any]]:
+    found = []
+    for name in report.parameters:
+        if name in step.params:
+            found.append({"name": name, "source": "param", "expression": step.params[name]})
+        elif name in sop.inputs:
+            found.append({"name": name, "source": "input", "type": sop.inputs[name].type})
+        else:
+            found.append({"name": name, "source": "threshold", "value": sop.thresholds[name].value})
+    return found
+
+
+def result_schema(sop: Sop, step: Step) -> dict[str, Any]:
+    """JSON Schema of what the step produces, as later conditions read it."""
+    if step.kind == "query":
+        report = sql_report(step.sql, frozenset(sop.inputs) | frozenset(sop.thresholds) | frozenset(step.params))
+        row: dict[str, Any] = {"type": "object"}
+        if report.columns is not None:
+            row["properties"] = {c: {} for c in report.columns}
+            row["required"] = list(report.columns)
+        return {"type": "object", "properties": {"rows": {"type": "array", "items": row},
+                                                 "row_count": {"type": "integer"}},
+                "required": ["rows", "row_count"], "additionalProperties": False}
+    if step.kind == "manual":
+        return fields_schema(step.evidence)
+    if step.kind == "agent":
+        return fields_schema(step.output)
+    single = {"check": ("passed", "boolean"), "decision": ("branch", "string"), "include": ("outcome", "string"),
+              "action": ("approved", "boolean")}
+    if step.kind in single:
+        name, kind = single[step.kind]
+        return {"type": "object", "properties": {name: {"type": kind}}, "required": [name],
+                "additionalProperties": False}
+    return {"type": "object", "properties": {}, "additionalProperties": False}
+
+
+def compile_step(sop: Sop, step: Step, library: Mapping[str, Sop], line: int) -> dict[str, Any]:
+    """One executable checklist item."""
+    item: dict[str, Any] = {
+        "id": step.id,
+        "kind": step.kind,
+        "title": step.title,
+        "instruction": step.instruction,
+        "safety": safety(step, library),
+        "approval": {"role": step.approval.role, "count": step.approval.count} if step.approval else None,
+        "timeout": step.timeout or None,
+        "transitions": transitions(step),
+        "result_schema": result_schema(sop, step),
+        "source_line": line,
+    }
+    if step.kind == "query":
+        report = sql_report(step.sql, frozenset(sop.inputs) | frozenset(sop.thresholds) | frozenset(step.params))
+        item["sql"] = {"text": step.sql, "file": f"queries/{step.id}.sql", "dialect": "duckdb",
+                       "parameters": _parameters(sop, step, report), "columns": report.columns,
+                       "tables": list(report.tables)}
+        if step.params:
+            item["params"] = dict(step.params)
+    elif step.kind == "check":
+        item["condition"] = step.condition
+    elif step.kind == "manual":
+        item["actor"] = step.actor
+        item["evidence_schema"] = fields_schema(step.evidence)
+    elif step.kind == "agent":
+        item["output_schema"] = fields_schema(step.output)
+    elif step.kind == "escalate":
+        item["escalation"] = {"to": step.escalate_to, "within": step.within, "channel": step.channel,
+                              "message": step.message}
+    elif step.kind == "action":
+        item["action"] = {"action": step.action, "target": step.target, "reversible": bool(step.reversible),
+                          "reason_code": step.reason_code or None}
+    elif step.kind == "include":
+        target = library.get(step.sop)
+        item["include"] = {"sop": step.sop, "version": target.version if target else None,
+                           "with": dict(step.bindings)}
+    return item
+
+
+def findings_schema(sop: Sop) -> dict[str, Any]:
+    """JSON Schema of the findings report an agent hands back at the end of a run."""
+    step_ids = [s.id for s in sop.steps]
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": f"Findings report for {sop.id}",
+        "type": "object",
+        "required": ["sop", "version", "digest", "inputs", "outcome", "path", "steps", "summary"],
+        "additionalProperties": False,
+        "properties": {
+            "sop": {"const": sop.id},
+            "version": {"const": sop.version},
+            "digest": {"type": "string", "pattern": "^sha256:[0-9a-f]{64}$"},
+            "inputs": inputs_schema(sop),
+            "outcome": {"enum": sorted(sop.outcomes)},
+            "path": {"type": "array", "items": {"enum": step_ids}, "minItems": 1},
+            "steps": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["step", "status"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "step": {"enum": step_ids},
+                        "status": {"enum": ["done", "failed", "skipped"]},
+                        "result": {"type": "object"},
+                        "approved_by": {"type": ["string", "null"]},
+                        "note": {"type": ["string", "null"]},
+                    },
+                },
+            },
+            "escalations": {"type": "array", "items": {"type": "object", "required": ["step", "to"],
+                                                         "properties": {"step": {"enum": step_ids},
+                                                                        "to": {"type": "string"}}}},
+            "summary": {"type": "string", "minLength": 1,
+                        "description": "What was found, with the figures, for the risk manager."},
+        },
+    }
+
+
+def compile_skill(sop: Sop, doc: Document, library: Mapping[str, Sop]) -> dict[str, Any]:
+    """The skill.json document of one SOP."""
+    lines = {s.id: doc.source.value(s.pointer)[0] for s in sop.steps}
+    steps = [compile_step(sop, s, library, lines[s.id]) for s in sop.steps]
+    return {
+        "$schema": SKILL_SCHEMA_ID,
+        "skill_format": SKILL_FORMAT,
+        "id": sop.id,
+        "version": sop.version,
+        "digest": digests(doc.data)["digest"],
+        "title": sop.title,
+        "summary": sop.summary,
+        "status": sop.status,
+        "superseded_by": sop.superseded_by or None,
+        "owner": sop.owner,
+        "reviewers": list(sop.reviewers),
+        "review_by": sop.review_by,
+        "severity": sop.severity,
+        "domain": sop.domain,
+        "tags": list(sop.tags),
+        "triggers": [{"alert": t.alert, "when": t.when} for t in sop.triggers],
+        "inputs_schema": inputs_schema(sop),
+        "thresholds": {n: {"value": t.value, "unit": t.unit, "rationale": t.rationale}
+                       for n, t in sop.thresholds.items()},
+        "first_step": sop.steps[0].id,
+        "steps": steps,
+        "outcomes": {o.id: {"title": o.title, "disposition": o.disposition or None} for o in sop.outcomes.values()},
+        "escalations": [{"step": s.id, "to": s.escalate_to, "within": s.within, "channel": s.channel}
+                        for s in sop.steps if s.kind == "escalate"],
+        "findings_schema": findings_schema(sop),
+        "edge_cases": list(sop.edge_cases),
+        "references": [{"title": r.title, "url": r.url or None} for r in sop.references],
+        "source_map": {"path": sop.path.replace("\\", "/"), "steps": lines},
+    }

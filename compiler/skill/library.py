@@ -1,0 +1,85 @@
+"""Compile a checked library into the files of skills/ (pure: values in, bytes out)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from compiler.check import Checked
+from compiler.skill.compile import SKILL_FORMAT, compile_skill
+from compiler.skill.digest import digests
+from compiler.skill.markdown import render_skill_md
+from compiler.skill.tools import tools
+from compiler.skill.versions import VersionProblem, check_versions, lock_entry
+
+INDEX = "index.json"
+LOCK = "lock.json"
+
+
+def dump_json(data: Any) -> bytes:
+    """Deterministic JSON: two-space indent, UTF-8, LF, trailing newline."""
+    return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+@dataclass(frozen=True, slots=True)
+class Compiled:
+    """The skills/ tree a build would write, and why it may not."""
+
+    files: dict[str, bytes]
+    """Path relative to skills/ -> content."""
+    per_skill: dict[str, dict[str, bytes]]
+    """SOP id -> its files by name (for the site to link and copy)."""
+    problems: tuple[VersionProblem, ...]
+    """Version bumps missing or wrong; nothing is written when there are any."""
+
+
+def compile_library(checked: Checked, lock: Mapping[str, Any]) -> Compiled:
+    """Every non-draft SOP as a skill folder, plus the index and the lock."""
+    library = {s.id: s for s in checked.sops}
+    files: dict[str, bytes] = {}
+    per_skill: dict[str, dict[str, bytes]] = {}
+    index: list[dict[str, Any]] = []
+    current: dict[str, tuple[str, str, Mapping[str, str]]] = {}
+    new_lock: dict[str, Any] = {}
+    pairs = sorted(zip(checked.sops, checked.documents, strict=True), key=lambda p: p[0].id)
+    for sop, doc in pairs:
+        if sop.status == "draft":
+            continue
+        skill = compile_skill(sop, doc, library)
+        tool_defs = tools(sop)
+        own: dict[str, bytes] = {
+            "skill.json": dump_json(skill),
+            "SKILL.md": render_skill_md(skill, [t["name"] for t in tool_defs]).encode("utf-8"),
+            "tools.json": dump_json(tool_defs),
+        }
+        for step in skill["steps"]:
+            if "sql" in step:
+                own[step["sql"]["file"]] = (step["sql"]["text"].rstrip("\n") + "\n").encode("utf-8")
+        per_skill[sop.id] = own
+        files.update({f"{sop.id}/{name}": data for name, data in own.items()})
+        sums = digests(doc.data)
+        current[sop.id] = (sop.path, sop.version, sums)
+        new_lock[sop.id] = lock_entry(sop.version, sums)
+        index.append({
+            "id": sop.id, "version": sop.version, "status": sop.status, "digest": skill["digest"],
+            "title": sop.title, "severity": sop.severity, "domain": sop.domain,
+            "triggers": [t.alert for t in sop.triggers], "superseded_by": sop.superseded_by or None,
+            "path": f"{sop.id}/", "skill": f"{sop.id}/skill.json", "skill_md": f"{sop.id}/SKILL.md",
+        })
+    files[INDEX] = dump_json({"skill_format": SKILL_FORMAT, "skills": index})
+    files[LOCK] = dump_json({"comment": "Version lock written by sopc build; do not edit.", "sops": new_lock})
+    return Compiled(files, per_skill, tuple(check_versions(lock, current)))
+
+
+def read_lock(text: str | None) -> dict[str, Any]:
+    """The 'sops' table of an existing lock file ({} when absent or unreadable)."""
+    if not text:
+        return {}
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError:
+        return {}
+    sops = data.get("sops") if isinstance(data, dict) else None
+    return sops if isinstance(sops, dict) else {}

@@ -98,6 +98,8 @@ def replace_tree(target: Path, files: dict[str, bytes]) -> None:
     """
     checked = {safe_relative(name): data for name, data in files.items()}
     target.parent.mkdir(parents=True, exist_ok=True)
+    for leftover in target.parent.glob(f".{target.name}.[no][el][wd]-*"):
+        shutil.rmtree(leftover, ignore_errors=True)  # staging left by a killed build
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
     try:
         for relative, data in sorted(checked.items()):

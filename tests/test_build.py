@@ -1,0 +1,232 @@
+"""`sopc build`: compiled skills, the version lock, determinism and atomic writes."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import jsonschema
+import pytest
+from click.testing import CliRunner
+
+from benchmarks.corpus import write_corpus
+from compiler.build import build
+from compiler.cli import cli
+from compiler.files import UsageError, safe_relative
+
+REPO = Path(__file__).resolve().parent.parent
+TODAY = datetime.date(2026, 11, 22)
+WASH = "sops/market-abuse/wash-trading-linked-accounts.yaml"
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    """Every file under root by relative path."""
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture()
+def project(tmp_path: Path) -> Path:
+    """A copy of the repository's SOP library and compiled skills."""
+    shutil.copytree(REPO / "sops", tmp_path / "sops")
+    shutil.copytree(REPO / "skills", tmp_path / "skills")
+    return tmp_path
+
+
+def edit(root: Path, relative: str, old: str, new: str) -> None:
+    path = root / relative
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"fixture text {old!r} not found in {relative}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def run_build(root: Path, *args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, ["build", "--root", str(root), "--no-site", "--today", "2026-11-22", *args])
+    return result.exit_code, result.output
+
+
+def test_committed_skills_are_what_a_build_writes() -> None:
+    """The golden files: skills/ in the repository equals a fresh build of sops/."""
+    result = build(REPO, TODAY, check=True, site=False)
+    assert result.checked.ok
+    assert result.differences == ()
+    assert result.skills >= 2
+
+
+def test_two_builds_give_identical_bytes(tmp_path: Path) -> None:
+    roots = [tmp_path / "a", tmp_path / "b"]
+    for root in roots:
+        shutil.copytree(REPO / "sops", root / "sops")
+        assert run_build(root)[0] == 0
+    first, second = tree(roots[0] / "skills"), tree(roots[1] / "skills")
+    assert first == second
+    assert all(data.endswith(b"\n") and b"\r" not in data for data in first.values())
+
+
+def test_check_lists_stale_missing_and_extra_files(project: Path) -> None:
+    (project / "skills" / "wash-trading-linked-accounts" / "SKILL.md").write_text("edited by hand\n")
+    (project / "skills" / "index.json").unlink()
+    (project / "skills" / "stray.txt").write_text("x")
+    before = tree(project / "skills")
+    code, output = run_build(project, "--check")
+    assert code == 1
+    assert "stale:   " in output and "wash-trading-linked-accounts/SKILL.md" in output
+    assert "missing: " in output and "index.json" in output
+    assert "extra:   " in output and "stray.txt" in output
+    assert tree(project / "skills") == before, "--check must write nothing"
+
+
+def test_content_change_without_bump_fails_naming_digests_and_version(project: Path) -> None:
+    edit(project, WASH, "value: 0.20", "value: 0.25")
+    before = tree(project / "skills")
+    code, output = run_build(project)
+    assert code == 1
+    assert "wash-trading-linked-accounts: content changed without a version bump" in output
+    assert "digest sha256:" in output and "-> sha256:" in output
+    assert "a logic or threshold change: bump version to 1.3.0" in output
+    assert tree(project / "skills") == before
+
+
+def test_wording_change_asks_for_a_patch(project: Path) -> None:
+    edit(project, WASH, "title: Replay the order book around the matched trades",
+         "title: Replay the order book around the trades")
+    code, output = run_build(project)
+    assert code == 1
+    assert "a wording change: bump version to 1.2.1" in output
+
+
+def test_input_change_asks_for_a_major_bump(project: Path) -> None:
+    edit(project, WASH, "end_ts: {type: timestamp,", "end_ts: {type: string,")
+    code, output = run_build(project)
+    assert code == 1
+    assert "an interface change (inputs or outcomes): bump version to 2.0.0" in output
+
+
+def test_logic_change_with_a_patch_bump_is_too_small(project: Path) -> None:
+    edit(project, WASH, "value: 0.20", "value: 0.25")
+    edit(project, WASH, 'version: "1.2.0"', 'version: "1.2.1"')
+    edit(project, WASH, "  - {version: \"1.2.0\"", "  - {version: \"1.2.1\", date: \"2026-11-20\", change: Tuned.}\n  - {version: \"1.2.0\"")
+    code, output = run_build(project)
+    assert code == 1
+    assert "needs at least a minor bump: 1.2.0 -> 1.3.0, not 1.2.1" in output
+
+
+def test_proper_bump_builds_and_updates_the_lock(project: Path) -> None:
+    edit(project, WASH, "value: 0.20", "value: 0.25")
+    edit(project, WASH, 'version: "1.2.0"', 'version: "1.3.0"')
+    edit(project, WASH, "  - {version: \"1.2.0\"", "  - {version: \"1.3.0\", date: \"2026-11-20\", change: Tuned.}\n  - {version: \"1.2.0\"")
+    assert run_build(project)[0] == 0
+    lock = json.loads((project / "skills" / "lock.json").read_text())
+    assert lock["sops"]["wash-trading-linked-accounts"]["version"] == "1.3.0"
+    assert run_build(project, "--check")[0] == 0
+
+
+def test_version_going_backwards_fails(project: Path) -> None:
+    edit(project, WASH, 'version: "1.2.0"', 'version: "1.1.0"')
+    edit(project, WASH, "  - {version: \"1.2.0\", date: \"2026-11-01\", change: Raised the related-match threshold to 20% and added the net-position test.}\n", "")
+    code, output = run_build(project)
+    assert code == 1
+    assert "version goes backwards: 1.2.0 -> 1.1.0" in output
+
+
+def test_deprecated_stays_in_index_with_successor_and_drafts_are_not_exported(project: Path) -> None:
+    successor = (project / WASH).read_text().replace("id: wash-trading-linked-accounts", "id: wash-trading-v2", 1)
+    (project / "sops/market-abuse/wash-trading-v2.yaml").write_text(successor)
+    edit(project, WASH, "status: active", "status: deprecated\nsuperseded_by: wash-trading-v2")
+    edit(project, WASH, 'version: "1.2.0"', 'version: "1.3.0"')
+    edit(project, WASH, "  - {version: \"1.2.0\"", "  - {version: \"1.3.0\", date: \"2026-11-20\", change: Deprecated.}\n  - {version: \"1.2.0\"")
+    draft = (project / WASH).read_text().replace("id: wash-trading-linked-accounts", "id: wash-draft", 1) \
+        .replace("status: deprecated\nsuperseded_by: wash-trading-v2", "status: draft")
+    (project / "sops/market-abuse/wash-draft.yaml").write_text(draft)
+    code, output = run_build(project)
+    assert code == 0, output
+    index = {s["id"]: s for s in json.loads((project / "skills/index.json").read_text())["skills"]}
+    assert index["wash-trading-linked-accounts"]["status"] == "deprecated"
+    assert index["wash-trading-linked-accounts"]["superseded_by"] == "wash-trading-v2"
+    assert "wash-draft" not in index
+    assert not (project / "skills/wash-draft").exists()
+    skill_md = (project / "skills/wash-trading-linked-accounts/SKILL.md").read_text()
+    assert "**Deprecated:** use the skill `wash-trading-v2` instead." in skill_md
+
+
+def test_an_sop_error_writes_nothing(project: Path) -> None:
+    edit(project, WASH, "next: market_maker_gate", "next: no_such_step")
+    before = tree(project / "skills")
+    code, output = run_build(project)
+    assert code == 1
+    assert "error[SOP202]" in output
+    assert tree(project / "skills") == before
+
+
+def test_hostile_id_cannot_write_outside_the_output(project: Path) -> None:
+    edit(project, WASH, "id: wash-trading-linked-accounts", 'id: "../../../tmp/evil"')
+    code, output = run_build(project)
+    assert code == 1
+    assert "error[SOP106]" in output
+    assert not (project.parent / "tmp" / "evil").exists()
+    for bad in ("../x", "/etc/passwd", "a/../../b", "", "a\\b"):
+        with pytest.raises(UsageError):
+            safe_relative(bad)
+
+
+def test_killed_build_leaves_previous_skills_intact(tmp_path: Path) -> None:
+    """SIGKILL a build at several moments: skills/ is always the old tree or the new one, whole."""
+    write_corpus(tmp_path, 120)
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    command = [sys.executable, "-m", "compiler", "build", "--no-site", "--root", str(tmp_path), "--today", "2026-11-22"]
+    subprocess.run(command, check=True, capture_output=True, env=env)
+    old = tree(tmp_path / "skills")
+    # A new build writes different bytes: every SOP gets a patch-level wording change and bump.
+    for path in (tmp_path / "sops").rglob("*.yaml"):
+        text = path.read_text()
+        version = text.split('version: "', 1)[1].split('"', 1)[0]
+        major, minor, patch = (int(x) for x in version.split("."))
+        new_version = f"{major}.{minor}.{patch + 1}"
+        text = text.replace(f'version: "{version}"', f'version: "{new_version}"', 1)
+        text = text.replace("changelog:\n", f'changelog:\n  - {{version: "{new_version}", date: "2026-11-22", change: Reworded.}}\n', 1)
+        path.write_text(text.replace("summary: >-\n", "summary: >-\n  Reworded.\n", 1))
+    outcomes = set()
+    for delay in (0.3, 0.8, 1.5, 2.5, 4.0):
+        process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(delay)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        now = tree(tmp_path / "skills")
+        if now == old:
+            outcomes.add("old")
+        else:
+            new = now
+            assert json.loads(new["index.json"]) and len(new) == len(old), "a partial tree was left"
+            outcomes.add("new")
+            break
+    assert "old" in outcomes, "no kill landed before the swap; raise the corpus size"
+    # The next build finishes the job and cleans any staging folder a kill left behind.
+    subprocess.run(command, check=True, capture_output=True, env=env)
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".skills.")]
+
+
+def test_every_skill_json_validates_against_the_skill_schema() -> None:
+    schema = json.loads((REPO / "schema/skill.schema.json").read_text())
+    validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+    skills = sorted((REPO / "skills").glob("*/skill.json"))
+    assert skills
+    for path in skills:
+        errors = [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(json.loads(path.read_text()))]
+        assert errors == [], path
+
+
+def test_every_skill_folder_passes_the_agent_skills_reference_validator() -> None:
+    agentskills = shutil.which("agentskills") or str(Path(sys.executable).parent / "agentskills")
+    folders = sorted(p for p in (REPO / "skills").iterdir() if p.is_dir())
+    assert folders
+    for folder in folders:
+        done = subprocess.run([agentskills, "validate", str(folder)], capture_output=True, text=True, check=False)
+        assert done.returncode == 0, done.stdout + done.stderr
+        front = (folder / "SKILL.md").read_text().split("---")[1]
+        assert f"\nname: {folder.name}\n" in front

@@ -230,3 +230,29 @@ def test_every_skill_folder_passes_the_agent_skills_reference_validator() -> Non
         assert done.returncode == 0, done.stdout + done.stderr
         front = (folder / "SKILL.md").read_text().split("---")[1]
         assert f"\nname: {folder.name}\n" in front
+
+
+def test_every_generated_tool_schema_follows_the_strict_rules() -> None:
+    from compiler.skill.tools import TOOL_NAME, strict_violations
+
+    definitions = [t for path in sorted((REPO / "skills").glob("*/tools.json")) for t in json.loads(path.read_text())]
+    assert len(definitions) >= 6
+    for definition in definitions:
+        assert TOOL_NAME.match(definition["name"]), definition["name"]
+        assert definition["strict"] is True
+        assert strict_violations(definition["parameters"]) == [], definition["name"]
+
+
+def test_strict_rule_checker_catches_each_violation() -> None:
+    from compiler.skill.tools import strict_violations, tool_name
+
+    open_object = {"type": "object", "properties": {"a": {"type": "string"}}, "required": ["a"]}
+    optional = {**open_object, "additionalProperties": False, "required": []}
+    one_of = {"oneOf": [{"type": "string"}]}
+    bounded = {"type": "string", "minLength": 1}
+    assert any("additionalProperties" in p for p in strict_violations(open_object))
+    assert any("required" in p for p in strict_violations(optional))
+    assert any("'oneOf'" in p for p in strict_violations(one_of))
+    assert any("'minLength'" in p for p in strict_violations(bounded))
+    long_name = tool_name("a" * 64, "submit_findings")
+    assert len(long_name) <= 64 and long_name.endswith("__submit_findings")

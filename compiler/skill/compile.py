@@ -127,7 +127,7 @@ def safety(step: Step, library: Mapping[str, Sop], seen: frozenset[str] = frozen
 
 
 def _parameters(sop: Sop, step: Step, report: SqlReport) -> list[dict[str, Any]]:
-    found = []
+    found: list[dict[str, Any]] = []
     for name in report.parameters:
         if name in step.params:
             found.append({"name": name, "source": "param", "expression": step.params[name]})

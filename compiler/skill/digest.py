@@ -17,6 +17,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import json
+from collections.abc import Mapping
 from typing import Any
 
 _TEXT_KEYS = frozenset({"title", "instruction", "message", "label", "description", "rationale", "when_text"})
@@ -85,7 +86,7 @@ def digests(data: dict[str, Any]) -> dict[str, str]:
     }
 
 
-def needed_bump(old: dict[str, str], new: dict[str, str]) -> Bump:
+def needed_bump(old: Mapping[str, str], new: Mapping[str, str]) -> Bump:
     """The smallest bump that covers the change between two digest sets."""
     if old.get("interface") != new["interface"]:
         return Bump.MAJOR

@@ -16,6 +16,9 @@ from celpy.celparser import CELParseError, CELParser
 from lark import Token, Tree
 
 _MACROS = frozenset({"all", "exists", "exists_one", "map", "filter"})
+MAX_NESTING = 32
+"""Brackets deep. Real conditions nest three or four; each level costs about ten
+levels of parse tree, which the walker (and cel-python) descend recursively."""
 Access = str | None
 """A field name, or None for an index ([0])."""
 
@@ -110,9 +113,33 @@ class _Walker:
             self.walk(expr, bound)
 
 
+def _too_deep(expression: str) -> tuple[int, int] | None:
+    """(line, col) where brackets first nest deeper than MAX_NESTING, outside string literals."""
+    depth, quote, escaped, line, col = 0, "", False, 1, 0
+    for char in expression:
+        col += 1
+        if char == "\n":
+            line, col = line + 1, 0
+        if quote:
+            escaped, quote = (not escaped and char == "\\"), ("" if char == quote and not escaped else quote)
+        elif char in "'\"":
+            quote = char
+        elif char in "([{":
+            depth += 1
+            if depth > MAX_NESTING:
+                return line, col
+        elif char in ")]}":
+            depth -= 1
+    return None
+
+
 @cache
 def parse(expression: str) -> Parsed:
     """Parse a CEL expression; cached because libraries repeat conditions."""
+    deep = _too_deep(expression)
+    if deep is not None:
+        # Refused before parsing: hostile nesting must not reach the recursive walker.
+        return Parsed(error=f"brackets nest more than {MAX_NESTING} deep", line=deep[0], col=deep[1])
     try:
         tree = _parser().parse(expression)
     except CELParseError as err:
@@ -120,9 +147,13 @@ def parse(expression: str) -> Parsed:
         col = getattr(err, "column", None) or 1
         return Parsed(error="syntax error", line=int(line), col=int(col))
     except (RecursionError, ValueError) as err:
-        return Parsed(error=f"expression too complex: {type(err).__name__}")
+        return Parsed(error=f"expression too complex ({type(err).__name__})")
     walker = _Walker()
-    walker.walk(tree, frozenset())
+    try:
+        walker.walk(tree, frozenset())
+    except RecursionError:
+        # Long chains of unary operators (!!!!...) nest without brackets.
+        return Parsed(error="expression too complex (nested too deeply)")
     return Parsed(tuple(dict.fromkeys(walker.found)))
 
 

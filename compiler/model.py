@@ -250,6 +250,13 @@ def _str_map(data: Any, key: str) -> dict[str, str]:
     return {k: v for k, v in _map(data, key).items() if isinstance(v, str)}
 
 
+def _number(value: Any) -> float:
+    """A threshold value, or NaN when the file does not give a number (the schema reports it)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return value
+    return float("nan")
+
+
 def _transition(data: Any, pointer: str) -> Transition | None:
     if not isinstance(data, dict) or not ({"next", "outcome"} & data.keys()):
         return None
@@ -331,10 +338,12 @@ def build(path: str, data: dict[str, Any]) -> Sop:
                     spec.get("required", "default" not in spec) is not False)
         for name, spec in _map(data, "inputs").items() if isinstance(spec, dict)
     }
+    # A threshold whose value is not a number is still declared: keep its name
+    # (value NaN) so that conditions and SQL naming it do not report it as
+    # undeclared on top of the schema's wrong-type error.
     thresholds = {
-        name: Threshold(name, spec["value"], _s(spec, "unit"), _s(spec, "rationale"))
-        for name, spec in _map(data, "thresholds").items()
-        if isinstance(spec, dict) and isinstance(spec.get("value"), (int, float)) and not isinstance(spec.get("value"), bool)
+        name: Threshold(name, _number(spec.get("value")), _s(spec, "unit"), _s(spec, "rationale"))
+        for name, spec in _map(data, "thresholds").items() if isinstance(spec, dict)
     }
     return Sop(
         path=path,

@@ -8,6 +8,8 @@ value, or the field's description from the schema.
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Iterator
 from functools import cache
 from typing import Any
@@ -19,6 +21,7 @@ from compiler.diagnostics import Diagnostic, make
 from compiler.document import Document, pointer_join
 from compiler.resources import schema_json
 from compiler.suggest import closest
+from compiler.yamlload import refused_values
 
 _RANGE = {"minLength", "maxLength", "minItems", "maxItems", "minimum", "maximum",
           "exclusiveMinimum", "exclusiveMaximum", "uniqueItems", "minProperties", "maxProperties"}
@@ -66,6 +69,28 @@ def _label(schema: dict[str, Any]) -> str:
     return str(resolved.get("title") or schema.get("title") or "value").lower()
 
 
+def _property(schema: dict[str, Any], name: str) -> dict[str, Any]:
+    """The schema of one property, looked up through $refs (stepCommon holds most step keys)."""
+    current: dict[str, Any] | None = schema
+    seen: set[int] = set()
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        found = current.get("properties", {}).get(name)
+        if isinstance(found, dict):
+            return _resolve(found) if "description" not in found else found
+        current = _resolve(current) if "$ref" in current else None
+    return {}
+
+
+# A key required only because of another key's value: where the mistake shows.
+# (status: deprecated needs superseded_by; type: enum needs values.)
+_CONDITIONAL_CAUSE = {"superseded_by": "status", "values": "type"}
+
+_BOUND = {"minLength": "at least {} characters", "maxLength": "at most {} characters",
+          "minItems": "at least {} items", "maxItems": "at most {} items",
+          "minimum": "at least {}", "maximum": "at most {}"}
+
+
 def _diagnose(doc: Document, error: ValidationError) -> Iterator[Diagnostic]:
     pointer = ""
     for token in error.absolute_path:
@@ -74,6 +99,15 @@ def _diagnose(doc: Document, error: ValidationError) -> Iterator[Diagnostic]:
     kind = error.validator
     instance = error.instance
     schema = error.schema if isinstance(error.schema, dict) else {}
+    value: Any = error.validator_value  # typed Any | Unset in the stubs; set for every leaf error
+
+    if "propertyNames" in error.relative_schema_path and isinstance(instance, str):
+        # jsonschema checks a property name as an instance of its own but keeps
+        # the mapping's path: locate the offending key, not the mapping.
+        key_pointer = pointer_join(pointer, instance)
+        yield make(doc.path, doc.source.key(key_pointer), "SOP106", f"{instance!r} is not a valid identifier",
+                   key_pointer, "use snake_case: a lowercase letter, then lowercase letters, digits and _")
+        return
 
     if kind in ("additionalProperties", "unevaluatedProperties") and isinstance(instance, dict):
         allowed = _known_keys(schema)
@@ -84,39 +118,49 @@ def _diagnose(doc: Document, error: ValidationError) -> Iterator[Diagnostic]:
                        key_pointer, hint)
         return
     if kind == "required" and isinstance(instance, dict):
-        conditional = list(error.relative_schema_path)[-2:] == ["then", "required"]
-        properties = schema.get("properties", {})
-        for name in error.validator_value:
+        # A bare {required: [...]} under if/then is a rule between keys (SOP108); a
+        # step kind's definition (queryStep needs sql) is an ordinary requirement.
+        conditional = list(error.relative_schema_path)[-2:] == ["then", "required"] and set(schema) == {"required"}
+        step_kind = instance.get("kind") if isinstance(instance.get("kind"), str) else None
+        for name in value:
             if name in instance:
                 continue
             if conditional:
-                yield make(doc.path, at, "SOP108", f"missing key {name!r}", pointer,
+                cause = _CONDITIONAL_CAUSE.get(name)
+                where = pointer_join(pointer, cause) if cause and cause in instance else pointer
+                yield make(doc.path, doc.source.value(where), "SOP108", f"missing key {name!r}", where,
                            _conditional_hint(name))
                 continue
-            described = properties.get(name, {}).get("description", "")
-            yield make(doc.path, at, "SOP102", f"missing required key {name!r}", pointer,
-                       described)
+            needs = f" (a {step_kind} step needs it)" if step_kind and list(error.relative_schema_path)[-2:] \
+                == ["then", "required"] else ""
+            yield make(doc.path, at, "SOP102", f"missing required key {name!r}{needs}", pointer,
+                       str(_property(schema, name).get("description", "")))
         return
     if kind == "type":
-        expected = error.validator_value if isinstance(error.validator_value, list) else [error.validator_value]
+        expected: list[str] = [str(t) for t in value] if isinstance(value, list) else [str(value)]
         raw = doc.source.coerced.get(pointer)
         if "string" in expected and raw is not None:
+            hint = f'quote it: "{raw}"'
+            pattern = _resolve(schema).get("pattern")
+            if isinstance(pattern, str) and not re.search(pattern, raw):
+                # Quoting alone would not help (1.10 is no semver, 12:30 no duration): say what is.
+                hint = f'quote it; note that "{raw}" is not a valid {_described(schema)}'
             yield make(doc.path, at, "SOP104",
                        f"{pointer or 'value'} must be a string, but YAML read {raw} as {_type_name(instance)}",
-                       pointer, f'quote it: "{raw}"')
+                       pointer, hint)
             return
         yield make(doc.path, at, "SOP103",
                    f"expected {' or '.join(expected)}, got {_type_name(instance)}", pointer,
                    str(schema.get("description", "")))
         return
     if kind in ("enum", "const"):
-        options = error.validator_value if kind == "enum" else [error.validator_value]
+        options: list[Any] = list(value) if kind == "enum" else [value]
         shown = ", ".join(str(o) for o in options)
         hint = closest(instance, [str(o) for o in options]) or f"allowed: {shown}"
         yield make(doc.path, at, "SOP105", f"{instance!r} is not allowed", pointer, hint)
         return
     if kind in ("pattern", "format"):
-        if kind == "format" and error.validator_value == "regex":
+        if kind == "format" and value == "regex":
             yield make(doc.path, at, "SOP605", f"{instance!r} is not a valid regular expression", pointer,
                        "check brackets, escapes and quantifiers")
             return
@@ -125,16 +169,24 @@ def _diagnose(doc: Document, error: ValidationError) -> Iterator[Diagnostic]:
         return
     if kind == "propertyNames":
         for sub in error.context or [error]:
-            name = sub.instance
+            name = str(sub.instance)
             key_pointer = pointer_join(pointer, name)
             yield make(doc.path, doc.source.key(key_pointer), "SOP106", f"{name!r} is not a valid identifier",
                        key_pointer, "use snake_case: a lowercase letter, then lowercase letters, digits and _")
         return
     if kind in _RANGE:
-        yield make(doc.path, at, "SOP107", f"{error.message}", pointer,
+        bound = _BOUND.get(str(kind), "")
+        limit = f" ({bound.format(value)})" if bound and "non-empty" not in error.message else ""
+        yield make(doc.path, at, "SOP107", f"{error.message}{limit}", pointer,
                    str(_resolve(schema).get("description", "")))
         return
     yield make(doc.path, at, "SOP103", f"{error.message}", pointer)
+
+
+def _described(schema: dict[str, Any]) -> str:
+    """'semantic version either: MAJOR.MINOR.PATCH as a quoted string.' from a field's schema."""
+    description = str(_resolve(schema).get("description", "")).strip()
+    return f"{_label(schema)} either: {description}" if description else f"{_label(schema)} either"
 
 
 def _conditional_hint(name: str) -> str:
@@ -143,6 +195,30 @@ def _conditional_hint(name: str) -> str:
     if name == "values":
         return "an enum lists its allowed values"
     return ""
+
+
+def _non_finite(doc: Document) -> Iterator[Diagnostic]:
+    """.nan and .inf pass JSON Schema's "number" but compare with nothing and are not JSON."""
+    todo: list[tuple[str, Any]] = [("", doc.data)]
+    while todo:
+        pointer, value = todo.pop()
+        if isinstance(value, dict):
+            todo.extend((pointer_join(pointer, k), v) for k, v in value.items())
+        elif isinstance(value, list):
+            todo.extend((pointer_join(pointer, i), v) for i, v in enumerate(value))
+        elif isinstance(value, float) and not math.isfinite(value):
+            written = doc.source.coerced.get(pointer, str(value))
+            yield make(doc.path, doc.source.value(pointer), "SOP107", f"{written} is not a finite number", pointer,
+                       "write a finite number: .nan and .inf compare with nothing and cannot be exported")
+
+
+def _under(pointer: str, refused: frozenset[str]) -> bool:
+    """Whether pointer is one of the refused values or inside one."""
+    while pointer:
+        if pointer in refused:
+            return True
+        pointer = pointer.rsplit("/", 1)[0]
+    return False
 
 
 def _errors(error: ValidationError) -> Iterator[ValidationError]:
@@ -157,13 +233,18 @@ def _errors(error: ValidationError) -> Iterator[ValidationError]:
 def check_schema(doc: Document) -> list[Diagnostic]:
     """Every schema error in the document, located and deduplicated."""
     found: dict[tuple[str, ...], Diagnostic] = {}
+    refused = refused_values(doc)
     for error in _validator().iter_errors(doc.data):
         for leaf in _errors(error):
             for diagnostic in _diagnose(doc, leaf):
+                if _under(diagnostic.pointer, refused):
+                    continue  # an alias or refused tag: already reported by the loader
                 # A date that is neither a date nor matches the pattern is one
                 # mistake, not two: one bad-format diagnostic per value.
-                key = (diagnostic.pointer, diagnostic.code)
+                key: tuple[str, ...] = (diagnostic.pointer, diagnostic.code)
                 if diagnostic.code != "SOP106":
                     key += (diagnostic.message,)
                 found.setdefault(key, diagnostic)
+    for diagnostic in _non_finite(doc):
+        found.setdefault((diagnostic.pointer, diagnostic.code, diagnostic.message), diagnostic)
     return sorted(found.values())

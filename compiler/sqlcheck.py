@@ -31,6 +31,10 @@ _FORBIDDEN_FUNCTIONS = frozenset({
 _SPLICE = re.compile(r"\$[A-Za-z_]\w*|\{[A-Za-z_]\w*\}")
 _UNRESOLVED = re.compile(r"Column '([^']+)' could not be resolved|Unknown column: (\S+)")
 _LINE_COL = re.compile(r"Line: (\d+), Col: (\d+)")
+_MISSING_ARG = re.compile(r"Required keyword: '(\w+)' missing for <class '[\w.]*?(\w+)'>")
+_OPERATORS = {"EQ": "=", "NEQ": "<>", "GT": ">", "GTE": ">=", "LT": "<", "LTE": "<=", "And": "AND", "Or": "OR",
+              "Add": "+", "Sub": "-", "Mul": "*", "Div": "/", "Like": "LIKE", "ILike": "ILIKE", "In": "IN",
+              "Between": "BETWEEN", "Is": "IS"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,16 +84,75 @@ def _find(sql: str, word: str) -> tuple[int, int]:
     return (before.count("\n") + 1, match.start() - (before.rfind("\n") + 1) + 1)
 
 
+def _token_start(sql: str, line: int, col: int, token: str) -> tuple[int, int]:
+    """sqlglot reports the column where a token ends; authors want where it starts."""
+    lines = sql.split("\n")
+    start = col - len(token) + 1
+    if token and "\n" not in token and 0 < line <= len(lines) and start >= 1 \
+            and lines[line - 1][start - 1:col] == token:
+        return line, start
+    return line, col
+
+
+def _parse_message(description: str) -> str:
+    """sqlglot's parser message, without its internal class names."""
+    missing = _MISSING_ARG.search(description)
+    if missing is None:
+        return description
+    operator = _OPERATORS.get(missing.group(2))
+    side = "right" if missing.group(1) == "expression" else "left"
+    if operator is not None:
+        return f"'{operator}' has nothing on its {side} side"
+    return f"an incomplete {missing.group(2)} expression"
+
+
+_PARSE_HINT = "query steps are one DuckDB SELECT; write parameters as $name"
+MAX_NESTING = 32
+"""Parentheses deep. sqlglot parses recursively (about twenty frames a level), so
+hostile nesting is refused before it reaches the parser; real queries nest a few."""
+
+
+def _too_deep(sql: str) -> tuple[int, int] | None:
+    """(line, col) where parentheses first nest deeper than MAX_NESTING, outside quotes."""
+    depth, quote, line, col = 0, "", 1, 0
+    for char in sql:
+        col += 1
+        if char == "\n":
+            line, col = line + 1, 0
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "'\"":
+            quote = char
+        elif char == "(":
+            depth += 1
+            if depth > MAX_NESTING:
+                return line, col
+        elif char == ")":
+            depth -= 1
+    return None
+
+
 def _parse(sql: str) -> tuple[list[exp.Expression], SqlProblem | None]:
+    deep = _too_deep(sql)
+    if deep is not None:
+        return [], SqlProblem("SOP301", f"SQL does not parse: parentheses nest more than {MAX_NESTING} deep",
+                              *deep, hint="use a WITH clause to name the inner queries")
     try:
-        statements = [s for s in sqlglot.parse(sql, read="duckdb") if s is not None]
+        # isinstance, not "is not None": narrows the type on every sqlglot version.
+        statements = [s for s in sqlglot.parse(sql, read="duckdb") if isinstance(s, exp.Expression)]
     except ParseError as err:
         first = err.errors[0] if err.errors else {}
-        message = str(first.get("description") or err).split("\n")[0]
-        return [], SqlProblem("SOP301", f"SQL does not parse: {message}", int(first.get("line") or 1),
-                              int(first.get("col") or 1))
+        message = _parse_message(str(first.get("description") or err).split("\n")[0])
+        line, col = _token_start(sql, int(first.get("line") or 1), int(first.get("col") or 1),
+                                 str(first.get("highlight") or ""))
+        near = f" near {first['highlight']!r}" if first.get("highlight") else ""
+        return [], SqlProblem("SOP301", f"SQL does not parse{near}: {message}", line, col, _PARSE_HINT)
     except (TokenError, SqlglotError) as err:
-        return [], SqlProblem("SOP301", f"SQL does not parse: {str(err).splitlines()[0]}")
+        return [], SqlProblem("SOP301", f"SQL does not parse: {str(err).splitlines()[0]}", hint=_PARSE_HINT)
+    except RecursionError:
+        # Deep nesting without parentheses (long operator chains): a verdict, not a crash.
+        return [], SqlProblem("SOP301", "SQL does not parse: the query nests too deeply to analyse",
+                              hint="use a WITH clause to name the inner queries")
     return statements, None
 
 
@@ -121,9 +184,11 @@ def analyze(sql: str, allowed_parameters: set[str], tables: Catalog | None = Non
     parameters: list[str] = []
     for placeholder in tree.find_all(exp.Placeholder):
         name = placeholder.name
-        if not name or name.isdigit():
-            problems.append(SqlProblem("SOP303", "positional parameter; use a named $parameter",
-                                       hint="write $account_id, not ? or $1"))
+        # sqlglot names a bare ? placeholder "?", and $1 "1": both are positional.
+        if not name or name == "?" or name.isdigit():
+            written = f"${name}" if name.isdigit() else "?"
+            problems.append(SqlProblem("SOP303", f"positional parameter {written}; use a named $parameter",
+                                       *_find(sql, written), hint="write $account_id, not ? or $1"))
             continue
         if name not in parameters:
             parameters.append(name)
@@ -158,20 +223,21 @@ def analyze(sql: str, allowed_parameters: set[str], tables: Catalog | None = Non
 def _columns(sql: str, tree: exp.Expression, tables: Catalog) -> list[SqlProblem]:
     """Unknown columns, found by qualifying the query against the catalog."""
     try:
-        qualify(tree.copy(), schema=tables, dialect="duckdb", validate_qualify_columns=True,
-)
+        schema: dict[str, object] = dict(tables)  # qualify's parameter type is invariant
+        qualify(tree.copy(), schema=schema, dialect="duckdb", validate_qualify_columns=True)
     except OptimizeError as err:
         match = _UNRESOLVED.search(str(err))
         if match is None:
             return []  # a construct the qualifier does not model: no verdict, no false alarm
         column = match.group(1) or match.group(2)
         where = _LINE_COL.search(str(err))
-        line, col = (int(where.group(1)), int(where.group(2))) if where else _find(sql, column)
-        if not where:
+        if where:
+            line, col = _token_start(sql, int(where.group(1)), int(where.group(2)), column.split(".")[-1])
+        else:
             line, col = _find(sql, column.split(".")[-1])
         known = sorted({c for cols in tables.values() for c in cols})
         return [SqlProblem("SOP305", f"column {column!r} does not exist in the tables this query reads",
                            line, col, closest(column.split(".")[-1], known))]
-    except (SqlglotError, ValueError, KeyError, AttributeError):
+    except (SqlglotError, ValueError, KeyError, AttributeError, RecursionError):
         return []
     return []

@@ -17,7 +17,9 @@ loader's constructor, so that:
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass, field
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import yaml
@@ -28,9 +30,13 @@ from compiler.document import Document, Position, SourceMap, pointer_join
 MAX_BYTES = 1 << 20
 MAX_DEPTH = 64
 MODELINE = "# yaml-language-server: $schema="
+_BREAKS = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+"""Line breaks as the YAML parser counts them (str.splitlines knows more)."""
 
 _Parser: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _RESOLVER = yaml.resolver.Resolver()
+# Typed handle on the resolver (its stub is untyped): implicit tag of a plain scalar.
+_resolve_tag: Callable[[type[yaml.Node], str, tuple[bool, bool]], str] = _RESOLVER.resolve
 _CONSTRUCTOR = yaml.constructor.SafeConstructor()
 _CORE = "tag:yaml.org,2002:"
 _ALLOWED_EXPLICIT = {f"{_CORE}{t}" for t in ("str", "int", "float", "bool", "null")} | {"!"}
@@ -66,6 +72,10 @@ class _Builder:
         self.stack: list[_Frame] = []
         self.root: Any = None
         self.documents = 0
+        # Anchor name -> (index of the diagnostic for its first alias, uses, line of the last use).
+        # An alias bomb repeats a few aliases thousands of times: one diagnostic per
+        # anchor (with the count) tells the author everything without a flood.
+        self.aliases: dict[str, tuple[int, int, int]] = {}
 
     def report(self, pos: Position, code: str, message: str, pointer: str = "", hint: str = "") -> None:
         self.diagnostics.append(make(self.path, pos, code, message, pointer, hint))
@@ -89,12 +99,10 @@ class _Builder:
         if isinstance(frame.container, list):
             frame.container.append(value)
         else:
-            accepted = frame.key_ok and frame.key is not None
-            if accepted:
-                frame.container[frame.key] = value
-            frame.key = None
-            if not accepted:
+            key, frame.key = frame.key, None
+            if not frame.key_ok or key is None:
                 return
+            frame.container[key] = value
         self.source.values[pointer] = pos
 
     def _take_key(self, frame: _Frame, value: Any, raw: str, pos: Position, tag: str) -> None:
@@ -136,8 +144,14 @@ class _Builder:
             return
         if isinstance(event, yaml.AliasEvent):
             pos = _pos(event.start_mark)
-            self.report(pos, "SOP006", f"alias '*{event.anchor}' is not allowed", self._slot()[1],
-                        "write the content out in full instead of referring to an anchor")
+            anchor = str(event.anchor)
+            if anchor in self.aliases:
+                index, uses, _ = self.aliases[anchor]
+                self.aliases[anchor] = (index, uses + 1, pos[0])
+            else:
+                self.aliases[anchor] = (len(self.diagnostics), 1, pos[0])
+                self.report(pos, "SOP006", f"alias '*{anchor}' is not allowed", self._slot()[1],
+                            "write the content out in full instead of referring to an anchor")
             frame = self._expects_key()
             if frame is not None:
                 frame.key, frame.key_ok = "*" + str(event.anchor), False
@@ -164,6 +178,14 @@ class _Builder:
         elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
             self.stack.pop()
 
+    def finish(self) -> None:
+        """Add the number of uses to the diagnostic of each alias used more than once."""
+        for anchor, (index, uses, last) in self.aliases.items():
+            if uses > 1:
+                first = self.diagnostics[index]
+                self.diagnostics[index] = replace(
+                    first, hint=f"{first.hint}; '*{anchor}' is used {uses} times in all, the last at line {last}")
+
     def _check_node(self, event: Any) -> None:
         pos = _pos(event.start_mark)
         if event.anchor is not None:
@@ -171,13 +193,13 @@ class _Builder:
                         "remove the anchor and write the content out wherever it is needed")
         tag = event.tag
         if tag is not None and tag not in _ALLOWED_EXPLICIT:
-            self.report(pos, "SOP009", f"YAML tag {tag!r} is not allowed", self._slot()[1],
+            self.report(pos, "SOP009", f"YAML tag {_shown_tag(tag)!r} is not allowed", self._slot()[1],
                         "remove the tag; sopc reads plain strings, numbers, booleans, lists and mappings only")
 
     def _construct(self, event: Any) -> tuple[Any, str]:
         """Build a plain value for a scalar, without any custom constructor."""
         if _is_plain(event) and event.tag in (None, "!"):
-            tag = _RESOLVER.resolve(yaml.ScalarNode, event.value, (True, False))
+            tag = _resolve_tag(yaml.ScalarNode, event.value, (True, False))
         elif event.tag in _ALLOWED_EXPLICIT and event.tag != "!":
             tag = event.tag
         else:
@@ -211,6 +233,11 @@ class _Builder:
 def _is_plain(event: Any) -> bool:
     """Unquoted, untagged scalar (the C parser reports style '' and the pure one None)."""
     return not event.style and bool(event.implicit[0])
+
+
+def _shown_tag(tag: str) -> str:
+    """The tag as authors write it: !!python/object, not tag:yaml.org,2002:python/object."""
+    return "!!" + tag.removeprefix(_CORE) if tag.startswith(_CORE) else tag
 
 
 def _type_name(value: Any) -> str:
@@ -253,6 +280,24 @@ def _tab_diagnostics(path: str, text: str) -> list[Diagnostic]:
     return found
 
 
+_OPENED = re.compile(r"^while (?:parsing|scanning) (?:a|an|the) (.+)$")
+
+
+def _syntax_hint(err: yaml.MarkedYAMLError, pos: Position) -> str:
+    """Where the construct the parser gave up on began.
+
+    A truncated file fails at its very end; the useful place to look is
+    where the unclosed quote, bracket or mapping opened (the context mark).
+    """
+    hint = "check indentation and that every bracket and quote is closed"
+    if err.context_mark is None or _pos(err.context_mark) == pos:
+        return hint
+    line, col = _pos(err.context_mark)
+    opened = _OPENED.match((err.context or "").strip())
+    what = f"the {opened.group(1)}" if opened else "it"
+    return f"{what} started at line {line}, column {col}; {hint}"
+
+
 def load_text(path: str, text: str) -> tuple[Document | None, list[Diagnostic]]:
     """Parse decoded text into a Document; None when it cannot be used at all."""
     tabs = _tab_diagnostics(path, text)
@@ -263,18 +308,31 @@ def load_text(path: str, text: str) -> tuple[Document | None, list[Diagnostic]]:
         for event in yaml.parse(text, Loader=_Parser):
             builder.feed(event)
     except _Abort:
+        builder.finish()
         return None, builder.diagnostics
     except yaml.MarkedYAMLError as err:
+        builder.finish()
         mark = err.problem_mark or err.context_mark
         pos = _pos(mark) if mark is not None else (1, 1)
         problem = (err.problem or "syntax error").strip()
         context = f" {err.context.strip()}" if err.context else ""
         builder.report(pos, "SOP003", f"YAML syntax error: {problem}{context}",
-                       hint="check indentation and that every bracket and quote is closed")
+                       hint=_syntax_hint(err, pos))
+        return None, builder.diagnostics
+    except yaml.reader.ReaderError as err:
+        # A control character: the reader knows the offset, not the line; locate it ourselves.
+        builder.finish()
+        before = _BREAKS.split(text[: max(err.position, 0)])
+        code = err.character if isinstance(err.character, int) else ord(str(err.character)[:1] or "?")
+        builder.report((len(before), len(before[-1]) + 1), "SOP003",
+                       f"YAML syntax error: character U+{code:04X} is not allowed in YAML",
+                       hint="remove the control character (often pasted from a terminal, a PDF or a spreadsheet)")
         return None, builder.diagnostics
     except yaml.YAMLError as err:
+        builder.finish()
         builder.report((1, 1), "SOP003", f"YAML error: {err}")
         return None, builder.diagnostics
+    builder.finish()
     diagnostics = builder.diagnostics
     if not isinstance(builder.root, dict):
         diagnostics.append(make(path, (1, 1), "SOP011", "the file does not hold a mapping of SOP fields",
@@ -284,6 +342,40 @@ def load_text(path: str, text: str) -> tuple[Document | None, list[Diagnostic]]:
         diagnostics.append(make(path, (1, 1), "SOP012", "first line is not a schema modeline",
                                 hint=f"start the file with '{MODELINE}<relative path to schema/sop.schema.json>'"))
     return Document(path, text, builder.root, builder.source), diagnostics
+
+
+_ANCHOR = re.compile(r"&\S+\s+")
+
+
+def _tag_refused(token: str) -> bool:
+    """Whether a tag as written (!!python/x, !include, !<...>) is one the loader refuses."""
+    if token.startswith("!<") and token.endswith(">"):
+        return token[2:-1] not in _ALLOWED_EXPLICIT
+    if token.startswith("!!"):
+        return f"{_CORE}{token[2:]}" not in _ALLOWED_EXPLICIT
+    return token != "!"
+
+
+def refused_values(doc: Document) -> frozenset[str]:
+    """Pointers of values the loader already refused: aliases (SOP006) and refused tags (SOP009).
+
+    What stands there is a placeholder (null for an alias, the bare text or
+    collection for a tagged node), not what the author meant; later checks skip
+    it instead of reporting the same mistake again as a wrong type. Found from
+    the text at each value's position, because the Document carries no flags.
+    """
+    lines = _BREAKS.split(doc.text)
+    refused: set[str] = set()
+    for pointer, (line, col) in doc.source.values.items():
+        if not 0 < line <= len(lines):
+            continue
+        fragment = lines[line - 1][col - 1:]
+        if fragment[:1] not in ("*", "!", "&"):
+            continue
+        fragment = _ANCHOR.sub("", fragment, count=1) if fragment.startswith("&") else fragment
+        if fragment.startswith("*") or (fragment.startswith("!") and _tag_refused(fragment.split(maxsplit=1)[0])):
+            refused.add(pointer)
+    return frozenset(refused)
 
 
 def load_bytes(path: str, raw: bytes) -> tuple[Document | None, list[Diagnostic]]:

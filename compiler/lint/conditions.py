@@ -63,6 +63,11 @@ def _check_reference(found: Findings, sop: Sop, pointer: str, expression: str, r
                   closest(ref.fields[2], report.columns) or f"it selects: {', '.join(report.columns)}")
 
 
+def _shorten(text: str, limit: int = 120) -> str:
+    """The expression for a message; a pasted megabyte must not become one."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def check_conditions(found: Findings, sop: Sop, dominators: dict[str, frozenset[str]],
                      sql: dict[str, SqlReport]) -> None:
     """Every condition parses and names only declared inputs, thresholds and earlier steps."""
@@ -72,9 +77,14 @@ def check_conditions(found: Findings, sop: Sop, dominators: dict[str, frozenset[
             parsed = parse(expression)
             if parsed.error:
                 position = position_in(found.doc, pointer, expression, parsed.line, parsed.col)
-                found.add(pointer, "SOP401", f"condition does not parse at column {parsed.col}: {expression.strip()!r}",
-                          "CEL uses &&, ||, !, ==, size(x), x.exists(r, ...); strings in double quotes",
-                          position=position)
+                shown = _shorten(expression.strip())
+                if parsed.error == "syntax error":
+                    found.add(pointer, "SOP401", f"condition does not parse at column {parsed.col}: {shown!r}",
+                              "CEL uses &&, ||, !, ==, size(x), x.exists(r, ...); strings in double quotes",
+                              position=position)
+                else:
+                    found.add(pointer, "SOP401", f"condition cannot be checked: {parsed.error}",
+                              "split it into simpler conditions or steps", position=position)
                 continue
             for ref in parsed.references:
                 _check_reference(found, sop, pointer, expression, ref, available, step, sql)

@@ -10,8 +10,10 @@ from compiler.model import BRANCHING, Sop, Step, Transition
 
 def _check_target(found: Findings, sop: Sop, ids: set[str], to: Transition) -> None:
     if to.next is not None and to.outcome is not None:
-        found.add(to.pointer, "SOP210", "a transition names both next and outcome",
-                  "keep one: next continues with a step, outcome ends the run")
+        # Point at the outcome key: the step's own position says nothing about which key is extra.
+        found.add(pointer_join(to.pointer, "outcome"), "SOP210",
+                  f"a transition names both next ({to.next}) and outcome ({to.outcome})",
+                  "keep one: next continues with a step, outcome ends the run", key=True)
     if to.next is not None and to.next not in ids:
         hint = closest(to.next, ids)
         if to.next in sop.outcomes:
@@ -46,9 +48,11 @@ def _check_decision(found: Findings, step: Step) -> None:
 
 def _check_step_transitions(found: Findings, sop: Sop, ids: set[str], step: Step) -> None:
     if step.kind in BRANCHING and step.to is not None:
-        found.add(step.pointer, "SOP210", f"a {step.kind} step takes its transitions from "
+        # Point at the offending key (next or outcome), not at the start of the step.
+        extra = "next" if step.to.next is not None else "outcome"
+        found.add(pointer_join(step.pointer, extra), "SOP210", f"a {step.kind} step takes its transitions from "
                   + ("its branches" if step.kind == "decision" else "on_pass and on_fail"),
-                  "remove next/outcome from the step itself")
+                  f"remove {extra} from the step itself", key=True)
     if step.kind == "decision":
         _check_decision(found, step)
     elif step.kind not in BRANCHING and step.to is None:

@@ -51,8 +51,10 @@ def check_library(entries: list[tuple[Findings, Sop]]) -> None:
             found.add("/domain", "SOP507", f"a {sop.domain} SOP is in the folder {folder.name}/",
                       f"move it to sops/{sop.domain}/")
         if sop.superseded_by and sop.superseded_by not in library:
+            # Never suggest the SOP itself as its own successor (the closest id is often its own).
+            others = [sid for sid in library if sid != sop.id]
             found.add("/superseded_by", "SOP506", f"successor {sop.superseded_by!r} is not in the library",
-                      closest(sop.superseded_by, library))
+                      closest(sop.superseded_by, others) or "add the successor SOP to the library or fix the id")
         if sop.id in cyclic:
             found.add("/id", "SOP505", f"{sop.id!r} includes itself through other SOPs",
                       "break the loop: an included SOP must not include its includer")
@@ -65,7 +67,8 @@ def check_library(entries: list[tuple[Findings, Sop]]) -> None:
                 found.add(at, "SOP503", f"included SOP {step.sop!r} is not in the library", closest(step.sop, library))
                 continue
             if sop.status == "active" and target.status in ("draft", "deprecated"):
-                hint = f"include {target.superseded_by!r} instead" if target.superseded_by else ""
+                hint = f"include {target.superseded_by!r} instead" if target.superseded_by \
+                    else "make the included SOP active first, or include an active SOP"
                 found.add(at, "SOP509", f"active SOP includes {target.status} SOP {target.id!r}", hint)
             for name in step.bindings:
                 if name not in target.inputs:
@@ -76,4 +79,5 @@ def check_library(entries: list[tuple[Findings, Sop]]) -> None:
             if missing:
                 found.add(step.pointer, "SOP504", f"include of {target.id!r} does not bind required input"
                           f"{'s' if len(missing) > 1 else ''} {', '.join(missing)}",
-                          "bind them under with: {name: <CEL expression>}")
+                          f"bind {'them' if len(missing) > 1 else 'it'} under with: "
+                          f"{{{', '.join(f'{n}: <CEL expression>' for n in missing)}}}")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from compiler.document import pointer_join
 from compiler.graph import Graph
 from compiler.lint.base import Findings, closest
@@ -9,6 +11,15 @@ from compiler.model import Scenario, Sop
 from compiler.sqlcheck import catalog
 
 _ANSWERED = frozenset({"manual", "agent", "action", "escalate"})
+_STRING_INPUTS = frozenset({"string", "timestamp", "duration", "enum"})
+
+
+def _goes_to(sop: Sop, step_id: str) -> str:
+    """Where a step leads, as written (a next with a typo is shown, not hidden)."""
+    step = sop.step(step_id)
+    targets = [t.next if t.next else f"outcome {t.outcome}" for _, t in step.transitions() if t.target] \
+        if step else []
+    return ", ".join(dict.fromkeys(targets)) or "nowhere (no next or outcome)"
 
 
 def _check_path(found: Findings, sop: Sop, graph: Graph, test: Scenario) -> None:
@@ -29,11 +40,26 @@ def _check_path(found: Findings, sop: Sop, graph: Graph, test: Scenario) -> None
         if path[index] not in graph.successors.get(path[index - 1], ()):
             found.add(pointer_join(pointer, index), "SOP704",
                       f"no transition leads from {path[index - 1]!r} to {path[index]!r}",
-                      f"{path[index - 1]!r} goes to: {', '.join(graph.successors.get(path[index - 1], ())) or 'outcomes only'}")
+                      f"{path[index - 1]!r} goes to: {_goes_to(sop, path[index - 1])}")
             return
     last = steps[path[-1]]
-    if test.outcome and test.outcome not in {t.outcome for _, t in last.transitions()}:
+    # An undeclared expected outcome is already reported (SOP203); saying the path
+    # cannot end in it too would only repeat the typo.
+    if test.outcome and test.outcome in sop.outcomes \
+            and test.outcome not in {t.outcome for _, t in last.transitions()}:
         found.add(pointer, "SOP704", f"the path ends at {path[-1]!r}, which cannot end in {test.outcome!r}")
+
+
+def _check_unquoted(found: Findings, pointer: str, what: str, value: Any) -> None:
+    """A text value YAML read as another type (country: NO is false, id: 0123 is 83).
+
+    The schema cannot see it (test data rows and inputs are free-form), and
+    the runner would silently use the wrong value.
+    """
+    raw = found.doc.source.coerced.get(pointer)
+    if raw is not None:
+        kind = "a boolean" if isinstance(value, bool) else "an integer" if isinstance(value, int) else "a number"
+        found.add(pointer, "SOP104", f"{what} is text, but YAML read {raw} as {kind}", f'quote it: "{raw}"')
 
 
 def check_scenarios(found: Findings, sop: Sop, graph: Graph) -> None:
@@ -46,9 +72,14 @@ def check_scenarios(found: Findings, sop: Sop, graph: Graph) -> None:
             if name not in sop.inputs:
                 found.add(pointer_join(inputs_pointer, name), "SOP701", f"test sets undeclared input {name!r}",
                           closest(name, sop.inputs), key=True)
+            elif sop.inputs[name].type in _STRING_INPUTS:
+                _check_unquoted(found, pointer_join(inputs_pointer, name), f"input {name!r}", test.inputs[name])
+        # Point at the test's inputs when it has them: that is where the line goes.
+        missing_at = inputs_pointer if inputs_pointer in found.doc.source.values else test.pointer
         for name, spec in sop.inputs.items():
             if spec.required and spec.default is None and name not in test.inputs:
-                found.add(test.pointer, "SOP701", f"test {test.name!r} does not set required input {name!r}")
+                found.add(missing_at, "SOP701", f"test {test.name!r} does not set required input {name!r}",
+                          f"add {name}: <value> under inputs")
         for step_id in test.answers:
             step = steps.get(step_id)
             answers_at = pointer_join(pointer_join(test.pointer, "answers"), step_id)
@@ -65,10 +96,12 @@ def check_scenarios(found: Findings, sop: Sop, graph: Graph) -> None:
                 continue
             for index, row in enumerate(rows):
                 for column in row:
+                    at = pointer_join(pointer_join(table_at, index), column)
                     if column not in tables[table]:
-                        found.add(pointer_join(pointer_join(table_at, index), column), "SOP703",
-                                  f"table {table!r} has no column {column!r}", closest(column, tables[table]),
-                                  key=True)
+                        found.add(at, "SOP703", f"table {table!r} has no column {column!r}",
+                                  closest(column, tables[table]), key=True)
+                    elif tables[table][column] == "TEXT":
+                        _check_unquoted(found, at, f"column {table}.{column}", row[column])
         if test.outcome and test.outcome not in sop.outcomes:
             found.add(pointer_join(pointer_join(test.pointer, "expect"), "outcome"), "SOP203",
                       f"expected outcome {test.outcome!r} is not declared", closest(test.outcome, sop.outcomes))

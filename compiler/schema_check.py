@@ -25,6 +25,9 @@ from compiler.yamlload import refused_values
 
 _RANGE = {"minLength", "maxLength", "minItems", "maxItems", "minimum", "maximum",
           "exclusiveMinimum", "exclusiveMaximum", "uniqueItems", "minProperties", "maxProperties"}
+# JSON Schema's type names in the words the rest of the message uses (YAML's).
+_SCHEMA_TYPES = {"object": "a mapping", "array": "a list", "string": "a string", "boolean": "a boolean",
+                 "integer": "an integer", "number": "a number", "null": "null"}
 _JSON_TYPES = {dict: "a mapping", list: "a list", str: "a string", bool: "a boolean",
                int: "an integer", float: "a number", type(None): "null"}
 
@@ -150,7 +153,8 @@ def _diagnose(doc: Document, error: ValidationError) -> Iterator[Diagnostic]:
                        pointer, hint)
             return
         yield make(doc.path, at, "SOP103",
-                   f"expected {' or '.join(expected)}, got {_type_name(instance)}", pointer,
+                   f"expected {' or '.join(_SCHEMA_TYPES.get(t, t) for t in expected)}, got {_type_name(instance)}",
+                   pointer,
                    str(schema.get("description", "")))
         return
     if kind in ("enum", "const"):
@@ -161,8 +165,8 @@ def _diagnose(doc: Document, error: ValidationError) -> Iterator[Diagnostic]:
         return
     if kind in ("pattern", "format"):
         if kind == "format" and value == "regex":
-            yield make(doc.path, at, "SOP605", f"{instance!r} is not a valid regular expression", pointer,
-                       "check brackets, escapes and quantifiers")
+            yield make(doc.path, at, "SOP605", f"{instance!r} is not a valid regular expression{_regex_error(instance)}",
+                       pointer, "check brackets, escapes and quantifiers")
             return
         yield make(doc.path, at, "SOP106", f"{instance!r} is not a valid {_label(schema)}",
                    pointer, str(_resolve(schema).get("description", "")))
@@ -187,6 +191,15 @@ def _described(schema: dict[str, Any]) -> str:
     """'semantic version either: MAJOR.MINOR.PATCH as a quoted string.' from a field's schema."""
     description = str(_resolve(schema).get("description", "")).strip()
     return f"{_label(schema)} either: {description}" if description else f"{_label(schema)} either"
+
+
+def _regex_error(pattern: Any) -> str:
+    """': unterminated character set at position 1', Python's own words for what is wrong."""
+    try:
+        re.compile(str(pattern))
+    except re.error as err:
+        return f": {err}"
+    return ""
 
 
 def _conditional_hint(name: str) -> str:

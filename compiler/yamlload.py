@@ -166,7 +166,8 @@ class _Builder:
         elif isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
             pos = _pos(event.start_mark)
             if self._expects_key() is not None:
-                self.report(pos, "SOP007", "a mapping key must be a string, not a collection", self.stack[-1].pointer)
+                self.report(pos, "SOP007", "a mapping key must be a string, not a collection", self.stack[-1].pointer,
+                            "write a plain name as the key; complex keys ('? [a, b]' or '? {a: b}') are not SOP fields")
                 raise _Abort
             if len(self.stack) >= MAX_DEPTH:
                 self.report(pos, "SOP010", f"nesting deeper than {MAX_DEPTH} levels", self._slot()[1])

@@ -129,3 +129,12 @@ def test_case_inputs_say_what_they_show() -> None:
         for path in sorted((CASES / case).glob("sops/**/*.y*ml")):
             head = path.read_bytes()[:400].decode("utf-8", errors="replace")
             assert "# case: " in head, path
+
+
+def test_python_tag_case_runs_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The python-object-apply-tag case asks to `touch /tmp/pwned`; validating it creates nothing."""
+    marker = Path("/tmp/pwned")
+    before = marker.stat().st_mtime_ns if marker.exists() else None
+    status, output = _run("python-object-apply-tag", "text", tmp_path, monkeypatch)
+    assert status == 1 and "SOP009" in output
+    assert (marker.stat().st_mtime_ns if marker.exists() else None) == before

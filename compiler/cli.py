@@ -119,6 +119,25 @@ def build(root: str, check: bool, drafts: bool, no_site: bool, fmt: str, today: 
         click.echo(f"site pages are in {Path(root) / 'site' / 'docs'}; HTML: mkdocs build -f {Path(root) / 'site' / 'mkdocs.yml'}")
 
 
+@cli.command()
+@click.option("--root", default=".", show_default=True, type=click.Path(file_okay=False, exists=True),
+              help="Repository holding sops/, skills/ and site/mkdocs.yml.")
+@click.option("--addr", "--dev-addr", "addr", default="127.0.0.1:8000", show_default=True, metavar="IP:PORT",
+              help="Address the preview listens on.")
+@click.option("--drafts/--no-drafts", default=True, show_default=True, help="Show draft SOPs.")
+@click.option("--today", metavar="YYYY-MM-DD", help="Date to flag review_by against (default: today).")
+def serve(root: str, addr: str, drafts: bool, today: str | None) -> None:
+    """Preview the runbook site locally, regenerating pages when an SOP file changes."""
+    from compiler.serve import serve as run_preview
+
+    def echo(message: str) -> None:
+        click.echo(message)
+        sys.stdout.flush()
+
+    day = _today(today) if today else None
+    sys.exit(run_preview(Path(root), addr, drafts=drafts, today=day, echo=echo))
+
+
 def main() -> None:
     """Entry point: run the CLI, turning usage errors into exit status 2."""
     try:

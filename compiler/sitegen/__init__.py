@@ -1,0 +1,112 @@
+"""The site target: SOP models in, the generated Markdown pages of the runbook site out.
+
+`render_site` is what `sopc build` calls. Its output is every generated file
+by path relative to site/docs/, all under `runbooks/` and `reference/` (the
+two folders git ignores and `write.write_site` replaces). Same input, same
+bytes: everything is sorted, and the only date used is `today`, to flag a
+review date that has passed.
+
+Compiled skill files are copied beside the SOP's page
+(`runbooks/<domain>/<id>/skill.json`). A Markdown file among them is copied
+as `<name>.txt` (SKILL.md -> SKILL.md.txt): MkDocs renders every `.md` in the
+docs folder as a page, which would put the skill into the navigation and
+search and render any raw HTML in it; as `.txt` it is served verbatim.
+
+The diagnostics reference takes its examples from tests/cases/ beside the
+package (the golden cases of `sopc validate`); that folder is read here, the
+one read `render_site` does. `render_pages` is the same without any read.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from compiler.codes import CODES
+from compiler.model import Sop
+from compiler.resources import schema_json
+from compiler.sitegen.cases import Example, load_cases, pick_examples
+from compiler.sitegen.common import REFERENCE, RUNBOOKS, SLUG, Library, page_path
+from compiler.sitegen.indexes import alerts_index, domain_index, runbooks_index, severity_index
+from compiler.sitegen.page import sop_page
+from compiler.sitegen.reference import diagnostics_page, format_page
+
+__all__ = ["default_cases_dir", "render_pages", "render_site", "site_name"]
+
+FOLDERS = (RUNBOOKS, REFERENCE)
+PREFERRED = ("skill.json", "SKILL.md")
+"""Skill files linked first, in this order."""
+
+
+def default_cases_dir() -> Path:
+    """tests/cases/ of the source checkout the package runs from (may not exist)."""
+    return Path(__file__).resolve().parent.parent.parent / "tests" / "cases"
+
+
+def site_name(name: str) -> str:
+    """The name a compiled skill file gets on the site (a .md file is served as .md.txt)."""
+    parts = name.split("/")
+    if not name or name.startswith("/") or any(p in ("", ".", "..") or "\\" in p for p in parts):
+        raise ValueError(f"unsafe skill file name {name!r}")
+    return name + ".txt" if name.lower().endswith(".md") else name
+
+
+def _check_names(sop: Sop) -> None:
+    for what, value in (("id", sop.id), ("domain", sop.domain)):
+        if not SLUG.match(value):
+            raise ValueError(f"cannot publish {sop.path}: its {what} {value!r} is not a slug")
+
+
+def render_pages(
+    sops: Sequence[Sop],
+    skills: Mapping[str, Mapping[str, bytes]],
+    *,
+    today: datetime.date,
+    drafts: bool = False,
+    examples: Mapping[str, Example] | None = None,
+    schema: Mapping[str, Any] | None = None,
+) -> dict[str, bytes]:
+    """`render_site` with the diagnostic examples and the schema given (pure)."""
+    chosen: dict[str, Sop] = {}
+    for sop in sorted(sops, key=lambda s: (s.id, s.path)):
+        if sop.status == "draft" and not drafts:
+            continue
+        _check_names(sop)
+        chosen.setdefault(sop.id, sop)
+    published = [chosen[k] for k in sorted(chosen)]
+    library = Library(chosen, today)
+    files: dict[str, str | bytes] = {
+        f"{RUNBOOKS}/index.md": runbooks_index(published, library),
+        f"{RUNBOOKS}/alerts.md": alerts_index(published, library),
+        f"{RUNBOOKS}/severity.md": severity_index(published, library),
+        f"{REFERENCE}/diagnostics.md": diagnostics_page(CODES.values(), examples or {}),
+        f"{REFERENCE}/format.md": format_page(schema if schema is not None else schema_json("sop.schema.json")),
+    }
+    for domain in sorted({s.domain for s in published}):
+        files[f"{RUNBOOKS}/{domain}/index.md"] = domain_index(domain, published, library)
+    for sop in published:
+        page = page_path(sop)
+        folder = page.removesuffix(".md")
+        compiled = skills.get(sop.id, {})
+        links: list[tuple[str, str]] = []
+        for name in sorted(compiled, key=lambda n: (PREFERRED.index(n) if n in PREFERRED else len(PREFERRED), n)):
+            path = f"{folder}/{site_name(name)}"
+            files[path] = compiled[name]
+            links.append((name, path))
+        files[page] = sop_page(sop, library, links)
+    return {path: data if isinstance(data, bytes) else data.encode("utf-8") for path, data in sorted(files.items())}
+
+
+def render_site(
+    sops: Sequence[Sop],
+    skills: Mapping[str, Mapping[str, bytes]],
+    *,
+    today: datetime.date,
+    drafts: bool = False,
+) -> dict[str, bytes]:
+    """Generated files by path relative to site/docs/ (e.g. 'runbooks/market-abuse/wash-trading-linked-accounts.md',
+    'runbooks/alerts.md', 'reference/diagnostics.md', 'reference/format.md')."""
+    examples = pick_examples(load_cases(default_cases_dir()))
+    return render_pages(sops, skills, today=today, drafts=drafts, examples=examples)

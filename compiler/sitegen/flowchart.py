@@ -1,0 +1,144 @@
+"""The step graph drawn as inline SVG: no JavaScript, nothing to fetch, works offline and in print.
+
+Steps are boxes (decisions and checks as hexagons), outcomes are rounded
+terminals, every transition is an arrow labelled with its branch. Each step
+box links to the step in the checklist below it. Colours come from classes
+styled in stylesheets/extra.css, so the chart follows the light/dark palette.
+Every SOP string is escaped for SVG text; the ids in links are reduced to
+[a-z0-9_-].
+"""
+
+from __future__ import annotations
+
+import itertools
+
+from compiler.model import Sop
+from compiler.sitegen.common import DISPOSITIONS, KINDS, known
+from compiler.sitegen.escape import anchor, attr, svg_text
+from compiler.sitegen.layout import Edge, Layout, Node, layout
+
+CHARS_PER_LINE = 33
+LABEL_CHARS = 26
+FONT = 12.0
+
+
+def wrap(value: str, width: int, lines: int) -> list[str]:
+    """Word-wrap to at most `lines` lines of `width` characters, ending with … when cut."""
+    words = value.split()
+    out: list[str] = []
+    current = ""
+    for word in words:
+        while len(word) > width:  # a very long word: break it
+            if current:
+                out.append(current)
+                current = ""
+            out.append(word[: width - 1] + "-")
+            word = word[width - 1:]
+        candidate = f"{current} {word}".strip()
+        if len(candidate) <= width:
+            current = candidate
+        else:
+            out.append(current)
+            current = word
+    if current:
+        out.append(current)
+    if len(out) > lines:
+        out = out[:lines]
+        out[-1] = out[-1][: width - 1].rstrip() + "…"
+    return out
+
+
+def short(value: str, width: int) -> str:
+    """One line of at most `width` characters."""
+    value = " ".join(value.split())
+    return value if len(value) <= width else value[: width - 1].rstrip() + "…"
+
+
+def _f(value: float) -> str:
+    return f"{value:.1f}".rstrip("0").rstrip(".")
+
+
+def _path(edge: Edge) -> str:
+    if edge.back:
+        (x1, y1), (x2, y2) = edge.points
+        bulge = 48.0
+        return f"M{_f(x1)} {_f(y1)} C{_f(x1 + bulge)} {_f(y1)} {_f(x2 + bulge)} {_f(y2)} {_f(x2)} {_f(y2)}"
+    parts = [f"M{_f(edge.points[0][0])} {_f(edge.points[0][1])}"]
+    for (x1, y1), (x2, y2) in itertools.pairwise(edge.points):
+        mid = (y2 - y1) / 2
+        parts.append(f"C{_f(x1)} {_f(y1 + mid)} {_f(x2)} {_f(y2 - mid)} {_f(x2)} {_f(y2)}")
+    return " ".join(parts)
+
+
+def _edge_svg(edge: Edge) -> str:
+    cls = "sop-flow__edge sop-flow__edge--back" if edge.back else "sop-flow__edge"
+    out = [f'<g class="{cls}"><path d="{_path(edge)}" marker-end="url(#sop-flow-arrow)"/>']
+    if edge.label:
+        if edge.back:
+            (x1, y1), (x2, y2) = edge.points
+            lx, ly = max(x1, x2) + 40, (y1 + y2) / 2
+        else:
+            (x1, y1), (x2, y2) = edge.points[0], edge.points[1]
+            lx, ly = (x1 + x2) / 2, y1 + min(30.0, (y2 - y1) / 2) + 4
+        out.append(f'<text x="{_f(lx)}" y="{_f(ly)}" text-anchor="middle"><title>{svg_text(edge.label)}</title>'
+                   f"{svg_text(short(edge.label, LABEL_CHARS))}</text>")
+    out.append("</g>")
+    return "".join(out)
+
+
+def _shape(node: Node) -> str:
+    x, y, w, h = node.x, node.y, node.w, node.h
+    if node.kind in ("decision", "check"):
+        c = 14.0
+        points = [(x + c, y), (x + w - c, y), (x + w, y + h / 2), (x + w - c, y + h), (x + c, y + h), (x, y + h / 2)]
+        return '<polygon points="' + " ".join(f"{_f(px)},{_f(py)}" for px, py in points) + '"/>'
+    radius = h / 2 if node.kind == "outcome" else 6.0
+    return f'<rect x="{_f(x)}" y="{_f(y)}" width="{_f(w)}" height="{_f(h)}" rx="{_f(radius)}"/>'
+
+
+def _label(node: Node, head: str, body: str) -> str:
+    lines = wrap(body, CHARS_PER_LINE, 3)
+    cx = node.x + node.w / 2
+    top = node.y + node.h / 2 - (len(lines) * 15) / 2 - 2
+    spans = [f'<tspan class="sop-flow__head" x="{_f(cx)}" y="{_f(top)}">{svg_text(head)}</tspan>']
+    for i, line in enumerate(lines):
+        spans.append(f'<tspan x="{_f(cx)}" y="{_f(top + 16 + i * 15)}">{svg_text(line)}</tspan>')
+    return f'<text text-anchor="middle">{"".join(spans)}</text>'
+
+
+def _node_svg(sop: Sop, node: Node, numbers: dict[str, int]) -> str:
+    if node.kind == "outcome":
+        outcome = sop.outcomes.get(node.ref)
+        title = outcome.title if outcome and outcome.title else node.ref
+        disposition = outcome.disposition if outcome else ""
+        cls = f"sop-flow__node sop-flow__node--outcome sop-flow__node--{known(disposition, DISPOSITIONS)}"
+        head = f"end · {disposition}" if disposition else "end"
+        return (f'<g class="{cls}"><title>{svg_text(f"Outcome {node.ref}: {title}")}</title>'
+                f"{_shape(node)}{_label(node, head, title)}</g>")
+    step = sop.step(node.ref)
+    title = step.title if step and step.title else node.ref
+    number = numbers.get(node.ref)
+    head = f"{number} · {node.kind}" if number else node.kind
+    if step is not None and step.approval is not None:
+        head += " · approval"
+    cls = f"sop-flow__node sop-flow__node--{known(node.kind, KINDS)}"
+    return (f'<a class="{cls}" href="#step-{attr(anchor(node.ref))}"><title>{svg_text(f"Step {node.ref}: {title}")}'
+            f"</title>{_shape(node)}{_label(node, head, title)}</a>")
+
+
+def flowchart_svg(sop: Sop, numbers: dict[str, int], plan: Layout | None = None) -> str:
+    """The SVG of one SOP's flowchart, on lines without blank lines (a raw HTML block for Markdown)."""
+    plan = plan or layout(sop)
+    width = plan.width + (60 if any(e.back for e in plan.edges) else 0)
+    lines = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="sop-flow__svg" viewBox="0 0 {_f(width)} {_f(plan.height)}" '
+        f'width="{_f(width)}" height="{_f(plan.height)}" role="img" aria-labelledby="sop-flow-title" '
+        f'font-size="{_f(FONT)}">',
+        f'<title id="sop-flow-title">{svg_text(f"Flowchart of {sop.title}")}</title>',
+        '<defs><marker id="sop-flow-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" '
+        'orient="auto-start-reverse"><path d="M0 0L10 5L0 10z"/></marker></defs>',
+    ]
+    lines.extend(_edge_svg(e) for e in plan.edges)
+    lines.extend(_node_svg(sop, n, numbers) for n in plan.nodes if n.kind != "dummy")
+    lines.append("</svg>")
+    return "\n".join(lines)

@@ -1,0 +1,106 @@
+"""Index pages: all runbooks by domain, by severity, and the incident quick index from alert name to SOP."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from compiler.model import Sop
+from compiler.sitegen.common import (
+    RUNBOOKS,
+    SEVERITIES,
+    Library,
+    domain_title,
+    page_path,
+    relative,
+    sort_key,
+    status_badges,
+    table,
+)
+from compiler.sitegen.escape import code, meta_title, rich_inline, text
+
+
+def _head(title: str, intro: str) -> list[str]:
+    return ["---", f"title: {meta_title(title)}", "---", "", f"# {text(title)}", "", intro, ""]
+
+
+def _sop_link(from_page: str, sop: Sop) -> str:
+    return f"[{text(sop.title or sop.id)}]({relative(from_page, page_path(sop))})<br>{code(sop.id)}"
+
+
+def _alerts(sop: Sop) -> str:
+    return " ".join(code(t.alert) for t in sop.triggers)
+
+
+def _rows(from_page: str, sops: Sequence[Sop], library: Library, with_domain: bool) -> list[list[str]]:
+    rows = []
+    for sop in sorted(sops, key=sort_key):
+        row = [_sop_link(from_page, sop), status_badges(sop, library.today), _alerts(sop), text(sop.owner)]
+        if with_domain:
+            row.insert(2, text(domain_title(sop.domain)))
+        rows.append(row)
+    return rows
+
+
+def _domains(sops: Sequence[Sop]) -> list[str]:
+    return sorted({s.domain for s in sops}, key=lambda d: (domain_title(d).lower(), d))
+
+
+def runbooks_index(sops: Sequence[Sop], library: Library) -> str:
+    """runbooks/index.md: every SOP, grouped by domain."""
+    here = f"{RUNBOOKS}/index.md"
+    count = f"{len(sops)} runbook{'s' * (len(sops) != 1)}"
+    lines = _head("Runbooks", f"{count}. Have an alert name? Use the [alert quick index](alerts.md) or search for it; "
+                              "the [severity index](severity.md) lists the most serious first.")
+    if not sops:
+        lines += ["No runbooks yet.", ""]
+    for domain in _domains(sops):
+        members = [s for s in sops if s.domain == domain]
+        lines += [f"## [{text(domain_title(domain))}]({domain}/index.md)", "",
+                  table(["Runbook", "Severity", "Alerts", "Owner"], _rows(here, members, library, False)), ""]
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def domain_index(domain: str, sops: Sequence[Sop], library: Library) -> str:
+    """runbooks/<domain>/index.md: the SOPs of one domain."""
+    here = f"{RUNBOOKS}/{domain}/index.md"
+    members = [s for s in sops if s.domain == domain]
+    lines = _head(domain_title(domain), f"Runbooks of the {text(domain_title(domain).lower())} domain "
+                                        f"({len(members)}).")
+    lines += [table(["Runbook", "Severity", "Alerts", "Owner"], _rows(here, members, library, False)), ""]
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def severity_index(sops: Sequence[Sop], library: Library) -> str:
+    """runbooks/severity.md: every SOP, most severe first."""
+    here = f"{RUNBOOKS}/severity.md"
+    lines = _head("Runbooks by severity", "The most serious risks first. See also the "
+                                          "[alert quick index](alerts.md).")
+    known = [*SEVERITIES, *sorted({s.severity for s in sops} - set(SEVERITIES))]
+    for severity in known:
+        members = [s for s in sops if s.severity == severity]
+        if members:
+            lines += [f"## {text(severity.capitalize() or 'Unknown')}", "",
+                      table(["Runbook", "Severity", "Domain", "Alerts", "Owner"], _rows(here, members, library, True)),
+                      ""]
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def alerts_index(sops: Sequence[Sop], library: Library) -> str:
+    """runbooks/alerts.md: alert name -> the SOP(s) to open, for the incident."""
+    here = f"{RUNBOOKS}/alerts.md"
+    entries = sorted(((t.alert, sort_key(s), s, t.when) for s in sops for t in s.triggers),
+                     key=lambda e: (e[0], e[1]))
+    lines = _head("Alert quick index", "Find the alert that fired, open its runbook and follow the checklist. "
+                                       "Press <kbd>/</kbd> to search by alert name, SOP id or title words.")
+    rows = []
+    for alert, _, sop, when in entries:
+        runbook = _sop_link(here, sop)
+        if sop.status == "deprecated":
+            runbook += " (deprecated: use " + (library.link(here, sop.superseded_by) if sop.superseded_by
+                                               else "its successor") + ")"
+        rows.append([code(alert), runbook, status_badges(sop, library.today), rich_inline(when)])
+    if rows:
+        lines += [table(["Alert", "Runbook", "Severity", "Fires when"], rows), ""]
+    else:
+        lines += ["No alerts yet.", ""]
+    return "\n".join(lines).rstrip("\n") + "\n"

@@ -1,0 +1,209 @@
+"""The checklist section of an SOP page: numbered steps with checkboxes, badges, SQL and conditions.
+
+Every step is an h3 with a stable anchor (`#step-<id>`, the flowchart links
+to it) followed by task-list items the analyst ticks. What each kind asks of
+the analyst is phrased from the step's own fields only; nothing is invented.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from compiler.graph import build_graph
+from compiler.model import Sop, Step, Transition, TypedField
+from compiler.sitegen.common import KINDS, Library, badge, known, page_path, table
+from compiler.sitegen.conditions import condition_markdown, readable
+from compiler.sitegen.escape import anchor, clean, code, rich_block, rich_inline, text
+
+KIND_HINT = {
+    "query": "Run the query below and keep its result with the case.",
+    "check": "Check the condition below.",
+    "decision": "Decide which branch applies: branches are tried in order and the first that holds is taken.",
+    "manual": "Do the work described above.",
+    "agent": "Have the agent do the work described above and check what it returns.",
+    "escalate": "",
+    "action": "",
+    "include": "",
+}
+
+FIELD_TYPES = {"boolean": "yes/no", "text": "text", "url": "link"}
+
+
+def numbering(sop: Sop) -> dict[str, int]:
+    """Step id -> checklist number: reachable steps in run order, then any others in file order."""
+    order = build_graph(sop).topological()
+    for step in sop.steps:
+        if step.id and step.id not in order:
+            order.append(step.id)
+    return {step_id: i for i, step_id in enumerate(order, start=1)}
+
+
+def fence(body: str, lang: str) -> list[str]:
+    """A fenced code block that no line of the body can close early."""
+    longest = max((len(m) for m in re.findall(r"`+", body)), default=0)
+    ticks = "`" * max(3, longest + 1)
+    lines = clean(body).rstrip("\n").split("\n")
+    return [f"{ticks}{lang}", *lines, ticks]
+
+
+def indent(lines: list[str], by: str = "    ") -> list[str]:
+    """Indent non-empty lines (content of an admonition or details block)."""
+    return [by + line if line else "" for line in lines]
+
+
+def step_link(sop: Sop, step_id: str, numbers: Mapping[str, int]) -> str:
+    """'[3. Title](#step-id)' for a step of this page."""
+    step = sop.step(step_id)
+    title = step.title if step and step.title else step_id
+    number = numbers.get(step_id)
+    prefix = f"{number}. " if number else ""
+    return f"[{prefix}{text(title)}](#step-{anchor(step_id)})"
+
+
+def target(sop: Sop, transition: Transition | None, numbers: Mapping[str, int]) -> str:
+    """Where a transition goes, as Markdown: a step link or an outcome."""
+    if transition is None:
+        return "—"
+    if transition.next:
+        return "go to " + step_link(sop, transition.next, numbers)
+    if transition.outcome:
+        outcome = sop.outcomes.get(transition.outcome)
+        title = outcome.title if outcome and outcome.title else transition.outcome
+        return f"end: **{text(title)}** ([{code(transition.outcome)}](#outcome-{anchor(transition.outcome)}))"
+    return "—"
+
+
+def _field_item(verb: str, f: TypedField) -> str:
+    kind = FIELD_TYPES.get(f.type, f.type)
+    if f.values:
+        kind += ": " + ", ".join(f.values)
+    optional = " (optional)" if not f.required else ""
+    desc = rich_inline(f.description)
+    return f"- [ ] {verb} **{text(f.name)}** ({text(kind)}){text(optional)}" + (f" — {desc}" if desc else "")
+
+
+def _items(sop: Sop, step: Step, library: Library) -> list[str]:
+    items: list[str] = []
+    if step.approval is not None:
+        who = f"{step.approval.count} people of role" if step.approval.count > 1 else "role"
+        items.append(f"- [ ] Approval by {text(who)} **{text(step.approval.role)}** recorded before this step "
+                     "takes effect")
+    hint = KIND_HINT.get(step.kind, "")
+    if step.kind == "manual":
+        actor = f" (actor: **{text(step.actor)}**)" if step.actor else ""
+        items.append(f"- [ ] {text(hint)}{actor}")
+        items.extend(_field_item("Record", f) for f in step.evidence)
+    elif step.kind == "agent":
+        items.append(f"- [ ] {text(hint)}")
+        items.extend(_field_item("Agent returned", f) for f in step.output)
+    elif step.kind == "escalate":
+        via = f" via **{text(step.channel)}**" if step.channel else ""
+        within = f" within **{text(step.within)}**" if step.within else ""
+        items.append(f"- [ ] Hand the case to **{text(step.escalate_to)}**{via}{within}")
+    elif step.kind == "action":
+        undo = "reversible" if step.reversible else "**irreversible**" if step.reversible is False else ""
+        reason = f"; reason code {code(step.reason_code)}" if step.reason_code else ""
+        items.append(f"- [ ] Apply **{text(step.action)}** to {code(readable(step.target))}"
+                     + (f" ({undo})" if undo else "") + reason)
+    elif step.kind == "include":
+        items.append(f"- [ ] Run the SOP {library.link(page_path(sop), step.sop)} and note its outcome")
+    elif step.kind == "check":
+        items.append(f"- [ ] Check: {condition_markdown(step.condition, sop.thresholds)}")
+    elif hint:
+        items.append(f"- [ ] {text(hint)}")
+    return items
+
+
+def _branch_table(sop: Sop, step: Step, numbers: Mapping[str, int]) -> list[str]:
+    if step.kind == "check":
+        rows = [["passes", target(sop, step.on_pass, numbers)], ["fails", target(sop, step.on_fail, numbers)]]
+        return [table(["Result", "Then"], rows)]
+    if step.kind == "decision":
+        rows = []
+        for i, b in enumerate(step.branches, start=1):
+            when = "otherwise (no branch above holds)" if b.otherwise else condition_markdown(b.when or "",
+                                                                                                sop.thresholds)
+            label = f"{i}. **{text(b.label)}**" if b.label else f"{i}."
+            rows.append([label, when, target(sop, b.to, numbers)])
+        return [table(["Branch", "When", "Then"], rows)]
+    return []
+
+
+def _cel(step: Step) -> list[str]:
+    exprs: list[str] = []
+    if step.condition:
+        exprs.append(f"condition: {step.condition}")
+    for i, b in enumerate(step.branches, start=1):
+        if b.when:
+            exprs.append(f"branch {i}{f' ({b.label})' if b.label else ''}: {' '.join(b.when.split())}")
+    exprs.extend(f"param {k}: {v}" for k, v in sorted(step.params.items()))
+    exprs.extend(f"input {k}: {v}" for k, v in sorted(step.bindings.items()))
+    if step.target:
+        exprs.append(f"target: {step.target}")
+    if not exprs:
+        return []
+    return ['??? abstract "Expressions as written (CEL)"', "", *indent(fence("\n".join(exprs), "text"))]
+
+
+def _details(step: Step) -> list[str]:
+    blocks: list[list[str]] = []
+    if step.sql:
+        blocks.append(['??? example "SQL"', "", *indent(fence(step.sql, "sql"))])
+    if step.bindings:
+        rows = [[code(k), code(readable(v))] for k, v in sorted(step.bindings.items())]
+        blocks.append(["Inputs passed to the included SOP:", "", table(["Input", "Value"], rows)])
+    cel = _cel(step)
+    if cel:
+        blocks.append(cel)
+    out: list[str] = []
+    for block in blocks:
+        out.extend([*block, ""])
+    return out
+
+
+def _meta(step: Step) -> str:
+    parts = [badge(step.kind or "step", f"kind-{known(step.kind, KINDS)}")]
+    if step.approval is not None:
+        count = f" ×{step.approval.count}" if step.approval.count > 1 else ""
+        parts.append(badge(f"approval: {step.approval.role}{count}", "gate"))
+    if step.kind == "action" and step.reversible is False:
+        parts.append(badge("irreversible", "irreversible"))
+    if step.timeout:
+        parts.append(badge(f"time limit {step.timeout}", "timeout"))
+    parts.append(code(step.id))
+    return '<p class="sop-step-meta">' + " ".join(parts) + "</p>"
+
+
+def step_section(sop: Sop, step: Step, numbers: Mapping[str, int], library: Library) -> list[str]:
+    """Markdown lines of one step."""
+    number = numbers.get(step.id, 0)
+    lines = [f"### {number}. {text(step.title or step.id)} {{ #step-{anchor(step.id)} }}", "", _meta(step), ""]
+    if step.instruction:
+        lines += [rich_block(step.instruction), ""]
+    items = _items(sop, step, library)
+    if items:
+        lines += [*items, ""]
+    if step.kind == "escalate" and step.message:
+        lines += ["The hand-over must contain:", "", rich_block(step.message, "sop-md sop-message"), ""]
+    branches = _branch_table(sop, step, numbers)
+    if branches:
+        lines += [*branches, ""]
+    lines += _details(step)
+    if not branches and step.to is not None:
+        lines += [f"**Then** {target(sop, step.to, numbers)}", ""]
+    return lines
+
+
+def checklist(sop: Sop, numbers: Mapping[str, int], library: Library) -> list[str]:
+    """The whole checklist section."""
+    lines = ["## Checklist", "",
+             "Work down from step 1; each step says where to go next. Tick the boxes as you go "
+             "(they are not saved: record results in the case).", ""]
+    seen: set[str] = set()
+    for step in sorted(sop.steps, key=lambda s: numbers.get(s.id, 0)):
+        if step.id in seen:
+            continue
+        seen.add(step.id)
+        lines += step_section(sop, step, numbers, library)
+    return lines

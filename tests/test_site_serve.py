@@ -1,0 +1,105 @@
+"""`sopc serve`: starts, regenerates a page when its SOP changes, keeps the last good page on errors, stops."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from compiler.sitegen.project import copy_skeleton, repo_site
+
+ROOT = Path(__file__).resolve().parent.parent
+SOP = Path("sops/market-abuse/wash-trading-linked-accounts.yaml")
+PAGE = Path("site/docs/runbooks/market-abuse/wash-trading-linked-accounts.md")
+URL_PATH = "runbooks/market-abuse/wash-trading-linked-accounts/"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def fetch(url: str) -> str | None:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            body: bytes = response.read()
+            return body.decode("utf-8")
+    except (urllib.error.URLError, ConnectionError, TimeoutError):
+        return None
+
+
+def wait_for(check: Callable[[], bool], seconds: float, what: str) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    (tmp_path / SOP).parent.mkdir(parents=True)
+    shutil.copy(ROOT / SOP, tmp_path / SOP)
+    copy_skeleton(repo_site(), tmp_path / "site")
+    return tmp_path
+
+
+@pytest.fixture
+def served(repo: Path) -> Iterator[tuple[subprocess.Popen[str], str, list[str]]]:
+    port = free_port()
+    command = [sys.executable, "-m", "compiler", "serve", "--root", str(repo), "--addr", f"127.0.0.1:{port}",
+               "--today", "2026-11-22"]
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
+    lines: list[str] = []
+    assert process.stdout is not None
+    stdout = process.stdout
+    threading.Thread(target=lambda: lines.extend(iter(stdout.readline, "")), daemon=True).start()
+    base = f"http://127.0.0.1:{port}/"
+    try:
+        yield process, base, lines
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def test_serve_regenerates_the_page_when_the_sop_changes(repo: Path,
+                                                         served: tuple[subprocess.Popen[str], str, list[str]]) -> None:
+    process, base, lines = served
+    wait_for(lambda: any(f"Serving the runbook site at {base}" in line for line in lines), 30, "the URL line")
+    wait_for(lambda: "Self-trade and linked-account wash trading" in (fetch(base + URL_PATH) or ""), 90,
+             "the SOP page to be served")
+
+    source = repo / SOP
+    source.write_text(source.read_text().replace("title: Self-trade and linked-account wash trading",
+                                                 "title: Edited live wash trading title"))
+    wait_for(lambda: "Edited live wash trading title" in (repo / PAGE).read_text(), 15, "the page to be regenerated")
+    wait_for(lambda: "Edited live wash trading title" in (fetch(base + URL_PATH) or ""), 60,
+             "the served page to change")
+
+    # A mistake while typing: the problem is reported and the page keeps its last good version.
+    source.write_text(source.read_text().replace("severity: high", "severity: hgih"))
+    wait_for(lambda: any("SOP105" in line for line in lines), 15, "the diagnostic")
+    assert "Edited live wash trading title" in (repo / PAGE).read_text()
+
+    process.send_signal(signal.SIGINT)
+    assert process.wait(timeout=20) in (0, 130)
+    wait_for(lambda: fetch(base) is None, 15, "the server to stop")

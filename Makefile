@@ -24,6 +24,8 @@ test: chromium
 	$(BIN)/pip install -q -e '.[test]'
 	$(BIN)/python -m pytest
 	$(BIN)/sopc build --check
+	$(BIN)/ruff check compiler tests benchmarks
+	$(BIN)/mypy
 
 lint:
 	$(BIN)/ruff check compiler tests benchmarks

@@ -20,7 +20,10 @@ from compiler.sitegen.escape import code, meta_title, rich_inline, text
 
 
 def _head(title: str, intro: str) -> list[str]:
-    return ["---", f"title: {meta_title(title)}", "---", "", f"# {text(title)}", "", intro, ""]
+    # Index pages stay out of the search index: a search for an alert, id or title then lands on the SOP
+    # itself, and a large library's index sections do not exceed Zensical's per-field index limit.
+    return ["---", f"title: {meta_title(title)}", "search:", "  exclude: true", "---", "", f"# {text(title)}", "",
+            intro, ""]
 
 
 def _sop_link(from_page: str, sop: Sop) -> str:

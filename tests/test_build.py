@@ -46,6 +46,13 @@ def edit(root: Path, relative: str, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
+def bump(root: Path, version: str, change: str) -> None:
+    """Set the wash-trading SOP's version and add the matching changelog entry on top."""
+    edit(root, WASH, 'version: "1.2.0"', f'version: "{version}"')
+    edit(root, WASH, '  - {version: "1.2.0"',
+         f'  - {{version: "{version}", date: "2026-11-20", change: {change}}}\n  - {{version: "1.2.0"')
+
+
 def run_build(root: Path, *args: str) -> tuple[int, str]:
     result = CliRunner().invoke(cli, ["build", "--root", str(root), "--no-site", "--today", "2026-11-22", *args])
     return result.exit_code, result.output
@@ -110,8 +117,7 @@ def test_input_change_asks_for_a_major_bump(project: Path) -> None:
 
 def test_logic_change_with_a_patch_bump_is_too_small(project: Path) -> None:
     edit(project, WASH, "value: 0.20", "value: 0.25")
-    edit(project, WASH, 'version: "1.2.0"', 'version: "1.2.1"')
-    edit(project, WASH, "  - {version: \"1.2.0\"", "  - {version: \"1.2.1\", date: \"2026-11-20\", change: Tuned.}\n  - {version: \"1.2.0\"")
+    bump(project, "1.2.1", "Tuned.")
     code, output = run_build(project)
     assert code == 1
     assert "needs at least a minor bump: 1.2.0 -> 1.3.0, not 1.2.1" in output
@@ -119,8 +125,7 @@ def test_logic_change_with_a_patch_bump_is_too_small(project: Path) -> None:
 
 def test_proper_bump_builds_and_updates_the_lock(project: Path) -> None:
     edit(project, WASH, "value: 0.20", "value: 0.25")
-    edit(project, WASH, 'version: "1.2.0"', 'version: "1.3.0"')
-    edit(project, WASH, "  - {version: \"1.2.0\"", "  - {version: \"1.3.0\", date: \"2026-11-20\", change: Tuned.}\n  - {version: \"1.2.0\"")
+    bump(project, "1.3.0", "Tuned.")
     assert run_build(project)[0] == 0
     lock = json.loads((project / "skills" / "lock.json").read_text())
     assert lock["sops"]["wash-trading-linked-accounts"]["version"] == "1.3.0"
@@ -139,8 +144,7 @@ def test_deprecated_stays_in_index_with_successor_and_drafts_are_not_exported(pr
     successor = (project / WASH).read_text().replace("id: wash-trading-linked-accounts", "id: wash-trading-v2", 1)
     (project / "sops/market-abuse/wash-trading-v2.yaml").write_text(successor)
     edit(project, WASH, "status: active", "status: deprecated\nsuperseded_by: wash-trading-v2")
-    edit(project, WASH, 'version: "1.2.0"', 'version: "1.3.0"')
-    edit(project, WASH, "  - {version: \"1.2.0\"", "  - {version: \"1.3.0\", date: \"2026-11-20\", change: Deprecated.}\n  - {version: \"1.2.0\"")
+    bump(project, "1.3.0", "Deprecated.")
     draft = (project / WASH).read_text().replace("id: wash-trading-linked-accounts", "id: wash-draft", 1) \
         .replace("status: deprecated\nsuperseded_by: wash-trading-v2", "status: draft")
     (project / "sops/market-abuse/wash-draft.yaml").write_text(draft)

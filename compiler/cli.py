@@ -14,6 +14,7 @@ from pathlib import Path
 
 import click
 
+from compiler.domains import DOMAINS
 from compiler.files import UsageError
 
 FORMATS = ("text", "json", "github")
@@ -57,8 +58,7 @@ def validate(paths: tuple[str, ...], fmt: str, strict: bool, today: str | None) 
 @cli.command()
 @click.argument("sop_id", metavar="ID")
 @click.option("--domain", required=True,
-              type=click.Choice(["market-abuse", "derivatives", "p2p", "account-security", "incident",
-                                 "financial-crime"]), help="Risk domain; the file goes to sops/DOMAIN/.")
+              type=click.Choice(DOMAINS), help="Risk domain; the file goes to sops/DOMAIN/.")
 @click.option("--title", required=True, help="Human title of the SOP.")
 @click.option("--root", default="sops", show_default=True, type=click.Path(file_okay=False),
               help="Folder of the SOP library.")
@@ -136,6 +136,32 @@ def serve(root: str, addr: str, drafts: bool, today: str | None) -> None:
 
     day = _today(today) if today else None
     sys.exit(run_preview(Path(root), addr, drafts=drafts, today=day, echo=echo))
+
+
+@cli.command("demo-data")
+@click.option("--out", type=click.Path(dir_okay=True), help="A .duckdb file, or a folder for one Parquet file per table.")
+@click.option("--scale", type=click.IntRange(1, 100_000), default=1, show_default=True,
+              help="Size of the background: about 5,000 trades per unit (2,000 gives 10 million).")
+@click.option("--seed", type=int, default=7, show_default=True, help="Seed of the background; cases never change.")
+@click.option("--list", "list_cases", is_flag=True, help="List the injected cases and exit.")
+def demo_data(out: str | None, scale: int, seed: int, list_cases: bool) -> None:
+    """Write a deterministic synthetic exchange with injected risk cases and benign look-alikes."""
+    from compiler.demo.catalog import cases
+
+    if list_cases:
+        for case in cases().values():
+            kind = "look-alike" if case.benign else "injected"
+            subjects = ", ".join(f"{k}={v}" for k, v in case.subjects.items())
+            click.echo(f"{case.name:<28} {case.typology:<22} {kind:<10} {subjects}\n    {case.summary}")
+        return
+    if out is None:
+        raise UsageError("give --out FILE.duckdb or --out FOLDER (or --list)")
+    from compiler.demo.generate import generate
+
+    summary = generate(Path(out), scale, seed)
+    total = sum(summary.rows.values())
+    click.echo(f"wrote {summary.path}: {total:,} rows, {summary.rows['trades']:,} trades, "
+               f"{len(cases())} cases (sopc demo-data --list)")
 
 
 def main() -> None:

@@ -185,11 +185,16 @@ class Scenario:
 
     name: str
     pointer: str
+    demo: str
+    """Name of the demo-data case the scenario runs on, or "" for inline data."""
     data: dict[str, list[dict[str, Any]]]
+    """Inline rows by canonical table (empty when the scenario names a demo case)."""
     inputs: dict[str, Any]
     answers: dict[str, dict[str, Any]]
     outcome: str
     path: tuple[str, ...] | None
+    values: dict[str, Any]
+    """Expected values by CEL expression over the finished run."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -322,11 +327,13 @@ def _scenario(data: dict[str, Any], pointer: str) -> Scenario:
     return Scenario(
         name=_s(data, "name"),
         pointer=pointer,
+        demo=_s(data, "data"),
         data={k: [r for r in v if isinstance(r, dict)] for k, v in _map(data, "data").items() if isinstance(v, list)},
         inputs=_map(data, "inputs"),
         answers={k: v for k, v in _map(data, "answers").items() if isinstance(v, dict)},
         outcome=_s(expect, "outcome"),
         path=tuple(p for p in path if isinstance(p, str)) if isinstance(path, list) else None,
+        values=_map(expect, "values"),
     )
 
 

@@ -215,3 +215,25 @@ CREATE TABLE account_actions (
   case_id VARCHAR,
   actor VARCHAR
 );
+
+-- Alerts and how each was closed, by an AI agent or a person; the quality
+-- review of agent-closed alerts samples this table and re-checks the figure
+-- the closer quoted (reported_metric, reported_value) against the data.
+-- closer_type: agent, human. outcome: the SOP outcome the case was closed with.
+CREATE TABLE alert_cases (
+  case_id VARCHAR PRIMARY KEY,
+  alert_type VARCHAR NOT NULL,
+  sop_id VARCHAR,
+  sop_version VARCHAR,
+  subject_account_id VARCHAR,
+  symbol VARCHAR,
+  window_start TIMESTAMP,
+  window_end TIMESTAMP,
+  opened_ts TIMESTAMP NOT NULL,
+  closed_ts TIMESTAMP,
+  closed_by VARCHAR,
+  closer_type VARCHAR,
+  outcome VARCHAR,
+  reported_metric VARCHAR,
+  reported_value DOUBLE
+);

@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import PurePath
 
 from compiler.document import pointer_join
+from compiler.domains import DOMAIN_TITLES
 from compiler.lint.base import Findings, closest
 from compiler.model import Sop
 
-DOMAINS = frozenset({"market-abuse", "derivatives", "p2p", "account-security", "incident", "financial-crime"})
+DOMAINS = frozenset(DOMAIN_TITLES)
 
 
 def _include_cycles(library: dict[str, Sop]) -> set[str]:

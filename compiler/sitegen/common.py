@@ -8,6 +8,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from compiler.domains import DOMAIN_TITLES
 from compiler.model import Sop
 from compiler.sitegen.escape import anchor, attr, text
 
@@ -23,14 +24,6 @@ def known(value: str, allowed: Sequence[str] | Mapping[str, object], fallback: s
     """The value if it is one of the allowed ones (safe in a class name), else the fallback."""
     return value if value in allowed else fallback
 
-DOMAIN_TITLES = {
-    "market-abuse": "Market abuse",
-    "derivatives": "Derivatives",
-    "p2p": "P2P",
-    "account-security": "Account security",
-    "incident": "Incident response",
-    "financial-crime": "Financial crime",
-}
 
 RUNBOOKS = "runbooks"
 REFERENCE = "reference"

@@ -17,6 +17,8 @@ import copy
 from html.parser import HTMLParser
 from typing import Any
 
+from compiler.domains import DOMAINS
+
 PAYLOAD = (
     "<script>window.__xss=1</script>"
     '<img src=x onerror="window.__xss=1">'
@@ -55,7 +57,6 @@ def hostile(data: dict[str, Any], sop_id: str = "xss-everywhere", payload: str =
     return out
 
 
-DOMAINS = ("market-abuse", "derivatives", "p2p", "account-security", "incident", "financial-crime")
 SEVERITIES = ("low", "medium", "high", "critical")
 WORDS = ("spoofing", "layering", "ramping", "marking", "churning", "front-running", "quote-stuffing", "painting")
 

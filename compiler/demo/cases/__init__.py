@@ -1,0 +1,24 @@
+"""Injected cases, one module per area; each module exports CASES."""
+
+from __future__ import annotations
+
+from compiler.demo.cases import (
+    account_security,
+    ai_operations,
+    derivatives,
+    market_abuse,
+    market_incidents,
+    p2p,
+    user_risk,
+)
+from compiler.demo.catalog import Case
+
+ALL: tuple[Case, ...] = (
+    *market_abuse.CASES,
+    *derivatives.CASES,
+    *market_incidents.CASES,
+    *user_risk.CASES,
+    *account_security.CASES,
+    *p2p.CASES,
+    *ai_operations.CASES,
+)

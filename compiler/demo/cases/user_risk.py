@@ -1,0 +1,7 @@
+"""Demo-data cases: user risk."""
+
+from __future__ import annotations
+
+from compiler.demo.catalog import Case
+
+CASES: tuple[Case, ...] = ()

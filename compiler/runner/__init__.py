@@ -1,0 +1,1 @@
+"""The reference runner: executes a compiled skill.json against exchange data."""

@@ -164,6 +164,140 @@ def demo_data(out: str | None, scale: int, seed: int, list_cases: bool) -> None:
                f"{len(cases())} cases (sopc demo-data --list)")
 
 
+@cli.command("test")
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--min-coverage", type=click.FloatRange(0, 100), metavar="P",
+              help="Fail when an SOP's branch coverage is below P percent.")
+@click.option("--out", type=click.Path(file_okay=False), help="Keep each scenario's run record here.")
+@click.option("--today", metavar="YYYY-MM-DD", help="Date to check review_by against (default: today).")
+def test_command(paths: tuple[str, ...], min_coverage: float | None, out: str | None, today: str | None) -> None:
+    """Run every SOP's test scenarios through the runner and report branch coverage."""
+    import tempfile
+
+    from compiler.check import check_files
+    from compiler.files import discover, read_all
+    from compiler.reporters import REPORTERS
+    from compiler.runner.database import Database
+    from compiler.runner.scenarios import SopResult, render, test_skill
+    from compiler.skill.compile import compile_skill
+
+    files = read_all(discover(paths or ("sops",)))
+    if not files:
+        raise UsageError(f"no SOP files (*.yaml) found in {', '.join(paths or ('sops',))}")
+    checked = check_files(files, _today(today))
+    if not checked.ok:
+        click.echo(REPORTERS["text"](checked.diagnostics, len(files)), nl=False)
+        click.echo("sopc: fix the errors above before testing", err=True)
+        sys.exit(1)
+    library = {s.id: s for s in checked.sops}
+    with tempfile.TemporaryDirectory(prefix="sopc-demo-") as scratch:
+        demo_file = Path(scratch) / "demo.duckdb"
+
+        def demo() -> Database:
+            if not demo_file.exists():
+                from compiler.demo.generate import generate
+
+                generate(demo_file)
+            return Database.open(demo_file)
+
+        results: list[SopResult] = []
+        for sop, doc in sorted(zip(checked.sops, checked.documents, strict=True), key=lambda p: p[0].id):
+            skill = compile_skill(sop, doc, library)
+            results.append(test_skill(skill, sop.tests, demo, Path(out) if out else None))
+    text, ok = render(results, min_coverage)
+    click.echo(text, nl=False)
+    sys.exit(0 if ok else 1)
+
+
+RUN_EXIT = {"completed": 0, "failed": 1, "approval_refused": 1, "awaiting_approval": 4, "awaiting_answer": 4}
+
+
+def _answers_file(path: str | None) -> dict[str, object]:
+    if path is None:
+        return {}
+    import yaml
+
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+        if len(text) > 1 << 20:
+            raise UsageError(f"{path}: an answers file is at most 1 MiB")
+        data = yaml.safe_load(text) if text.strip() else {}
+    except OSError as err:
+        raise UsageError(f"cannot read {path}: {err.strerror}") from err
+    except (yaml.YAMLError, UnicodeDecodeError) as err:
+        raise UsageError(f"{path}: not YAML or JSON: {str(err).splitlines()[0]}") from err
+    if not isinstance(data, dict) or not all(isinstance(k, str) for k in data):
+        raise UsageError(f"{path}: answers must be a mapping of step id to answer")
+    return data
+
+
+@cli.command()
+@click.argument("sop_id", metavar="SOP_ID", required=False)
+@click.option("--db", "db", type=click.Path(), help="A .duckdb file or a folder of <table>.parquet/.csv files.")
+@click.option("--input", "-i", "pairs", multiple=True, metavar="NAME=VALUE", help="An input of the skill (repeat).")
+@click.option("--answers", type=click.Path(dir_okay=False), help="YAML/JSON answers by step id (human steps, approvals).")
+@click.option("--out", default="runs", show_default=True, type=click.Path(file_okay=False),
+              help="Folder that receives <run-id>/ with events.jsonl, report.json and report.md.")
+@click.option("--resume", "resume_dir", type=click.Path(file_okay=False), metavar="RUN",
+              help="Continue a paused, failed or interrupted run (its folder).")
+@click.option("--skills", default="skills", show_default=True, type=click.Path(file_okay=False),
+              help="Folder of compiled skills.")
+@click.option("--by", default=lambda: os.environ.get("SOPC_USER") or os.environ.get("USER") or "unknown",
+              help="Who runs it (recorded; may not approve their own run).  [default: $SOPC_USER or $USER]")
+@click.option("--run-id", help="Name of the run folder (default: <sop>-<UTC time>-<random>).")
+@click.option("--timeout", type=click.FloatRange(0.1, 86_400), default=60.0, show_default=True,
+              help="Time limit of each query, in seconds.")
+@click.option("--max-rows", type=click.IntRange(1, 1_000_000), default=1000, show_default=True,
+              help="Rows of each query kept in the record and visible to conditions (the count is always exact).")
+@click.option("--no-prompt", is_flag=True, help="Never ask on the terminal; pause instead.")
+def run(sop_id: str | None, db: str | None, pairs: tuple[str, ...], answers: str | None, out: str,
+        resume_dir: str | None, skills: str, by: str, run_id: str | None, timeout: float, max_rows: int,
+        no_prompt: bool) -> None:
+    """Execute a compiled skill against exchange data, recording every step.
+
+    Exit status: 0 completed, 1 failed or approval refused, 2 usage error,
+    4 paused awaiting an approval or an answer (continue with --resume).
+    """
+    from compiler.runner.answers import Answers, GivenAnswers, PromptedAnswers
+    from compiler.runner.database import Database
+    from compiler.runner.errors import RunError
+    from compiler.runner.inputs import parse_pairs
+    from compiler.runner.run import load_skill, resume, start
+
+    given = GivenAnswers(_answers_file(answers))
+    source: Answers = given
+    if not no_prompt and sys.stdin.isatty():
+        source = PromptedAnswers(given, lambda text: str(click.prompt(text, default="", show_default=False)))
+    try:
+        if resume_dir:
+            if sop_id or pairs:
+                raise UsageError("--resume continues a run with its own skill and inputs; give neither")
+            database = Database.open(Path(db), timeout_s=timeout, max_rows=max_rows) if db else None
+            finished = resume(Path(resume_dir), source, by=by, database=database)
+        else:
+            if not sop_id or not db:
+                raise UsageError("give SOP_ID and --db DATA (or --resume RUN)")
+            skill = load_skill(Path(skills) / sop_id / "skill.json")
+            values = parse_pairs(pairs, skill["inputs_schema"])
+            database = Database.open(Path(db), timeout_s=timeout, max_rows=max_rows)
+            finished = start(skill, database, values, source, Path(out), started_by=by, run_id=run_id)
+    except RunError as err:
+        raise UsageError(str(err)) from err
+    state = finished.state
+    click.echo(f"run {state.run_id}: {state.status}" + (f", outcome {state.outcome}" if state.outcome else ""))
+    if state.status == "failed":
+        click.echo(f"  stopped at {state.failed_step}: {state.error}")
+    if state.waiting:
+        waiting = state.waiting
+        what = f"approval by role {waiting['role']}" if waiting["reason"] == "approval" else "an answer"
+        click.echo(f"  waiting at {waiting['step']} for {what}")
+        for problem in waiting.get("problems", []):
+            click.echo(f"  - {problem}")
+        click.echo(f"  continue: sopc run --resume {finished.folder} --answers FILE")
+    click.echo(f"  report: {finished.folder / 'report.md'}")
+    sys.exit(RUN_EXIT[state.status])
+
+
 def main() -> None:
     """Entry point: run the CLI, turning usage errors into exit status 2."""
     try:

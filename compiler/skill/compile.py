@@ -204,39 +204,60 @@ def compile_step(sop: Sop, step: Step, library: Mapping[str, Sop], line: int) ->
 
 
 def findings_schema(sop: Sop) -> dict[str, Any]:
-    """JSON Schema of the findings report an agent hands back at the end of a run."""
+    """JSON Schema of the findings report of a run (what `sopc run` writes as report.json)."""
     step_ids = [s.id for s in sop.steps]
+    names: list[str | None] = [*sorted(sop.outcomes), None]
+    approvers = {"type": ["array", "null"], "items": {"type": "string"},
+                 "description": "Who approved the step's gate (null without a gate)."}
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": f"Findings report for {sop.id}",
         "type": "object",
-        "required": ["sop", "version", "digest", "inputs", "outcome", "path", "steps", "summary"],
+        "required": ["sop", "version", "digest", "run_id", "status", "inputs", "outcome", "disposition", "path",
+                     "steps", "escalations", "recommended_actions", "summary"],
         "additionalProperties": False,
         "properties": {
             "sop": {"const": sop.id},
             "version": {"const": sop.version},
             "digest": {"type": "string", "pattern": "^sha256:[0-9a-f]{64}$"},
+            "run_id": {"type": "string", "minLength": 1},
+            "status": {"enum": ["completed", "awaiting_approval", "awaiting_answer", "failed", "approval_refused"],
+                       "description": "Where the run stands; only completed runs have an outcome."},
             "inputs": inputs_schema(sop),
-            "outcome": {"enum": sorted(sop.outcomes)},
-            "path": {"type": "array", "items": {"enum": step_ids}, "minItems": 1},
+            "outcome": {"enum": names},
+            "disposition": {"type": ["string", "null"]},
+            "path": {"type": "array", "items": {"enum": step_ids}},
             "steps": {
                 "type": "array",
                 "items": {
                     "type": "object",
-                    "required": ["step", "status"],
+                    "required": ["step", "kind", "title", "status"],
                     "additionalProperties": False,
                     "properties": {
                         "step": {"enum": step_ids},
-                        "status": {"enum": ["done", "failed", "skipped"]},
+                        "kind": {"type": "string"},
+                        "title": {"type": "string"},
+                        "status": {"enum": ["done", "failed", "awaiting"]},
                         "result": {"type": "object"},
-                        "approved_by": {"type": ["string", "null"]},
+                        "evidence": {"type": "object", "description": "The query's hash, row count and kept rows."},
+                        "conditions": {"type": "array", "items": {"type": "object"},
+                                       "description": "Each condition evaluated, the values it read and its result."},
+                        "approved_by": approvers,
                         "note": {"type": ["string", "null"]},
                     },
                 },
             },
-            "escalations": {"type": "array", "items": {"type": "object", "required": ["step", "to"],
-                                                         "properties": {"step": {"enum": step_ids},
-                                                                        "to": {"type": "string"}}}},
+            "escalations": {"type": "array", "items": {
+                "type": "object", "required": ["step", "to", "within"],
+                "properties": {"step": {"enum": step_ids}, "to": {"type": "string"},
+                               "within": {"type": ["string", "null"]}, "channel": {"type": ["string", "null"]},
+                               "message": {"type": ["string", "null"]}, "approved_by": approvers}}},
+            "recommended_actions": {"type": "array", "items": {
+                "type": "object", "required": ["step", "action", "target", "executed"],
+                "properties": {"step": {"enum": step_ids}, "action": {"type": "string"}, "target": {},
+                               "reversible": {"type": "boolean"}, "reason_code": {"type": ["string", "null"]},
+                               "approved_by": approvers,
+                               "executed": {"const": False, "description": "sopc never carries out actions."}}}},
             "summary": {"type": "string", "minLength": 1,
                         "description": "What was found, with the figures, for the risk manager."},
         },

@@ -1,0 +1,149 @@
+"""What people and agents answer at human steps and approval gates.
+
+Answers come from a mapping (an answers file, or a test scenario) and, on a
+terminal, from prompts. Every answer is checked against the step's evidence
+or output schema before the run records it; an approval names who approved
+and in which role, and nobody approves a run they started.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import jsonschema
+
+from compiler.runner.values import parse_timestamp
+
+
+class Answers(Protocol):
+    """Where answers come from."""
+
+    def answer(self, step: Mapping[str, Any]) -> dict[str, Any] | None:
+        """Evidence or output fields for a manual or agent step, or None if there is none yet."""
+
+    def approval(self, step: Mapping[str, Any]) -> dict[str, Any] | None:
+        """{approved, by, role, note} for a step's approval gate, or None if nobody has decided yet."""
+
+
+def answer_problems(step: Mapping[str, Any], answer: Any) -> list[str]:
+    """Why an answer does not fit the step's schema (empty when it does)."""
+    if not isinstance(answer, dict):
+        return [f"the answer to {step['id']!r} must be a mapping of field to value"]
+    schema = step["result_schema"]
+    problems = [f"{'.'.join(str(p) for p in e.absolute_path) or step['id']}: {e.message}"
+                for e in jsonschema.Draft202012Validator(schema).iter_errors(answer)]
+    for name, spec in schema.get("properties", {}).items():
+        value = answer.get(name)
+        if spec.get("format") == "date-time" and isinstance(value, str):
+            try:
+                parse_timestamp(value)
+            except ValueError:
+                problems.append(f"{name}: {value!r} is not an ISO 8601 timestamp")
+        if spec.get("format") == "uri" and isinstance(value, str) and "://" not in value:
+            problems.append(f"{name}: {value!r} is not a URL")
+    return sorted(problems)
+
+
+def approval_problems(step: Mapping[str, Any], approval: Any, started_by: str) -> list[str]:
+    """Why an approval cannot be recorded (empty when it can)."""
+    gate = step["approval"]
+    if not isinstance(approval, dict) or not isinstance(approval.get("approved"), bool):
+        return [f"the approval of {step['id']!r} needs approved: true or false"]
+    by = approval.get("by")
+    names = [by] if isinstance(by, str) else by if isinstance(by, list) else []
+    names = [n.strip() for n in names if isinstance(n, str) and n.strip()]
+    problems = []
+    if not names:
+        problems.append(f"the approval of {step['id']!r} needs by: the approver's name")
+    if approval.get("role") != gate["role"]:
+        problems.append(f"step {step['id']!r} needs an approver with role {gate['role']!r}, "
+                        f"got {approval.get('role')!r}")
+    if len(set(names)) < gate.get("count", 1):
+        problems.append(f"step {step['id']!r} needs {gate.get('count', 1)} distinct approvers, got {len(set(names))}")
+    if started_by in names:
+        problems.append(f"{started_by!r} started this run and cannot approve it (four-eyes)")
+    return problems
+
+
+@dataclass(frozen=True, slots=True)
+class GivenAnswers:
+    """Answers from a file or a scenario: {step_id: {...}}.
+
+    default_approvers, when set, stands in for a scenario's approvers: a test
+    that says approved: true is approved by that many placeholder names in
+    the required role.
+    """
+
+    given: Mapping[str, Any]
+    default_approvers: str | None = None
+
+    def answer(self, step: Mapping[str, Any]) -> dict[str, Any] | None:
+        """The file's answer for this step, if any."""
+        value = self.given.get(step["id"])
+        if isinstance(value, dict):
+            return {k: v for k, v in value.items() if k not in ("approved", "by", "role", "note")} \
+                if step.get("approval") and step["kind"] in ("manual", "agent") else dict(value)
+        return None if value is None else value  # wrong shapes are reported by answer_problems
+
+    def approval(self, step: Mapping[str, Any]) -> dict[str, Any] | None:
+        """The file's approval for this step, if it has one."""
+        value = self.given.get(step["id"])
+        if not isinstance(value, dict) or "approved" not in value:
+            return None
+        approval = dict(value)
+        if self.default_approvers is not None:
+            gate = step["approval"]
+            approval.setdefault("role", gate["role"])
+            approval.setdefault("by", [f"{self.default_approvers}-{n}" for n in range(1, gate.get("count", 1) + 1)])
+        return approval
+
+
+@dataclass(frozen=True, slots=True)
+class PromptedAnswers:
+    """Asks on the terminal for whatever the given answers leave out."""
+
+    given: GivenAnswers
+    ask: Callable[[str], str]
+
+    def answer(self, step: Mapping[str, Any]) -> dict[str, Any] | None:
+        """The given answer, or one typed field by field."""
+        found = self.given.answer(step)
+        if found is not None:
+            return found
+        schema = step["result_schema"]
+        values: dict[str, Any] = {}
+        for name, spec in schema.get("properties", {}).items():
+            text = self.ask(f"{step['id']}.{name} ({spec.get('type', 'string')}: {spec.get('description', '')})")
+            if text == "" and name not in schema.get("required", []):
+                continue
+            values[name] = _typed(text, spec)
+        return values
+
+    def approval(self, step: Mapping[str, Any]) -> dict[str, Any] | None:
+        """The given approval, or one typed at the prompt (empty name: leave the gate waiting)."""
+        found = self.given.approval(step)
+        if found is not None:
+            return found
+        gate = step["approval"]
+        names = self.ask(f"approve {step['id']!r} as {gate['role']} (names, comma-separated; empty to wait)")
+        if not names.strip():
+            return None
+        decision = self.ask("approved? (yes/no)").strip().lower()
+        return {"approved": decision in ("y", "yes", "true"), "role": gate["role"],
+                "by": [n.strip() for n in names.split(",") if n.strip()], "note": self.ask("note (optional)") or None}
+
+
+def _typed(text: str, spec: Mapping[str, Any]) -> Any:
+    kind = spec.get("type")
+    if kind == "boolean":
+        return text.strip().lower() in ("y", "yes", "true", "1")
+    if kind in ("integer", "number"):
+        try:
+            return int(text) if kind == "integer" else float(text)
+        except ValueError:
+            return text  # reported by answer_problems
+    if kind == "array":
+        return [part.strip() for part in text.split(",") if part.strip()]
+    return text

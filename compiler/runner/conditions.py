@@ -1,0 +1,150 @@
+"""Evaluating CEL: conditions, step parameters, action targets and scenario expectations.
+
+cel-python evaluates without eval or side effects. An expression that
+cannot be evaluated (a missing field, rows[0] of no rows, a type clash)
+raises RunError: the run stops rather than guess.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from functools import cache
+from typing import Any
+
+import celpy
+from celpy import celtypes
+from celpy.evaluation import CELEvalError
+from lark import Tree
+
+from compiler.runner.errors import RunError
+from compiler.runner.values import from_cel, to_json
+
+Activation = Mapping[str, Any]
+"""CEL values by top-level name: inputs, thresholds and one entry per finished step."""
+
+
+@cache
+def _environment() -> celpy.Environment:
+    return celpy.Environment()
+
+
+@cache
+def _program(expression: str) -> Any:
+    environment = _environment()
+    try:
+        return environment.program(environment.compile(expression))
+    except Exception as err:  # cel-python raises several types for bad syntax
+        raise RunError(f"cannot parse {expression!r}: {err}") from err
+
+
+def evaluate(expression: str, activation: Activation) -> Any:
+    """The CEL value of an expression over the run so far."""
+    try:
+        result = _program(expression).evaluate(dict(activation))
+    except RunError:
+        raise
+    except Exception as err:
+        raise RunError(f"cannot evaluate {expression!r}: {_reason(err)}") from err
+    if isinstance(result, CELEvalError):
+        raise RunError(f"cannot evaluate {expression!r}: {_reason(result)}")
+    return result
+
+
+def condition(expression: str, activation: Activation) -> bool:
+    """A condition's truth; anything but true or false is an error, not a guess."""
+    result = evaluate(expression, activation)
+    if not isinstance(result, celtypes.BoolType):
+        raise RunError(f"condition {expression!r} gave {to_json(from_cel(result))!r}, not true or false")
+    return bool(result)
+
+
+def value(expression: str, activation: Activation) -> Any:
+    """An expression's value as plain Python (for SQL parameters, action targets, expectations)."""
+    return from_cel(evaluate(expression, activation))
+
+
+def _reason(err: Any) -> str:
+    """cel-python's error, in words an SOP author can act on."""
+    args = getattr(err, "args", ())
+    text = str(args[0]) if args else str(err)
+    undeclared = re.match(r"undeclared reference to '([^']*)'", text)
+    if undeclared:
+        return f"nothing named {undeclared.group(1)!r} exists yet in this run"
+    if "no such member" in text:
+        return f"a field it reads is missing ({text})"
+    if text == "invalid_argument" or any(isinstance(a, IndexError) for a in args):
+        return "an index is out of range (for example rows[0] of a query that returned no rows)"
+    if "no matching overload" in text:
+        return "operand types do not fit (CEL does not mix int and double in arithmetic; compute it in SQL)"
+    return text[:200]
+
+
+@cache
+def reads(expression: str) -> tuple[str, ...]:
+    """The sub-expressions a condition reads from the run, as written (linked_volume.rows[0].volume_usd).
+
+    Recorded with their values beside each decision so a reviewer sees what
+    it was based on. Chains that go through a macro variable (r.account_id
+    inside rows.map(r, ...)) are left out; their receiver is kept.
+    """
+    try:
+        tree = _environment().compile(expression)
+    except Exception:
+        return ()
+    found: list[str] = []
+    _collect(tree, expression, frozenset(), found)
+    return tuple(dict.fromkeys(found))
+
+
+_MACROS = frozenset({"all", "exists", "exists_one", "map", "filter"})
+
+
+def _ident(node: Any) -> str | None:
+    """The name when a subtree is only a bare identifier (a macro's variable)."""
+    while isinstance(node, Tree) and len(node.children) == 1:
+        if node.data == "ident":
+            return str(node.children[0])
+        node = node.children[0]
+    return None
+
+
+def _root(node: Any) -> str | None:
+    """The free identifier at the root of a member chain, if the chain starts at one."""
+    while isinstance(node, Tree):
+        if node.data == "ident":
+            return str(node.children[0])
+        if node.data in ("member_dot", "member_index", "member", "primary"):
+            node = node.children[0]
+        else:
+            return None
+    return None
+
+
+def _collect(node: Any, text: str, bound: frozenset[str], found: list[str]) -> None:
+    if not isinstance(node, Tree):
+        return
+    if node.data in ("member_dot", "member_index"):
+        root = _root(node)
+        if root is not None and root not in bound:
+            meta = node.meta
+            found.append(text[meta.start_pos:meta.end_pos])
+            for child in node.children[1:]:
+                _collect(child, text, bound, found)  # index expressions
+            return
+    if node.data == "member_dot_arg":
+        receiver, method = node.children[0], str(node.children[1])
+        _collect(receiver, text, bound, found)
+        args = node.children[2] if len(node.children) > 2 else None
+        exprs = list(args.children) if isinstance(args, Tree) else []
+        if method in _MACROS and exprs:
+            variable = _ident(exprs[0])
+            inner = bound | {variable} if variable else bound
+            for expr in exprs[1:]:
+                _collect(expr, text, inner, found)
+            return
+        for expr in exprs:
+            _collect(expr, text, bound, found)
+        return
+    for child in node.children:
+        _collect(child, text, bound, found)

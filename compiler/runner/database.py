@@ -1,0 +1,164 @@
+"""The runner's database edge: embedded DuckDB, read-only, parameters bound, time-limited.
+
+Every query is checked again before it runs (one read-only SELECT or WITH
+over the canonical tables, no file-reading functions): the skill file is data
+and may have been edited since it was compiled. The connection itself is
+read-only and cannot reach files outside the data folder, so a query that
+slipped past the check still could not write or read anything else.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from compiler.resources import schema_text
+from compiler.runner.errors import QueryRefused, RunError
+from compiler.runner.values import to_json
+from compiler.sqlcheck import analyze, catalog
+
+DEFAULT_TIMEOUT_S = 60.0
+DEFAULT_MAX_ROWS = 1000
+_FETCH = 2048
+
+
+@dataclass(frozen=True, slots=True)
+class QueryResult:
+    """What one query returned: the rows kept (at most max_rows) and how many there were."""
+
+    columns: tuple[tuple[str, str], ...]
+    """(name, DuckDB type) of each column."""
+    rows: tuple[dict[str, Any], ...]
+    """The first max_rows rows as JSON values."""
+    row_count: int
+    """All rows the query returned, kept or not."""
+    sql_sha256: str
+    elapsed_ms: float
+
+    @property
+    def truncated(self) -> bool:
+        """Whether rows were left out of the record."""
+        return self.row_count > len(self.rows)
+
+
+def sql_hash(sql: str) -> str:
+    """sha256 of the query text as run: names the exact query in the audit trail."""
+    return "sha256:" + hashlib.sha256(sql.encode("utf-8")).hexdigest()
+
+
+def refuse_unsafe(sql: str, parameters: Sequence[str]) -> None:
+    """Raise QueryRefused unless sql is one read-only SELECT over canonical tables using only these parameters."""
+    report = analyze(sql, set(parameters), catalog())
+    if report.problems:
+        first = report.problems[0]
+        raise QueryRefused(f"query refused before it ran: {first.message}")
+
+
+class Database:
+    """A read-only DuckDB connection over a .duckdb file or a folder of Parquet/CSV files."""
+
+    def __init__(self, connection: duckdb.DuckDBPyConnection, source: str, *, timeout_s: float = DEFAULT_TIMEOUT_S,
+                 max_rows: int = DEFAULT_MAX_ROWS) -> None:
+        self._con = connection
+        self.source = source
+        self.timeout_s = timeout_s
+        self.max_rows = max_rows
+
+    @classmethod
+    def open(cls, source: Path, *, timeout_s: float = DEFAULT_TIMEOUT_S,
+             max_rows: int = DEFAULT_MAX_ROWS) -> Database:
+        """Open data for a run; a missing or unreadable source is a RunError with one line."""
+        if source.is_dir():
+            connection = _folder(source)
+        elif source.is_file():
+            try:
+                connection = duckdb.connect(str(source), read_only=True,
+                                            config={"enable_external_access": False})
+            except duckdb.Error as err:
+                raise RunError(f"cannot open {source} as a DuckDB database: {_first_line(err)}") from err
+        else:
+            raise RunError(f"no such database file or folder: {source}")
+        connection.execute("SET lock_configuration = true")
+        return cls(connection, str(source), timeout_s=timeout_s, max_rows=max_rows)
+
+    @classmethod
+    def from_rows(cls, tables: Mapping[str, Sequence[Mapping[str, Any]]], **limits: Any) -> Database:
+        """An in-memory database of the canonical tables holding these rows (scenario data)."""
+        from compiler.demo.rows import insert_rows
+
+        connection = duckdb.connect(":memory:", config={"enable_external_access": False})
+        connection.execute(schema_text("exchange.sql"))
+        for table, rows in tables.items():
+            try:
+                insert_rows(connection, table, rows)
+            except (ValueError, duckdb.Error) as err:
+                raise RunError(f"cannot load test rows into {table}: {_first_line(err)}") from err
+        connection.execute("SET lock_configuration = true")
+        return cls(connection, "inline rows", **limits)
+
+    def close(self) -> None:
+        """Close the connection."""
+        self._con.close()
+
+    def query(self, sql: str, parameters: Mapping[str, Any]) -> QueryResult:
+        """Run one checked query with bound parameters, under the time limit."""
+        refuse_unsafe(sql, list(parameters))
+        cursor = self._con.cursor()
+        timer = threading.Timer(self.timeout_s, cursor.interrupt)
+        started = time.perf_counter()
+        timer.start()
+        try:
+            cursor.execute(sql, dict(parameters))
+            columns = tuple((str(d[0]), str(d[1])) for d in cursor.description or ())
+            names = [name for name, _ in columns]
+            kept: list[dict[str, Any]] = []
+            count = 0
+            while batch := cursor.fetchmany(_FETCH):
+                for row in batch[: max(0, self.max_rows - len(kept))]:
+                    kept.append({name: to_json(value) for name, value in zip(names, row, strict=True)})
+                count += len(batch)
+        except duckdb.InterruptException as err:
+            raise RunError(f"query ran longer than its limit of {self.timeout_s:g} s and was stopped") from err
+        except duckdb.Error as err:
+            raise RunError(f"query failed: {_first_line(err)}") from err
+        finally:
+            timer.cancel()
+            cursor.close()
+        elapsed = (time.perf_counter() - started) * 1000
+        return QueryResult(columns, tuple(kept), count, sql_hash(sql), round(elapsed, 3))
+
+
+def _first_line(err: BaseException) -> str:
+    return str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+
+
+def _folder(folder: Path) -> duckdb.DuckDBPyConnection:
+    """Canonical tables over <table>.parquet or <table>.csv files; tables without a file are empty."""
+    connection = duckdb.connect(":memory:")
+    root = str(folder.resolve())
+    connection.execute("SET allowed_directories = $dirs", {"dirs": [root + "/"]})
+    connection.execute("SET enable_external_access = false")
+    connection.execute(schema_text("exchange.sql"))
+    for table in catalog():
+        parquet, csv = folder / f"{table}.parquet", folder / f"{table}.csv"
+        try:
+            if parquet.is_file():
+                connection.execute(f'DROP TABLE "{table}"')
+                connection.execute(f"CREATE VIEW \"{table}\" AS SELECT * FROM read_parquet('{_quoted(parquet)}')")
+            elif csv.is_file():
+                connection.execute(f"INSERT INTO \"{table}\" BY NAME SELECT * FROM "
+                                   f"read_csv('{_quoted(csv)}', header = true, all_varchar = true)")
+        except duckdb.Error as err:
+            raise RunError(f"cannot read {table} from {folder}: {_first_line(err)}") from err
+    return connection
+
+
+def _quoted(path: Path) -> str:
+    return str(path.resolve()).replace("'", "''")

@@ -1,0 +1,179 @@
+"""Executing a compiled skill, step by step, writing every fact to the run record as it happens.
+
+The engine never writes state directly: it appends an event to the record
+and folds it into the state (`state.apply`), so a resumed run continues from
+exactly what the record says. It never carries out an action step: actions
+are recorded as recommendations with their approval.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from compiler.runner import conditions
+from compiler.runner.answers import Answers, answer_problems, approval_problems
+from compiler.runner.database import Database
+from compiler.runner.errors import RunError
+from compiler.runner.events import EventLog
+from compiler.runner.state import RunState, apply
+from compiler.runner.values import cel, cel_object, cel_query, sql_value, to_json
+
+
+@dataclass(slots=True)
+class Engine:
+    """One run of one skill: the skill document, the data, the answers and the record."""
+
+    skill: dict[str, Any]
+    database: Database
+    answers: Answers
+    log: EventLog
+    state: RunState
+    _cel: dict[str, Any] = field(default_factory=dict)
+    """CEL values of finished steps, made once each."""
+
+    def emit(self, event_type: str, /, **fields: Any) -> dict[str, Any]:
+        """Record an event, then let it change the state."""
+        event = self.log.append(event_type, **fields)
+        apply(self.state, event)
+        return event
+
+    def run(self) -> RunState:
+        """Run steps until an outcome, a pause for a person, or an error."""
+        steps = {s["id"]: s for s in self.skill["steps"]}
+        while self.state.status == "running" and self.state.current is not None:
+            step = steps.get(self.state.current)
+            if step is None:
+                raise RunError(f"the skill has no step {self.state.current!r}")
+            try:
+                self._step(step)
+            except RunError as err:
+                self.emit("step_failed", step=step["id"], error=str(err))
+        return self.state
+
+    def activation(self) -> dict[str, Any]:
+        """CEL names for conditions: inputs, thresholds and the results of completed steps."""
+        names: dict[str, Any] = {
+            "inputs": cel_object(self.state.inputs, self.skill["inputs_schema"]),
+            "thresholds": cel({name: t["value"] for name, t in self.skill["thresholds"].items()}),
+        }
+        schemas = {s["id"]: s["result_schema"] for s in self.skill["steps"]}
+        for step_id, result in self.state.results.items():
+            if step_id not in self._cel:
+                columns = self.state.columns.get(step_id)
+                self._cel[step_id] = cel_query([(n, t) for n, t in columns], result) if columns is not None \
+                    else cel_object(result, schemas[step_id])
+            names[step_id] = self._cel[step_id]
+        return names
+
+    def _step(self, step: Mapping[str, Any]) -> None:
+        step_id, kind = step["id"], step["kind"]
+        self.emit("step_started", step=step_id, kind=kind)
+        approvers: list[str] | None = None
+        if step.get("approval"):
+            approvers = self._approve(step)
+            if approvers is None:
+                return
+        extra: dict[str, Any] = {}
+        if kind == "query":
+            result, extra = self._query(step)
+            transition = step["transitions"][0]
+        elif kind in ("check", "decision"):
+            transition = self._choose(step)
+            result = {"passed": transition["label"] == "pass"} if kind == "check" else {"branch": transition["label"]}
+        elif kind in ("manual", "agent"):
+            answer = self._answer(step)
+            if answer is None:
+                return
+            result, transition = answer, step["transitions"][0]
+        elif kind == "escalate":
+            escalation = step["escalation"]
+            self.emit("escalation_recorded", step=step_id, to=escalation["to"], within=escalation["within"],
+                      channel=escalation.get("channel"), message=escalation.get("message"), approved_by=approvers)
+            result, transition = {}, step["transitions"][0]
+        elif kind == "action":
+            action = step["action"]
+            target = conditions.value(action["target"], self.activation()) if action.get("target") else None
+            self.emit("action_recommended", step=step_id, action=action["action"], target=to_json(target),
+                      reversible=action["reversible"], reason_code=action.get("reason_code"),
+                      approved_by=approvers, executed=False)
+            result, transition = {"approved": True}, step["transitions"][0]
+        else:
+            raise RunError(f"step {step_id!r}: {kind} steps are not supported by the reference runner")
+        target = {"next": transition["next"]} if transition.get("next") else {"outcome": transition["outcome"]}
+        self.emit("step_completed", step=step_id, result=result, **extra, **target)
+        if "outcome" in target:
+            self.emit("run_ended", status="completed", outcome=target["outcome"], path=self.state.path)
+
+    def _approve(self, step: Mapping[str, Any]) -> list[str] | None:
+        gate = step["approval"]
+        approval = self.answers.approval(step)
+        problems = approval_problems(step, approval, self.state.started_by) if approval is not None else []
+        if approval is None or problems:
+            self.emit("awaiting", step=step["id"], reason="approval", role=gate["role"],
+                      count=gate.get("count", 1), problems=problems)
+            return None
+        by = approval["by"]
+        names = sorted({by} if isinstance(by, str) else set(by))
+        self.emit("approval_recorded", step=step["id"], approved=approval["approved"], role=approval["role"],
+                  by=names, note=approval.get("note"))
+        if not approval["approved"]:
+            self.emit("run_ended", status="approval_refused", outcome=None, path=self.state.path)
+            return None
+        return names
+
+    def _answer(self, step: Mapping[str, Any]) -> dict[str, Any] | None:
+        answer = self.answers.answer(step)
+        problems = answer_problems(step, answer) if answer is not None else []
+        if answer is None or problems:
+            self.emit("awaiting", step=step["id"], reason="answer", problems=problems)
+            return None
+        self.emit("answer_recorded", step=step["id"], answer=answer)
+        return dict(answer)
+
+    def _query(self, step: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+        sql = step["sql"]
+        activation = self.activation()
+        bound: dict[str, Any] = {}
+        inputs = self.skill["inputs_schema"].get("properties", {})
+        for parameter in sql["parameters"]:
+            name, source = parameter["name"], parameter["source"]
+            if source == "input":
+                value = self.state.inputs.get(name)
+                bound[name] = sql_value(value, inputs.get(name, {}).get("format") == "date-time")
+            elif source == "threshold":
+                bound[name] = self.skill["thresholds"][name]["value"]
+            else:
+                bound[name] = conditions.value(parameter["expression"], activation)
+        found = self.database.query(sql["text"], bound)
+        self.emit("query_executed", step=step["id"], sql_sha256=found.sql_sha256, parameters=to_json(bound),
+                  columns=[list(c) for c in found.columns], row_count=found.row_count, rows=list(found.rows),
+                  truncated=found.truncated, elapsed_ms=found.elapsed_ms)
+        result = {"rows": list(found.rows), "row_count": found.row_count}
+        return result, {"columns": [list(c) for c in found.columns]}
+
+    def _choose(self, step: Mapping[str, Any]) -> dict[str, Any]:
+        for transition in step["transitions"]:
+            expression = transition.get("when")
+            if expression is None:
+                return dict(transition)
+            activation = self.activation()
+            held = conditions.condition(expression, activation)
+            reads = {text: _read(text, activation) for text in conditions.reads(expression)}
+            self.emit("condition_evaluated", step=step["id"], label=transition["label"], expression=expression,
+                      reads=reads, result=held)
+            if held:
+                return dict(transition)
+        raise RunError(f"step {step['id']!r}: no branch holds and there is no otherwise")
+
+
+def _read(text: str, activation: Mapping[str, Any]) -> Any:
+    """A value a condition read, for the record (long lists cut to 20 items)."""
+    try:
+        value = to_json(conditions.value(text, activation))
+    except RunError as err:
+        return {"error": str(err)}
+    if isinstance(value, list) and len(value) > 20:
+        return {"first_20": value[:20], "items": len(value)}
+    return value

@@ -1,0 +1,107 @@
+"""The run record: events.jsonl, append-only, one JSON object per line, each synced to disk as written.
+
+Every event carries its sequence number and the sha256 of the line before
+it, so a record that was edited, reordered or cut in the middle no longer
+verifies. A run killed while writing leaves at most one torn last line; it
+was never complete, so resuming drops it (and says so in the next event).
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from compiler.runner.errors import RunError
+from compiler.runner.values import iso
+
+GENESIS = "sha256:" + "0" * 64
+Clock = Callable[[], datetime.datetime]
+
+
+def utc_now() -> datetime.datetime:
+    """The wall clock, in UTC: events record when they happened (reports and skills never do)."""
+    return datetime.datetime.now(datetime.UTC)
+
+
+def line_hash(line: bytes) -> str:
+    """sha256 of one line of the record, newline excluded."""
+    return "sha256:" + hashlib.sha256(line).hexdigest()
+
+
+def encode(event: dict[str, Any]) -> bytes:
+    """The canonical one-line form of an event."""
+    return json.dumps(event, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+
+
+def read_events(path: Path) -> tuple[list[dict[str, Any]], int]:
+    """The complete events of a record and the byte length of a torn last line (0 if none).
+
+    Raises RunError if the chain does not verify: the record was altered.
+    """
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        raise RunError(f"cannot read the run record {path}: {err.strerror}") from err
+    complete, _, torn = data.rpartition(b"\n")
+    if not data.endswith(b"\n") and b"\n" not in data:
+        complete, torn = b"", data
+    events: list[dict[str, Any]] = []
+    previous = GENESIS
+    for number, line in enumerate(complete.split(b"\n") if complete else [], start=1):
+        try:
+            event = json.loads(line)
+        except ValueError as err:
+            raise RunError(f"{path}:{number}: not a JSON event; the record is damaged") from err
+        if not isinstance(event, dict) or event.get("seq") != number or event.get("prev") != previous:
+            raise RunError(f"{path}:{number}: the hash chain breaks here; the record was altered")
+        events.append(event)
+        previous = line_hash(line)
+    return events, len(torn)
+
+
+class EventLog:
+    """Appends events to a run's events.jsonl; nothing is ever rewritten."""
+
+    def __init__(self, path: Path, events: list[dict[str, Any]], clock: Clock = utc_now) -> None:
+        self.path = path
+        self._seq = len(events)
+        self._prev = line_hash(encode(events[-1])) if events else GENESIS
+        self._clock = clock
+
+    @classmethod
+    def create(cls, path: Path, clock: Clock = utc_now) -> EventLog:
+        """A new, empty record; refuses to touch an existing one."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            with path.open("xb"):
+                pass
+        except FileExistsError as err:
+            raise RunError(f"{path} already exists; a run record is never overwritten") from err
+        return cls(path, [], clock)
+
+    @classmethod
+    def reopen(cls, path: Path, clock: Clock = utc_now) -> tuple[EventLog, list[dict[str, Any]], int]:
+        """An existing record to append to, its events, and the torn bytes it dropped."""
+        events, torn = read_events(path)
+        if torn:
+            with path.open("r+b") as handle:
+                handle.truncate(path.stat().st_size - torn)
+                os.fsync(handle.fileno())
+        return cls(path, events, clock), events, torn
+
+    def append(self, event_type: str, /, **fields: Any) -> dict[str, Any]:
+        """Write one event and sync it before returning it."""
+        self._seq += 1
+        event = {"seq": self._seq, "type": event_type, "at": iso(self._clock()), "prev": self._prev, **fields}
+        line = encode(event)
+        with self.path.open("ab") as handle:
+            handle.write(line + b"\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        self._prev = line_hash(line)
+        return event

@@ -1,0 +1,69 @@
+"""Run inputs: typed from the command line, checked against the skill's input schema before anything runs."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import jsonschema
+
+from compiler.files import UsageError
+from compiler.runner.values import parse_timestamp
+
+
+def parse_pairs(pairs: Iterable[str], schema: Mapping[str, Any]) -> dict[str, Any]:
+    """name=value strings as typed values (numbers, booleans, lists as JSON or comma-separated)."""
+    properties = schema.get("properties", {})
+    values: dict[str, Any] = {}
+    for pair in pairs:
+        name, sep, text = pair.partition("=")
+        if not sep or not name:
+            raise UsageError(f"--input {pair!r}: write name=value")
+        if name not in properties:
+            known = ", ".join(sorted(properties)) or "none"
+            raise UsageError(f"--input {name}: the skill has no such input (inputs: {known})")
+        values[name] = _typed(name, text, properties[name])
+    return values
+
+
+def _typed(name: str, text: str, spec: Mapping[str, Any]) -> Any:
+    kind = spec.get("type")
+    try:
+        if kind == "integer":
+            return int(text)
+        if kind == "number":
+            return float(text)
+    except ValueError as err:
+        raise UsageError(f"--input {name}: {text!r} is not a{'n integer' if kind == 'integer' else ' number'}") \
+            from err
+    if kind == "boolean":
+        if text.lower() not in ("true", "false"):
+            raise UsageError(f"--input {name}: {text!r} is not true or false")
+        return text.lower() == "true"
+    if kind == "array":
+        if text.startswith("["):
+            try:
+                return json.loads(text)
+            except ValueError as err:
+                raise UsageError(f"--input {name}: {text!r} is not a JSON list") from err
+        return [part.strip() for part in text.split(",") if part.strip()]
+    return text
+
+
+def checked_inputs(given: Mapping[str, Any], schema: Mapping[str, Any]) -> dict[str, Any]:
+    """The run's inputs with defaults filled in; every problem at once as a UsageError."""
+    values = {name: spec["default"] for name, spec in schema.get("properties", {}).items()
+              if "default" in spec and name not in given}
+    values.update(given)
+    problems = [f"{'.'.join(str(p) for p in e.absolute_path) or 'inputs'}: {e.message}"
+                for e in jsonschema.Draft202012Validator(schema).iter_errors(values)]
+    for name, spec in schema.get("properties", {}).items():
+        if spec.get("format") == "date-time" and isinstance(values.get(name), str):
+            try:
+                parse_timestamp(values[name])
+            except ValueError:
+                problems.append(f"{name}: {values[name]!r} is not an ISO 8601 timestamp (2026-01-05T00:00:00Z)")
+    if problems:
+        raise UsageError("inputs do not fit the skill: " + "; ".join(sorted(problems)))
+    return values

@@ -1,0 +1,167 @@
+"""The findings report of a run: report.json (the skill's findings schema) and report.md for Compliance.
+
+Pure: both are made from the skill and the run state, nothing else, so a
+report can be rebuilt from the record at any time.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from compiler.runner.state import RunState
+
+MD_ROWS = 20
+"""Rows of each query shown in report.md; report.json keeps every recorded row."""
+
+
+def _step_status(state: RunState, step_id: str) -> str:
+    if step_id in state.results:
+        return "done"
+    return "failed" if state.failed_step == step_id else "awaiting"
+
+
+def _touched(state: RunState) -> list[str]:
+    """Completed steps in order, then the step the run stopped at (if any)."""
+    steps = list(state.path)
+    if state.status != "completed" and state.current and state.current not in steps:
+        steps.append(state.current)
+    return steps
+
+
+def summary(skill: Mapping[str, Any], state: RunState) -> str:
+    """A few sentences with the figures: what was decided and why."""
+    parts: list[str] = []
+    if state.status == "completed" and state.outcome:
+        outcome = skill["outcomes"].get(state.outcome, {})
+        parts.append(f"Outcome {state.outcome}: {outcome.get('title', '')}.")
+    elif state.status == "failed":
+        parts.append(f"The run stopped at step {state.failed_step}: {state.error}.")
+    elif state.status.startswith("awaiting"):
+        waiting = state.waiting or {}
+        what = f"approval by {waiting.get('role')}" if waiting.get("reason") == "approval" else "an answer"
+        parts.append(f"The run is waiting at step {waiting.get('step')} for {what}.")
+    elif state.status == "approval_refused":
+        step = next(reversed(state.approvals), "?")
+        parts.append(f"Approval was refused at step {step}; the run ended without an outcome.")
+    for step_id in state.path:
+        for check in state.conditions.get(step_id, []):
+            if check["result"]:
+                figures = ", ".join(f"{k} = {_short(v)}" for k, v in check["reads"].items())
+                parts.append(f"{step_id}: {check['label']} ({figures}).")
+    for escalation in state.escalations:
+        parts.append(f"Escalated to {escalation['to']} (within {escalation['within']}).")
+    for action in state.actions:
+        parts.append(f"Recommended {action['action']} for {_short(action['target'])}, approved by "
+                     f"{', '.join(action['approved_by'] or [])}; not carried out by sopc.")
+    return " ".join(parts) or "The run has not completed a step yet."
+
+
+def findings(skill: Mapping[str, Any], state: RunState) -> dict[str, Any]:
+    """report.json: valid against the skill's findings_schema."""
+    titles = {s["id"]: s for s in skill["steps"]}
+    steps = []
+    for step_id in _touched(state):
+        item: dict[str, Any] = {"step": step_id, "kind": titles[step_id]["kind"], "title": titles[step_id]["title"],
+                                "status": _step_status(state, step_id)}
+        if step_id in state.results:
+            item["result"] = state.results[step_id]
+        if step_id in state.queries:
+            query = state.queries[step_id]
+            item["evidence"] = {k: query[k] for k in ("sql_sha256", "parameters", "row_count", "rows", "truncated",
+                                                       "elapsed_ms")}
+        if state.conditions.get(step_id):
+            item["conditions"] = state.conditions[step_id]
+        approval = state.approvals.get(step_id)
+        item["approved_by"] = approval["by"] if approval and approval["approved"] else None
+        item["note"] = (approval or {}).get("note") or (state.error if state.failed_step == step_id else None)
+        steps.append(item)
+    outcome = state.outcome if state.status == "completed" else None
+    return {
+        "sop": skill["id"], "version": skill["version"], "digest": skill["digest"], "run_id": state.run_id,
+        "status": state.status, "inputs": state.inputs, "outcome": outcome,
+        "disposition": skill["outcomes"].get(outcome, {}).get("disposition") if outcome else None,
+        "path": list(state.path), "steps": steps,
+        "escalations": [{k: e[k] for k in ("step", "to", "within", "channel", "message", "approved_by")}
+                        for e in state.escalations],
+        "recommended_actions": [{k: a[k] for k in ("step", "action", "target", "reversible", "reason_code",
+                                                   "approved_by", "executed")} for a in state.actions],
+        "summary": summary(skill, state),
+    }
+
+
+def _short(value: Any, limit: int = 120) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _cell(value: Any) -> str:
+    text = _short(value, 80)
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ").replace("<", "&lt;")
+
+
+def _text(value: Any) -> str:
+    return str(value).replace("<", "&lt;")
+
+
+def _table(rows: list[dict[str, Any]]) -> list[str]:
+    if not rows:
+        return ["(no rows)"]
+    columns = list(rows[0])
+    lines = ["| " + " | ".join(_cell(c) for c in columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(_cell(row.get(c)) for c in columns) + " |" for row in rows]
+    return lines
+
+
+def markdown(skill: Mapping[str, Any], report: Mapping[str, Any], started_by: str, source: str) -> str:
+    """report.md: what was checked, the figures, the decision path, the outcome, actions and evidence."""
+    out = [f"# Findings: {_text(skill['title'])}", "",
+           f"- SOP: `{skill['id']}` version {skill['version']} (`{skill['digest']}`)",
+           f"- Run: `{report['run_id']}`, started by {_text(started_by)}, data: {_text(source)}",
+           f"- Status: **{report['status']}**"]
+    if report["outcome"]:
+        title = skill["outcomes"][report["outcome"]]["title"]
+        out.append(f"- Outcome: **{report['outcome']}**: {_text(title)} (disposition: {report['disposition']})")
+    out += ["", "## Summary", "", _text(report["summary"]), "", "## Inputs", "",
+            *_table([{"input": k, "value": v} for k, v in report["inputs"].items()]), "",
+            "## Decision path", ""]
+    for number, step in enumerate(report["steps"], start=1):
+        result = step.get("result")
+        shown = "" if result is None or "rows" in result else f": {_cell(result)}"
+        out.append(f"{number}. `{step['step']}` ({step['kind']}, {step['status']}) {_text(step['title'])}{shown}")
+        for check in step.get("conditions", []):
+            figures = "; ".join(f"`{_cell(k)}` = {_cell(v)}" for k, v in check["reads"].items())
+            verdict = "holds" if check["result"] else "does not hold"
+            out.append(f"    - {check['label']}: {verdict} ({figures})")
+        if step.get("approved_by"):
+            out.append(f"    - approved by {', '.join(step['approved_by'])}")
+    if report["escalations"]:
+        out += ["", "## Escalations", ""]
+        out += [f"- To **{e['to']}** within {e['within']} via {e['channel'] or 'the usual channel'}"
+                f" (approved by {', '.join(e['approved_by'] or ['nobody: no gate'])}): {_text(e['message'] or '')}"
+                for e in report["escalations"]]
+    if report["recommended_actions"]:
+        out += ["", "## Recommended actions", "", "sopc never carries out actions; each needs to be done by the "
+                "team that owns it, with the approval recorded here.", ""]
+        out += [f"- `{a['action']}` on {_cell(a['target'])} (reason {a['reason_code']}, "
+                f"{'reversible' if a['reversible'] else 'not reversible'}), approved by "
+                f"{', '.join(a['approved_by'] or [])}" for a in report["recommended_actions"]]
+    evidence = [s for s in report["steps"] if "evidence" in s]
+    if evidence:
+        out += ["", "## Evidence", ""]
+        for step in evidence:
+            data = step["evidence"]
+            shown = data["rows"][:MD_ROWS]
+            out += [f"### {step['step']}", "",
+                    f"Query `{data['sql_sha256']}`, {data['row_count']} rows in {data['elapsed_ms']:.0f} ms"
+                    + (f"; showing the first {len(shown)}" if data["row_count"] > len(shown) else "") + ".", "",
+                    *_table(shown), ""]
+    answered = [s for s in report["steps"] if s["kind"] in ("manual", "agent") and "result" in s]
+    if answered:
+        out += ["", "## Answers from people and agents", ""]
+        for step in answered:
+            out += [f"- `{step['step']}`: " + "; ".join(f"{k}: {_cell(v)}" for k, v in step["result"].items())]
+    out += ["", "## Audit trail", "", "Every fact above is in `events.jsonl` beside this report: one event per line,"
+            " each chained to the one before by its sha256.", ""]
+    return "\n".join(out)

@@ -1,0 +1,112 @@
+"""Starting and resuming runs: the run folder, the skill copy, the record and the reports.
+
+A run folder holds everything an auditor needs: skill.json exactly as run,
+events.jsonl (the record) and report.json / report.md (rebuilt from the
+record whenever the run stops or pauses).
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from compiler.files import UsageError, write_atomic
+from compiler.resources import schema_json
+from compiler.runner.answers import Answers
+from compiler.runner.database import Database
+from compiler.runner.engine import Engine
+from compiler.runner.errors import RunError
+from compiler.runner.events import Clock, EventLog, utc_now
+from compiler.runner.inputs import checked_inputs
+from compiler.runner.report import findings, markdown
+from compiler.runner.state import ENDED, RunState, replay
+
+EVENTS, REPORT_JSON, REPORT_MD, SKILL = "events.jsonl", "report.json", "report.md", "skill.json"
+
+
+@dataclass(frozen=True, slots=True)
+class Finished:
+    """Where a run stands after sopc ran it as far as it could."""
+
+    folder: Path
+    state: RunState
+    report: dict[str, Any]
+
+
+def load_skill(path: Path) -> dict[str, Any]:
+    """A compiled skill, checked against the skill schema (the runner trusts nothing it did not check)."""
+    try:
+        skill = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as err:
+        raise UsageError(f"no compiled skill at {path}; run: sopc build") from err
+    except (OSError, ValueError) as err:
+        raise UsageError(f"cannot read {path}: {err}") from err
+    errors = sorted(jsonschema.Draft202012Validator(schema_json("skill.schema.json")).iter_errors(skill),
+                    key=lambda e: list(e.absolute_path))
+    if errors:
+        where = "/".join(str(p) for p in errors[0].absolute_path) or "top level"
+        raise UsageError(f"{path} is not a valid skill ({where}: {errors[0].message})")
+    return dict(skill)
+
+
+def new_run_id(skill_id: str, clock: Clock = utc_now) -> str:
+    """<skill>-<UTC time>-<random>: sortable, and unique without coordination."""
+    return f"{skill_id}-{clock().strftime('%Y%m%dT%H%M%SZ')}-{secrets.token_hex(3)}"
+
+
+def start(skill: dict[str, Any], database: Database, inputs: dict[str, Any], answers: Answers, out: Path, *,
+          started_by: str, run_id: str | None = None, clock: Clock = utc_now) -> Finished:
+    """Check the inputs, then run a skill from its first step."""
+    values = checked_inputs(inputs, skill["inputs_schema"])
+    run_id = run_id or new_run_id(skill["id"], clock)
+    if not run_id.replace("-", "").replace("_", "").replace(".", "").isalnum():
+        raise UsageError(f"run id {run_id!r}: use letters, digits, '-', '_' and '.'")
+    folder = out / run_id
+    try:
+        log = EventLog.create(folder / EVENTS, clock)
+    except RunError as err:
+        raise UsageError(str(err)) from err
+    write_atomic(folder / SKILL, (json.dumps(skill, indent=2, ensure_ascii=False) + "\n").encode())
+    engine = Engine(skill, database, answers, log, RunState())
+    engine.emit("run_started", run_id=run_id, skill={k: skill[k] for k in ("id", "version", "digest")},
+                inputs=values, started_by=started_by, source=database.source, first_step=skill["first_step"],
+                limits={"timeout_s": database.timeout_s, "max_rows": database.max_rows})
+    return _finish(folder, skill, engine)
+
+
+def resume(folder: Path, answers: Answers, *, by: str, database: Database | None = None,
+           clock: Clock = utc_now) -> Finished:
+    """Continue a paused, failed or killed run from its last complete step."""
+    if not (folder / EVENTS).is_file():
+        raise UsageError(f"{folder} holds no run record ({EVENTS})")
+    skill = load_skill(folder / SKILL)
+    try:
+        log, events, torn = EventLog.reopen(folder / EVENTS, clock)
+    except RunError as err:
+        raise UsageError(str(err)) from err
+    state = replay(events)
+    if state.status in ENDED:
+        raise UsageError(f"run {state.run_id} already ended ({state.status}); nothing to resume")
+    if not events:
+        raise UsageError(f"run in {folder} never started; start a new one")
+    if database is None:
+        source = next(e["source"] for e in events if e["type"] == "run_started")
+        limits = next(e["limits"] for e in events if e["type"] == "run_started")
+        database = Database.open(Path(source), **limits)
+    engine = Engine(skill, database, answers, log, state)
+    engine.emit("run_resumed", by=by, from_step=state.current, discarded_torn_bytes=torn)
+    return _finish(folder, skill, engine)
+
+
+def _finish(folder: Path, skill: dict[str, Any], engine: Engine) -> Finished:
+    state = engine.run()
+    report = findings(skill, state)
+    started = state.started_by
+    write_atomic(folder / REPORT_JSON, (json.dumps(report, indent=2, ensure_ascii=False) + "\n").encode())
+    write_atomic(folder / REPORT_MD, markdown(skill, report, started, engine.database.source).encode())
+    return Finished(folder, state, report)

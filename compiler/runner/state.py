@@ -1,0 +1,96 @@
+"""The state of a run, folded from its events; replaying the record rebuilds it exactly.
+
+The engine changes nothing directly: it writes an event and applies it, so
+a run resumed from its record is in the same state as one that never stopped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+ENDED = frozenset({"completed", "approval_refused"})
+"""Statuses a run cannot be resumed from."""
+
+
+@dataclass(slots=True)
+class RunState:
+    """Everything a run has established so far."""
+
+    run_id: str = ""
+    skill: dict[str, Any] = field(default_factory=dict)
+    """id, version and digest of the skill the run executes."""
+    inputs: dict[str, Any] = field(default_factory=dict)
+    started_by: str = ""
+    status: str = "new"
+    """new, running, awaiting_approval, awaiting_answer, failed, completed or approval_refused."""
+    current: str | None = None
+    """The step to run next (None once an outcome is reached)."""
+    outcome: str | None = None
+    path: list[str] = field(default_factory=list)
+    results: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Result of each completed step, as recorded."""
+    columns: dict[str, list[list[str]]] = field(default_factory=dict)
+    """(name, type) of each query step's columns, to read timestamps back as timestamps."""
+    queries: dict[str, dict[str, Any]] = field(default_factory=dict)
+    conditions: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    answers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    approvals: dict[str, dict[str, Any]] = field(default_factory=dict)
+    escalations: list[dict[str, Any]] = field(default_factory=list)
+    actions: list[dict[str, Any]] = field(default_factory=list)
+    waiting: dict[str, Any] | None = None
+    error: str | None = None
+    failed_step: str | None = None
+
+
+def _detail(event: dict[str, Any]) -> dict[str, Any]:
+    """The event without its bookkeeping fields."""
+    return {k: v for k, v in event.items() if k not in ("seq", "type", "at", "prev")}
+
+
+def apply(state: RunState, event: dict[str, Any]) -> RunState:
+    """The state after one more event."""
+    kind, step = event["type"], str(event.get("step", ""))
+    if kind == "run_started":
+        state.run_id, state.skill, state.inputs = event["run_id"], event["skill"], event["inputs"]
+        state.started_by, state.current, state.status = event["started_by"], event["first_step"], "running"
+    elif kind == "run_resumed":
+        state.status, state.waiting, state.error, state.failed_step = "running", None, None, None
+    elif kind == "step_started":
+        # A step that was cut off restarts from scratch; drop what its first attempt left.
+        state.queries.pop(step, None)
+        state.conditions[step] = []
+    elif kind == "query_executed":
+        state.queries[step] = _detail(event)
+    elif kind == "condition_evaluated":
+        state.conditions.setdefault(step, []).append(_detail(event))
+    elif kind == "answer_recorded":
+        state.answers[step] = event["answer"]
+    elif kind == "approval_recorded":
+        state.approvals[step] = _detail(event)
+    elif kind == "escalation_recorded":
+        state.escalations.append(_detail(event))
+    elif kind == "action_recommended":
+        state.actions.append(_detail(event))
+    elif kind == "step_completed":
+        state.results[step] = event["result"]
+        if "columns" in event:
+            state.columns[step] = event["columns"]
+        state.path.append(step)
+        state.current = event.get("next")
+    elif kind == "awaiting":
+        state.status = f"awaiting_{event['reason']}"
+        state.waiting = _detail(event)
+    elif kind == "step_failed":
+        state.status, state.error, state.failed_step = "failed", event["error"], step or None
+    elif kind == "run_ended":
+        state.status, state.outcome = event["status"], event.get("outcome")
+    return state
+
+
+def replay(events: list[dict[str, Any]]) -> RunState:
+    """The state a record describes."""
+    state = RunState()
+    for event in events:
+        apply(state, event)
+    return state

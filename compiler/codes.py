@@ -94,6 +94,8 @@ _TABLE: tuple[Code, ...] = (
     Code("SOP701", "error", "test names an unknown input", "A test sets an input the SOP does not declare, or leaves out a required input."),
     Code("SOP702", "error", "test answers an unknown step", "A test answers a step that does not exist or that takes no answers (only manual, agent, action and escalate steps, and steps with an approval gate, do)."),
     Code("SOP703", "error", "test data is not canonical", "Test data names a table or column that is not in the canonical exchange schema."),
+    Code("SOP705", "error", "unknown demo-data case", "A test's data names a demo-data case that does not exist; `sopc demo-data --list` shows the cases."),
+    Code("SOP706", "error", "bad expected value", "A key under expect.values is not a CEL expression over the run, or reads a name the SOP does not define (inputs, thresholds and step ids)."),
     Code("SOP704", "error", "test path is impossible", "The expected path does not follow the step graph: it must start at the first step, follow transitions and end at a step that leads to the expected outcome."),
 )
 

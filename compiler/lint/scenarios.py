@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from compiler.cel import parse
 from compiler.document import pointer_join
 from compiler.graph import Graph
 from compiler.lint.base import Findings, closest
@@ -62,6 +63,33 @@ def _check_unquoted(found: Findings, pointer: str, what: str, value: Any) -> Non
         found.add(pointer, "SOP104", f"{what} is text, but YAML read {raw} as {kind}", f'quote it: "{raw}"')
 
 
+def _check_demo(found: Findings, test: Scenario) -> None:
+    from compiler.demo.catalog import cases
+
+    known = cases()
+    if test.demo not in known:
+        found.add(pointer_join(test.pointer, "data"), "SOP705", f"there is no demo-data case {test.demo!r}",
+                  closest(test.demo, known) or "sopc demo-data --list shows the cases")
+
+
+def _check_values(found: Findings, sop: Sop, test: Scenario) -> None:
+    names = {"inputs", "thresholds", *(s.id for s in sop.steps)}
+    values_at = pointer_join(pointer_join(test.pointer, "expect"), "values")
+    for expression in test.values:
+        at = pointer_join(values_at, expression)
+        parsed = parse(expression)
+        if parsed.error:
+            found.add(at, "SOP706", f"expected value {expression!r} is not a CEL expression: {parsed.error}",
+                      "write a path such as step_id.rows[0].column", key=True)
+            continue
+        for reference in parsed.references:
+            if reference.root not in names:
+                found.add(at, "SOP706", f"expected value {expression!r} reads {reference.root!r}, which the SOP "
+                          "does not define", closest(reference.root, names) or "use inputs, thresholds or a step id",
+                          key=True)
+                break
+
+
 def check_scenarios(found: Findings, sop: Sop, graph: Graph) -> None:
     """Inputs, answers, data tables and expected paths of every test scenario."""
     steps = {s.id: s for s in sop.steps}
@@ -102,6 +130,9 @@ def check_scenarios(found: Findings, sop: Sop, graph: Graph) -> None:
                                   closest(column, tables[table]), key=True)
                     elif tables[table][column] == "TEXT":
                         _check_unquoted(found, at, f"column {table}.{column}", row[column])
+        if test.demo:
+            _check_demo(found, test)
+        _check_values(found, sop, test)
         if test.outcome and test.outcome not in sop.outcomes:
             found.add(pointer_join(pointer_join(test.pointer, "expect"), "outcome"), "SOP203",
                       f"expected outcome {test.outcome!r} is not declared", closest(test.outcome, sop.outcomes))

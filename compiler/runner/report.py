@@ -69,8 +69,8 @@ def findings(skill: Mapping[str, Any], state: RunState) -> dict[str, Any]:
             item["result"] = state.results[step_id]
         if step_id in state.queries:
             query = state.queries[step_id]
-            item["evidence"] = {k: query[k] for k in ("sql_sha256", "parameters", "row_count", "rows", "truncated",
-                                                       "elapsed_ms")}
+            item["evidence"] = {k: query[k] for k in ("sql_sha256", "parameters", "columns", "row_count", "rows",
+                                                       "truncated", "elapsed_ms")}
         if state.conditions.get(step_id):
             item["conditions"] = state.conditions[step_id]
         approval = state.approvals.get(step_id)
@@ -105,10 +105,10 @@ def _text(value: Any) -> str:
     return str(value).replace("<", "&lt;")
 
 
-def _table(rows: list[dict[str, Any]]) -> list[str]:
+def _table(rows: list[dict[str, Any]], columns: list[str] | None = None) -> list[str]:
     if not rows:
         return ["(no rows)"]
-    columns = list(rows[0])
+    columns = columns or list(rows[0])
     lines = ["| " + " | ".join(_cell(c) for c in columns) + " |", "|" + "---|" * len(columns)]
     lines += ["| " + " | ".join(_cell(row.get(c)) for c in columns) + " |" for row in rows]
     return lines
@@ -153,10 +153,11 @@ def markdown(skill: Mapping[str, Any], report: Mapping[str, Any], started_by: st
         for step in evidence:
             data = step["evidence"]
             shown = data["rows"][:MD_ROWS]
+            rows = "1 row" if data["row_count"] == 1 else f"{data['row_count']} rows"
             out += [f"### {step['step']}", "",
-                    f"Query `{data['sql_sha256']}`, {data['row_count']} rows in {data['elapsed_ms']:.0f} ms"
+                    f"Query `{data['sql_sha256']}`, {rows} in {data['elapsed_ms']:.0f} ms"
                     + (f"; showing the first {len(shown)}" if data["row_count"] > len(shown) else "") + ".", "",
-                    *_table(shown), ""]
+                    *_table(shown, [c[0] for c in data["columns"]]), ""]
     answered = [s for s in report["steps"] if s["kind"] in ("manual", "agent") and "result" in s]
     if answered:
         out += ["", "## Answers from people and agents", ""]

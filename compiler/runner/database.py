@@ -53,12 +53,13 @@ def sql_hash(sql: str) -> str:
     return "sha256:" + hashlib.sha256(sql.encode("utf-8")).hexdigest()
 
 
-def refuse_unsafe(sql: str, parameters: Sequence[str]) -> None:
-    """Raise QueryRefused unless sql is one read-only SELECT over canonical tables using only these parameters."""
+def refuse_unsafe(sql: str, parameters: Sequence[str]) -> tuple[str, ...]:
+    """The parameters sql uses; QueryRefused unless it is one read-only SELECT over canonical tables using only these."""
     report = analyze(sql, set(parameters), catalog())
     if report.problems:
         first = report.problems[0]
         raise QueryRefused(f"query refused before it ran: {first.message}")
+    return report.parameters
 
 
 class Database:
@@ -109,13 +110,13 @@ class Database:
 
     def query(self, sql: str, parameters: Mapping[str, Any]) -> QueryResult:
         """Run one checked query with bound parameters, under the time limit."""
-        refuse_unsafe(sql, list(parameters))
+        used = refuse_unsafe(sql, list(parameters))
         cursor = self._con.cursor()
         timer = threading.Timer(self.timeout_s, cursor.interrupt)
         started = time.perf_counter()
         timer.start()
         try:
-            cursor.execute(sql, dict(parameters))
+            cursor.execute(sql, {name: parameters[name] for name in used})
             columns = tuple((str(d[0]), str(d[1])) for d in cursor.description or ())
             names = [name for name, _ in columns]
             kept: list[dict[str, Any]] = []

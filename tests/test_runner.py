@@ -1,0 +1,296 @@
+"""`sopc run`: bound parameters, refused writes, approval gates, actions never executed, the record and resuming."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import jsonschema
+import pytest
+from runner_fixtures import ANSWERS, EXPECTED_PATH, make_db, probe_skill, trade
+
+from compiler.files import UsageError
+from compiler.resources import schema_json
+from compiler.runner.answers import GivenAnswers
+from compiler.runner.database import Database
+from compiler.runner.events import read_events
+from compiler.runner.run import Finished, resume, start
+
+REPO = Path(__file__).resolve().parent.parent
+SOPC = [sys.executable, "-m", "compiler"]
+RING = {"trades": [trade(1, "A1", "A1", 30000.0), trade(2, "A1", "A1", 20000.0), trade(3, "B1", "A1", 5000.0)]}
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def run_probe(tmp_path: Path, db: Path, answers: dict[str, Any] | None = None, account: str = "A1",
+              **skill_changes: Any) -> Finished:
+    skill = probe_skill(**skill_changes)
+    return start(skill, Database.open(db), {"account_id": account}, GivenAnswers(answers or {}),
+                 tmp_path / "runs", started_by="alex", run_id="r1")
+
+
+def events_of(finished: Finished) -> list[dict[str, Any]]:
+    return read_events(finished.folder / "events.jsonl")[0]
+
+
+@pytest.fixture()
+def ring_db(tmp_path: Path) -> Path:
+    return make_db(tmp_path / "ring.duckdb", RING)
+
+
+def test_a_complete_run_records_every_step_and_reports_the_figures(tmp_path: Path, ring_db: Path) -> None:
+    finished = run_probe(tmp_path, ring_db, ANSWERS)
+    assert finished.state.status == "completed" and finished.state.outcome == "escalated"
+    assert finished.state.path == EXPECTED_PATH
+    events = events_of(finished)
+    validator = jsonschema.Draft202012Validator(schema_json("run.schema.json"))
+    for event in events:
+        assert not list(validator.iter_errors(event)), event
+    query = next(e for e in events if e["type"] == "query_executed")
+    assert query["rows"] == [{"trades": 2, "self_usd": 50000.0}] and query["row_count"] == 1
+    decision = next(e for e in events if e["type"] == "condition_evaluated" and e["step"] == "assess")
+    assert decision["reads"] == {"self_volume.rows[0].self_usd": 50000.0, "thresholds.min_self_usd": 10000}
+    report = json.loads((finished.folder / "report.json").read_text())
+    jsonschema.Draft202012Validator(probe_skill()["findings_schema"]).validate(report)
+    assert report["recommended_actions"] == [{"step": "restrict", "action": "close_only", "target": "A1",
+                                              "reversible": True, "reason_code": "SELF_TRADING",
+                                              "approved_by": ["dana"], "executed": False}]
+    markdown = (finished.folder / "report.md").read_text()
+    for fact in ("**escalated**", "50000.0", "approved by dana, lee", "`close_only` on A1", "Mirrored orders."):
+        assert fact in markdown
+
+
+@pytest.mark.parametrize("hostile", ["x' OR '1'='1", "A1'; DROP TABLE trades; --", "A1\\' OR 1=1 --"])
+def test_inputs_are_bound_never_spliced(tmp_path: Path, ring_db: Path, hostile: str) -> None:
+    before = digest(ring_db)
+    finished = run_probe(tmp_path, ring_db, ANSWERS, account=hostile)
+    query = next(e for e in events_of(finished) if e["type"] == "query_executed")
+    assert query["rows"] == [{"trades": 0, "self_usd": 0.0}]
+    assert query["parameters"] == {"account_id": hostile}
+    assert finished.state.outcome == "no_action"
+    assert digest(ring_db) == before
+    with duckdb.connect(str(ring_db), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM trades").fetchone() == (3,)
+
+
+@pytest.mark.parametrize("statement", [
+    "DROP TABLE trades",
+    "INSERT INTO trades (trade_id) VALUES ('X')",
+    "COPY trades TO '/tmp/sopc-stolen.csv'",
+    "ATTACH '/tmp/sopc-other.duckdb' AS other",
+    "INSTALL httpfs",
+    "SELECT count(*) AS trades, 0 AS self_usd FROM trades; DROP TABLE trades",
+    "SELECT count(*) AS trades, 0 AS self_usd FROM read_csv('/etc/passwd')",
+    "UPDATE accounts SET status = 'x'",
+])
+def test_a_write_or_file_access_is_refused_before_it_runs(tmp_path: Path, ring_db: Path, statement: str) -> None:
+    before = digest(ring_db)
+    finished = run_probe(tmp_path, ring_db, ANSWERS, sql=statement)
+    assert finished.state.status == "failed" and finished.state.failed_step == "self_volume"
+    assert "refused before it ran" in str(finished.state.error)
+    assert not any(e["type"] == "query_executed" for e in events_of(finished))
+    assert digest(ring_db) == before
+    assert not Path("/tmp/sopc-stolen.csv").exists() and not Path("/tmp/sopc-other.duckdb").exists()
+
+
+def test_the_connection_itself_is_read_only(ring_db: Path) -> None:
+    """Even a statement that got past the check could not write: DuckDB opened the file read-only."""
+    database = Database.open(ring_db)
+    with pytest.raises(duckdb.Error, match="read-only"):
+        database._con.execute("CREATE TABLE x (a INT)")
+
+
+def test_an_approval_gate_stops_the_run_until_someone_approves(tmp_path: Path, ring_db: Path) -> None:
+    first = run_probe(tmp_path, ring_db, {"review": ANSWERS["review"]})
+    assert first.state.status == "awaiting_approval" and first.state.waiting
+    assert first.state.waiting["step"] == "escalate" and first.state.waiting["count"] == 2
+    kinds = [e["type"] for e in events_of(first)]
+    assert "escalation_recorded" not in kinds and "action_recommended" not in kinds
+    assert json.loads((first.folder / "report.json").read_text())["status"] == "awaiting_approval"
+
+    refused = {**ANSWERS, "escalate": {"approved": True, "by": ["dana"], "role": "risk-manager"}}
+    second = resume(first.folder, GivenAnswers(refused), by="alex")
+    assert second.state.status == "awaiting_approval"
+    assert second.state.waiting and "needs 2 distinct approvers" in second.state.waiting["problems"][0]
+
+    for bad, why in [({"approved": True, "by": ["alex", "lee"], "role": "risk-manager"}, "cannot approve it"),
+                     ({"approved": True, "by": ["dana", "lee"], "role": "analyst"}, "needs an approver with role")]:
+        again = resume(first.folder, GivenAnswers({**ANSWERS, "escalate": bad}), by="alex")
+        assert again.state.waiting and any(why in p for p in again.state.waiting["problems"])
+
+    done = resume(first.folder, GivenAnswers(ANSWERS), by="dana")
+    assert done.state.status == "completed" and done.state.path == EXPECTED_PATH
+
+
+def test_a_refused_approval_ends_the_run_without_an_outcome(tmp_path: Path, ring_db: Path) -> None:
+    answers = {**ANSWERS, "escalate": {"approved": False, "by": ["dana", "lee"], "role": "risk-manager"}}
+    finished = run_probe(tmp_path, ring_db, answers)
+    assert finished.state.status == "approval_refused" and finished.state.outcome is None
+    with pytest.raises(UsageError, match="already ended"):
+        resume(finished.folder, GivenAnswers(ANSWERS), by="dana")
+
+
+def test_an_action_is_recorded_never_executed(tmp_path: Path, ring_db: Path) -> None:
+    before = digest(ring_db)
+    finished = run_probe(tmp_path, ring_db, ANSWERS)
+    action = next(e for e in events_of(finished) if e["type"] == "action_recommended")
+    assert action["executed"] is False and action["target"] == "A1"
+    assert digest(ring_db) == before
+    with duckdb.connect(str(ring_db), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM account_actions").fetchone() == (0,)
+
+
+def test_a_wrong_answer_pauses_with_the_reason(tmp_path: Path, ring_db: Path) -> None:
+    finished = run_probe(tmp_path, ring_db, {"review": {"note": "x", "mirrored": "yes"}})
+    assert finished.state.status == "awaiting_answer" and finished.state.waiting
+    assert any("not of type 'boolean'" in p for p in finished.state.waiting["problems"])
+
+
+def test_a_condition_that_cannot_be_evaluated_stops_the_run(tmp_path: Path, ring_db: Path) -> None:
+    finished = run_probe(tmp_path, ring_db, ANSWERS, condition="self_volume.rows[1].trades > 0")
+    assert finished.state.status == "failed" and finished.state.failed_step == "known"
+    assert "index is out of range" in str(finished.state.error)
+
+
+def test_inputs_are_checked_before_anything_runs(tmp_path: Path, ring_db: Path) -> None:
+    skill = probe_skill()
+    with pytest.raises(UsageError, match="inputs do not fit"):
+        start(skill, Database.open(ring_db), {"account_id": 7}, GivenAnswers({}), tmp_path / "runs",
+              started_by="alex", run_id="r1")
+    assert not (tmp_path / "runs").exists()
+
+
+def test_a_slow_query_is_stopped_at_its_time_limit(tmp_path: Path) -> None:
+    db = make_db(tmp_path / "big.duckdb", RING, background_trades=200_000)
+    slow = "SELECT count(*) AS trades, 0 AS self_usd FROM trades AS a, trades AS b WHERE a.qty + b.qty > 0"
+    skill = probe_skill(sql=slow)
+    finished = start(skill, Database.open(db, timeout_s=0.3), {"account_id": "A1"}, GivenAnswers({}),
+                     tmp_path / "runs", started_by="alex", run_id="r1")
+    assert finished.state.status == "failed"
+    assert "longer than its limit of 0.3 s" in str(finished.state.error)
+
+
+def test_rows_kept_as_evidence_are_capped_and_the_count_is_exact(tmp_path: Path) -> None:
+    db = make_db(tmp_path / "big.duckdb", RING, background_trades=5000)
+    listing = "SELECT trade_id AS trades, notional_usd AS self_usd FROM trades ORDER BY trade_id"
+    skill = probe_skill(sql=listing, condition="self_volume.row_count > 0")
+    finished = start(skill, Database.open(db, max_rows=7), {"account_id": "A1"}, GivenAnswers({}),
+                     tmp_path / "runs", started_by="alex", run_id="r1")
+    query = next(e for e in events_of(finished) if e["type"] == "query_executed")
+    assert len(query["rows"]) == 7 and query["row_count"] == 5003 and query["truncated"] is True
+
+
+def test_a_folder_of_parquet_or_csv_files_is_read_like_a_database(tmp_path: Path, ring_db: Path) -> None:
+    for fmt in ("parquet", "csv"):
+        folder = tmp_path / fmt
+        folder.mkdir()
+        with duckdb.connect(str(ring_db), read_only=True) as con:
+            con.execute(f"COPY trades TO '{folder / ('trades.' + fmt)}' (FORMAT {fmt})")
+        finished = start(probe_skill(), Database.open(folder), {"account_id": "A1"}, GivenAnswers(ANSWERS),
+                         tmp_path / fmt / "runs", started_by="alex", run_id="r1")
+        assert finished.state.outcome == "escalated", fmt
+        assert finished.state.results["self_volume"]["rows"] == [{"trades": 2, "self_usd": 50000.0}]
+
+
+def test_an_edited_record_no_longer_verifies(tmp_path: Path, ring_db: Path) -> None:
+    first = run_probe(tmp_path, ring_db, {"review": ANSWERS["review"]})
+    record = first.folder / "events.jsonl"
+    lines = record.read_text().splitlines(keepends=True)
+    lines[3] = lines[3].replace('"trades":2', '"trades":0')
+    record.write_text("".join(lines))
+    with pytest.raises(UsageError, match="hash chain breaks"):
+        resume(first.folder, GivenAnswers(ANSWERS), by="dana")
+
+
+def test_a_torn_last_line_is_dropped_when_resuming(tmp_path: Path, ring_db: Path) -> None:
+    first = run_probe(tmp_path, ring_db, {"review": ANSWERS["review"]})
+    record = first.folder / "events.jsonl"
+    complete = record.read_bytes()
+    with record.open("ab") as handle:
+        handle.write(b'{"seq": 99, "type": "step_sta')
+    done = resume(first.folder, GivenAnswers(ANSWERS), by="dana")
+    assert done.state.status == "completed"
+    assert record.read_bytes().startswith(complete)
+    resumed = next(e for e in events_of(done) if e["type"] == "run_resumed")
+    assert resumed["discarded_torn_bytes"] == len(b'{"seq": 99, "type": "step_sta')
+
+
+def _completed_steps(events: list[dict[str, Any]]) -> list[str]:
+    return [e["step"] for e in events if e["type"] == "step_completed"]
+
+
+def test_a_run_killed_mid_way_resumes_without_losing_or_repeating_a_step(tmp_path: Path) -> None:
+    """SIGKILL a real `sopc run` at several points; resuming finishes each run with every step done once."""
+    skills = tmp_path / "skills" / "probe-self-trading"
+    skills.mkdir(parents=True)
+    heavy = ("SELECT count(*) FILTER (WHERE a.maker_account_id = $account_id AND a.taker_account_id = $account_id) "
+             "AS trades, coalesce(sum(a.notional_usd) FILTER (WHERE a.maker_account_id = $account_id AND "
+             "a.taker_account_id = $account_id), 0) AS self_usd FROM trades AS a JOIN trades AS b "
+             "ON a.trade_id = b.trade_id")
+    (skills / "skill.json").write_text(json.dumps(probe_skill(sql=heavy)))
+    db = make_db(tmp_path / "big.duckdb", RING, background_trades=3_000_000)
+    answers = tmp_path / "answers.json"
+    answers.write_text(json.dumps(ANSWERS))
+    env = {**os.environ, "PYTHONPATH": str(REPO), "SOPC_USER": "alex"}
+    killed_mid_run = 0
+    for stop_after in (1, 2, 3, 4, 6):
+        run_id = f"k{stop_after}"
+        command = [*SOPC, "run", "probe-self-trading", "--db", str(db), "-i", "account_id=A1", "--answers",
+                   str(answers), "--out", str(tmp_path / "runs"), "--skills", str(tmp_path / "skills"),
+                   "--run-id", run_id, "--no-prompt"]
+        process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        record = tmp_path / "runs" / run_id / "events.jsonl"
+        deadline = time.monotonic() + 60
+        while process.poll() is None and time.monotonic() < deadline:
+            if record.exists() and record.read_bytes().count(b"\n") >= stop_after:
+                process.send_signal(signal.SIGKILL)
+                break
+            time.sleep(0.002)
+        process.wait()
+        before = record.read_bytes()
+        if process.returncode == -signal.SIGKILL:
+            killed_mid_run += 1
+            assert b"run_ended" not in before
+        result = subprocess.run([*SOPC, "run", "--resume", str(record.parent), "--answers", str(answers),
+                                 "--no-prompt"], env={**env, "SOPC_USER": "sam"}, capture_output=True, text=True)
+        if process.returncode != -signal.SIGKILL:
+            assert result.returncode == 2 and "already ended" in result.stderr
+            continue
+        assert result.returncode == 0, result.stdout + result.stderr
+        events, torn = read_events(record)
+        assert torn == 0
+        assert record.read_bytes().startswith(before.rpartition(b"\n")[0])
+        assert _completed_steps(events) == EXPECTED_PATH
+        assert events[-1]["type"] == "run_ended" and events[-1]["outcome"] == "escalated"
+    assert killed_mid_run >= 3
+    shutil.rmtree(tmp_path / "runs")
+
+
+def test_the_cli_reports_status_and_exit_codes(tmp_path: Path, ring_db: Path) -> None:
+    skills = tmp_path / "skills" / "probe-self-trading"
+    skills.mkdir(parents=True)
+    (skills / "skill.json").write_text(json.dumps(probe_skill()))
+    env = {**os.environ, "PYTHONPATH": str(REPO), "SOPC_USER": "alex"}
+    base = [*SOPC, "run", "probe-self-trading", "--db", str(ring_db), "--skills", str(tmp_path / "skills"),
+            "--out", str(tmp_path / "runs"), "--no-prompt"]
+    paused = subprocess.run([*base, "-i", "account_id=A1", "--run-id", "p"], env=env, capture_output=True, text=True)
+    assert paused.returncode == 4 and "waiting at review for an answer" in paused.stdout
+    for args, message in [(["-i", "acount_id=A1"], "no such input"), (["-i", "account_id"], "write name=value"),
+                          ([], "account_id"), (["-i", "account_id=A1", "--run-id", "p"], "never overwritten")]:
+        bad = subprocess.run([*base, *args], env=env, capture_output=True, text=True)
+        assert bad.returncode == 2 and message in bad.stderr and "Traceback" not in bad.stderr, bad.stderr
+    missing = subprocess.run([*SOPC, "run", "nope", "--db", str(ring_db), "--skills", str(tmp_path / "skills")],
+                             env=env, capture_output=True, text=True)
+    assert missing.returncode == 2 and "no compiled skill" in missing.stderr

@@ -73,6 +73,21 @@ outcomes:
   escalated: {{title: Escalated to Compliance, disposition: escalated}}
 edge_cases:
   - TODO — a known false positive or blind spot.
+tests:  # run with: sopc test --min-coverage 100 (data: a demo-data case name, or inline rows as here)
+  - name: material volume is escalated
+    data:
+      trades:
+        - {{trade_id: T1, symbol: BTCUSDT, ts: "2026-01-05T01:00:00Z", price: 50000, qty: 0.5, notional_usd: 25000, maker_account_id: B1, taker_account_id: A1, taker_side: buy}}
+    inputs: {{account_id: A1, start_ts: "2026-01-05T00:00:00Z", end_ts: "2026-01-06T00:00:00Z"}}
+    answers:
+      review: {{note: TODO — what the analyst would record.}}
+    expect:
+      outcome: escalated
+      path: [volume, assess, review, escalate]
+      values: {{"volume.rows[0].volume_usd": 25000}}
+  - name: an account with no trades is closed
+    inputs: {{account_id: A2, start_ts: "2026-01-05T00:00:00Z", end_ts: "2026-01-06T00:00:00Z"}}
+    expect: {{outcome: no_action, path: [volume, assess]}}
 changelog:
   - {{version: "0.1.0", date: "{today}", change: First draft.}}
 """

@@ -67,7 +67,7 @@ def variant(data: dict[str, Any], n: int) -> dict[str, Any]:
     word = WORDS[n % len(WORDS)]
     out["id"] = f"{data['id']}-{n:04d}"
     out["domain"] = DOMAINS[n % len(DOMAINS)]
-    out["severity"] = SEVERITIES[(n // len(DOMAINS)) % len(SEVERITIES)]
+    out["severity"] = SEVERITIES[n % len(SEVERITIES)]  # 4 and 9 domains are coprime: every pairing occurs
     out["title"] = f"{data['title']} ({word} variant {n})"
     out["tags"] = [*data.get("tags", []), word]
     out["triggers"] = [{**t, "alert": f"{t['alert']}_{n:04d}"} for t in data.get("triggers", [])]

@@ -294,3 +294,45 @@ def test_the_cli_reports_status_and_exit_codes(tmp_path: Path, ring_db: Path) ->
     missing = subprocess.run([*SOPC, "run", "nope", "--db", str(ring_db), "--skills", str(tmp_path / "skills")],
                              env=env, capture_output=True, text=True)
     assert missing.returncode == 2 and "no compiled skill" in missing.stderr
+
+
+def test_on_a_terminal_the_runner_asks_for_answers_and_approvals(tmp_path: Path, ring_db: Path) -> None:
+    """A real pseudo-terminal: the analyst types the evidence and two approvers at the prompts."""
+    import pty
+
+    skills = tmp_path / "skills" / "probe-self-trading"
+    skills.mkdir(parents=True)
+    (skills / "skill.json").write_text(json.dumps(probe_skill()))
+    answers = tmp_path / "answers.json"
+    answers.write_text(json.dumps({"restrict": ANSWERS["restrict"]}))
+    leader, follower = pty.openpty()
+    process = subprocess.Popen(
+        [*SOPC, "run", "probe-self-trading", "--db", str(ring_db), "-i", "account_id=A1", "--skills",
+         str(tmp_path / "skills"), "--out", str(tmp_path / "runs"), "--run-id", "tty", "--answers", str(answers)],
+        stdin=follower, stdout=follower, stderr=follower, env={**os.environ, "PYTHONPATH": str(REPO),
+                                                               "SOPC_USER": "alex"})
+    os.close(follower)
+    typed = {"review.note": "Orders mirrored within a second.", "review.mirrored": "yes",
+             "approve 'escalate'": "dana, lee", "approved?": "yes", "note (optional)": "four eyes"}
+    seen = b""
+    deadline = time.monotonic() + 60
+    while process.poll() is None and time.monotonic() < deadline:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:
+            break
+        seen += chunk
+        for prompt, reply in list(typed.items()):
+            if prompt.encode() in seen.rsplit(b"\n", 1)[-1]:
+                os.write(leader, reply.encode() + b"\n")
+                seen += b"\n"
+                del typed[prompt]
+    process.wait(timeout=10)
+    os.close(leader)
+    assert process.returncode == 0, seen.decode(errors="replace")
+    report = json.loads((tmp_path / "runs" / "tty" / "report.json").read_text())
+    assert report["outcome"] == "escalated"
+    review = next(s for s in report["steps"] if s["step"] == "review")
+    assert review["result"] == {"note": "Orders mirrored within a second.", "mirrored": True}
+    escalate = next(s for s in report["steps"] if s["step"] == "escalate")
+    assert escalate["approved_by"] == ["dana", "lee"] and escalate["note"] == "four eyes"

@@ -24,6 +24,8 @@ from compiler.files import UsageError, safe_relative
 REPO = Path(__file__).resolve().parent.parent
 TODAY = datetime.date(2026, 11, 22)
 WASH = "sops/market-abuse/wash-trading-linked-accounts.yaml"
+CURRENT = "1.2.1"
+"""The wash-trading SOP's version in sops/ and skills/lock.json."""
 
 
 def tree(root: Path) -> dict[str, bytes]:
@@ -48,9 +50,9 @@ def edit(root: Path, relative: str, old: str, new: str) -> None:
 
 def bump(root: Path, version: str, change: str) -> None:
     """Set the wash-trading SOP's version and add the matching changelog entry on top."""
-    edit(root, WASH, 'version: "1.2.0"', f'version: "{version}"')
-    edit(root, WASH, '  - {version: "1.2.0"',
-         f'  - {{version: "{version}", date: "2026-11-20", change: {change}}}\n  - {{version: "1.2.0"')
+    edit(root, WASH, f'version: "{CURRENT}"', f'version: "{version}"')
+    edit(root, WASH, f'  - {{version: "{CURRENT}"',
+         f'  - {{version: "{version}", date: "2026-11-22", change: {change}}}\n  - {{version: "{CURRENT}"')
 
 
 def run_build(root: Path, *args: str) -> tuple[int, str]:
@@ -105,7 +107,7 @@ def test_wording_change_asks_for_a_patch(project: Path) -> None:
          "title: Replay the order book around the trades")
     code, output = run_build(project)
     assert code == 1
-    assert "a wording change: bump version to 1.2.1" in output
+    assert "a wording change: bump version to 1.2.2" in output
 
 
 def test_input_change_asks_for_a_major_bump(project: Path) -> None:
@@ -117,10 +119,10 @@ def test_input_change_asks_for_a_major_bump(project: Path) -> None:
 
 def test_logic_change_with_a_patch_bump_is_too_small(project: Path) -> None:
     edit(project, WASH, "value: 0.20", "value: 0.25")
-    bump(project, "1.2.1", "Tuned.")
+    bump(project, "1.2.2", "Tuned.")
     code, output = run_build(project)
     assert code == 1
-    assert "needs at least a minor bump: 1.2.0 -> 1.3.0, not 1.2.1" in output
+    assert "needs at least a minor bump: 1.2.1 -> 1.3.0, not 1.2.2" in output
 
 
 def test_proper_bump_builds_and_updates_the_lock(project: Path) -> None:
@@ -133,11 +135,13 @@ def test_proper_bump_builds_and_updates_the_lock(project: Path) -> None:
 
 
 def test_version_going_backwards_fails(project: Path) -> None:
-    edit(project, WASH, 'version: "1.2.0"', 'version: "1.1.0"')
-    edit(project, WASH, "  - {version: \"1.2.0\", date: \"2026-11-01\", change: Raised the related-match threshold to 20% and added the net-position test.}\n", "")
+    text = (project / WASH).read_text()
+    newest = next(line for line in text.splitlines(keepends=True) if line.startswith(f'  - {{version: "{CURRENT}"'))
+    edit(project, WASH, newest, "")
+    edit(project, WASH, f'version: "{CURRENT}"', 'version: "1.2.0"')
     code, output = run_build(project)
     assert code == 1
-    assert "version goes backwards: 1.2.0 -> 1.1.0" in output
+    assert f"version goes backwards: {CURRENT} -> 1.2.0" in output
 
 
 def test_deprecated_stays_in_index_with_successor_and_drafts_are_not_exported(project: Path) -> None:

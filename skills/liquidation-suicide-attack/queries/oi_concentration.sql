@@ -1,12 +1,32 @@
-SELECT p.account_id AS account_id,
-       max(abs(p.size) * coalesce(p.mark_price, b.mark_price)) AS peak_position_usd,
-       coalesce(max(abs(p.size) * coalesce(p.mark_price, b.mark_price) / nullif(b.open_interest_usd, 0)), 0) AS peak_oi_share,
-       coalesce(max(abs(p.size) * coalesce(p.mark_price, b.mark_price) / nullif(b.depth_2pct_usd, 0)), 0) AS peak_depth_multiple
-FROM position_snapshots AS p
-JOIN market_bars_1m AS b
-  ON b.symbol = p.symbol AND b.ts = date_trunc('minute', p.ts)
-WHERE p.symbol = $symbol
-  AND list_contains($group_ids, p.account_id)
-  AND p.ts BETWEEN $start_ts AND $end_ts
-GROUP BY p.account_id
+WITH snaps AS (
+  SELECT p.account_id AS account_id,
+         p.ts AS ts,
+         abs(p.size) * coalesce(p.mark_price, b.mark_price) AS position_usd,
+         b.open_interest_usd AS open_interest_usd,
+         b.depth_2pct_usd AS depth_2pct_usd
+  FROM position_snapshots AS p
+  JOIN market_bars_1m AS b
+    ON b.symbol = p.symbol AND b.ts = date_trunc('minute', p.ts)
+  WHERE p.symbol = $symbol
+    AND list_contains($group_ids, p.account_id)
+    AND p.ts BETWEEN $start_ts AND $end_ts
+),
+volume AS (
+  SELECT s.account_id AS account_id, s.ts AS ts, sum(v.notional_usd) AS volume_24h_usd
+  FROM snaps AS s
+  JOIN market_bars_1m AS v
+    ON v.symbol = $symbol AND v.ts > s.ts - INTERVAL 24 HOUR AND v.ts <= s.ts
+  GROUP BY s.account_id, s.ts
+)
+SELECT s.account_id AS account_id,
+       max(s.position_usd) AS peak_position_usd,
+       coalesce(max(s.position_usd / nullif(s.open_interest_usd, 0)), 0) AS peak_oi_share,
+       coalesce(max(s.position_usd / nullif(s.depth_2pct_usd, 0)), 0) AS peak_depth_multiple,
+       coalesce(max(s.position_usd / nullif(v.volume_24h_usd, 0)), 0) AS peak_volume_multiple,
+       coalesce(bool_or(a.is_market_maker), false) AS is_market_maker,
+       list_contains($subject_and_linked, s.account_id) AS is_subject_or_linked
+FROM snaps AS s
+LEFT JOIN volume AS v ON v.account_id = s.account_id AND v.ts = s.ts
+LEFT JOIN accounts AS a ON a.account_id = s.account_id
+GROUP BY s.account_id
 ORDER BY peak_oi_share DESC, account_id

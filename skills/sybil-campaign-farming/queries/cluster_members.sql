@@ -1,0 +1,32 @@
+WITH rewarded AS (
+  SELECT account_id, count(*) AS grants, sum(amount_usd) AS reward_usd
+  FROM reward_grants
+  WHERE campaign_id = $campaign_id
+    AND granted_ts BETWEEN $start_ts AND $end_ts
+  GROUP BY account_id
+),
+flagged AS (
+  SELECT account_id,
+         list_contains($link_ids, account_id) AS shared_link,
+         list_contains($identity_ids, account_id) AS shared_identity,
+         list_contains($funding_ids, account_id) AS common_funding,
+         list_contains($sweep_ids, account_id) AS common_sweep,
+         list_contains($burst_ids, account_id) AS referral_burst
+  FROM rewarded
+)
+SELECT a.account_id AS account_id,
+       a.created_at AS created_at,
+       a.referrer_account_id AS referrer_account_id,
+       a.kyc_level AS kyc_level,
+       a.country AS country,
+       a.status AS status,
+       r.grants AS grants,
+       r.reward_usd AS reward_usd,
+       f.shared_link, f.shared_identity, f.common_funding, f.common_sweep, f.referral_burst,
+       CAST(f.shared_link AS INTEGER) + CAST(f.common_funding AS INTEGER)
+         + CAST(f.common_sweep AS INTEGER) + CAST(f.referral_burst AS INTEGER) AS account_signals
+FROM flagged AS f
+JOIN rewarded AS r ON r.account_id = f.account_id
+JOIN accounts AS a ON a.account_id = f.account_id
+WHERE f.shared_link OR f.common_funding OR f.common_sweep OR f.referral_burst
+ORDER BY a.account_id

@@ -24,6 +24,7 @@ test: chromium
 	$(BIN)/pip install -q -e '.[test]'
 	$(BIN)/python -m pytest
 	$(BIN)/sopc build --check
+	$(BIN)/sopc test --min-coverage 100
 	$(BIN)/ruff check compiler tests benchmarks
 	$(BIN)/mypy
 

@@ -142,7 +142,8 @@ def serve(root: str, addr: str, drafts: bool, today: str | None) -> None:
 @click.option("--out", type=click.Path(dir_okay=True), help="A .duckdb file, or a folder for one Parquet file per table.")
 @click.option("--scale", type=click.IntRange(1, 100_000), default=1, show_default=True,
               help="Size of the background: about 5,000 trades per unit (2,000 gives 10 million).")
-@click.option("--seed", type=int, default=7, show_default=True, help="Seed of the background; cases never change.")
+@click.option("--seed", type=click.IntRange(0, 2**31 - 1), default=7, show_default=True,
+              help="Seed of the background; cases never change.")
 @click.option("--list", "list_cases", is_flag=True, help="List the injected cases and exit.")
 def demo_data(out: str | None, scale: int, seed: int, list_cases: bool) -> None:
     """Write a deterministic synthetic exchange with injected risk cases and benign look-alikes."""

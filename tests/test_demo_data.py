@@ -22,6 +22,7 @@ from compiler.demo.background import create_background
 from compiler.demo.catalog import cases
 from compiler.demo.generate import MANIFEST, generate
 from compiler.demo.rows import insert_rows
+from compiler.files import UsageError
 from compiler.resources import schema_text
 from compiler.sqlcheck import catalog
 
@@ -265,9 +266,10 @@ def test_a_failed_generation_leaves_the_previous_file_untouched(tmp_path: Path,
 def test_an_out_path_under_a_file_fails_and_touches_nothing(tmp_path: Path) -> None:
     blocker = tmp_path / "not-a-folder"
     blocker.write_bytes(b"keep me")
-    with pytest.raises(OSError):
+    with pytest.raises(UsageError, match="cannot write"):
         generate(blocker / "demo.duckdb", scale=1, seed=7)
     done = run_sopc("demo-data", "--out", str(blocker / "demo.duckdb"), cwd=tmp_path)
-    assert done.returncode != 0 and "Traceback" not in done.stderr
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr.strip().startswith("sopc: cannot write")
     assert blocker.read_bytes() == b"keep me"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["not-a-folder"]

@@ -14,6 +14,7 @@ import duckdb
 from compiler.demo.background import create_background
 from compiler.demo.catalog import cases
 from compiler.demo.rows import insert_rows
+from compiler.files import UsageError
 from compiler.resources import schema_text
 from compiler.sqlcheck import catalog
 
@@ -54,8 +55,11 @@ def generate(out: Path, scale: int = 1, seed: int = 7) -> Summary:
     The data is built beside out and moved into place at the end, so an
     interrupted run leaves any previous out untouched.
     """
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=out.parent))
+    except OSError as err:
+        raise UsageError(f"cannot write {out}: {err.filename}: {err.strerror or err}") from err
     try:
         if out.suffix == ".duckdb":
             staged = staging / out.name
@@ -66,7 +70,8 @@ def generate(out: Path, scale: int = 1, seed: int = 7) -> Summary:
         else:
             staged = staging / "tables"
             staged.mkdir()
-            with duckdb.connect() as con:
+            # Built in a file, not in memory: DuckDB spills to disk, so 10 million trades fit in a few GB.
+            with duckdb.connect(str(staging / "build.duckdb")) as con:
                 rows = populate(con, scale, seed)
                 for table in rows:
                     target = str(staged / f"{table}.parquet").replace("'", "''")

@@ -182,6 +182,9 @@ def test_command(paths: tuple[str, ...], min_coverage: float | None, out: str | 
     from compiler.runner.scenarios import SopResult, render, test_skill
     from compiler.skill.compile import compile_skill
 
+    if out and Path(out).is_dir() and any(Path(out).iterdir()):
+        raise UsageError(f"--out {out} is not empty; records are never overwritten")
+
     files = read_all(discover(paths or ("sops",)))
     if not files:
         raise UsageError(f"no SOP files (*.yaml) found in {', '.join(paths or ('sops',))}")
@@ -265,6 +268,8 @@ def run(sop_id: str | None, db: str | None, pairs: tuple[str, ...], answers: str
     from compiler.runner.inputs import parse_pairs
     from compiler.runner.run import load_skill, resume, start
 
+    if not by.strip() or len(by) > 64 or not by.isprintable():
+        raise UsageError("--by must be a name of at most 64 printable characters")
     given = GivenAnswers(_answers_file(answers))
     source: Answers = given
     if not no_prompt and sys.stdin.isatty():
@@ -278,7 +283,13 @@ def run(sop_id: str | None, db: str | None, pairs: tuple[str, ...], answers: str
         else:
             if not sop_id or not db:
                 raise UsageError("give SOP_ID and --db DATA (or --resume RUN)")
+            from compiler.scaffold import SLUG
+
+            if not SLUG.match(sop_id):
+                raise UsageError(f"{sop_id!r} is not an SOP id (lowercase letters, digits and hyphens)")
             skill = load_skill(Path(skills) / sop_id / "skill.json")
+            if skill["id"] != sop_id:
+                raise UsageError(f"{Path(skills) / sop_id / 'skill.json'} is the skill {skill['id']!r}, not {sop_id!r}")
             values = parse_pairs(pairs, skill["inputs_schema"])
             database = Database.open(Path(db), timeout_s=timeout, max_rows=max_rows)
             finished = start(skill, database, values, source, Path(out), started_by=by, run_id=run_id)
@@ -296,7 +307,7 @@ def run(sop_id: str | None, db: str | None, pairs: tuple[str, ...], answers: str
             click.echo(f"  - {problem}")
         click.echo(f"  continue: sopc run --resume {finished.folder} --answers FILE")
     click.echo(f"  report: {finished.folder / 'report.md'}")
-    sys.exit(RUN_EXIT[state.status])
+    sys.exit(RUN_EXIT.get(state.status, 1))
 
 
 def main() -> None:

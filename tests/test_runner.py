@@ -125,12 +125,17 @@ def test_an_approval_gate_stops_the_run_until_someone_approves(tmp_path: Path, r
     assert second.state.status == "awaiting_approval"
     assert second.state.waiting and "needs 2 distinct approvers" in second.state.waiting["problems"][0]
 
-    for bad, why in [({"approved": True, "by": ["alex", "lee"], "role": "risk-manager"}, "cannot approve it"),
+    for bad, why in [({"approved": True, "by": ["ALEX", "lee"], "role": "risk-manager"}, "cannot approve it"),
+                     ({"approved": True, "by": ["lee", " Lee"], "role": "risk-manager"}, "2 distinct approvers"),
                      ({"approved": True, "by": ["dana", "lee"], "role": "analyst"}, "needs an approver with role")]:
         again = resume(first.folder, GivenAnswers({**ANSWERS, "escalate": bad}), by="alex")
         assert again.state.waiting and any(why in p for p in again.state.waiting["problems"])
 
-    done = resume(first.folder, GivenAnswers(ANSWERS), by="dana")
+    resumer_approves = resume(first.folder, GivenAnswers(ANSWERS), by="Dana ")
+    assert resumer_approves.state.waiting
+    assert any("'dana' is running this run" in p for p in resumer_approves.state.waiting["problems"])
+
+    done = resume(first.folder, GivenAnswers(ANSWERS), by="sam")
     assert done.state.status == "completed" and done.state.path == EXPECTED_PATH
 
 
@@ -138,8 +143,10 @@ def test_a_refused_approval_ends_the_run_without_an_outcome(tmp_path: Path, ring
     answers = {**ANSWERS, "escalate": {"approved": False, "by": ["dana", "lee"], "role": "risk-manager"}}
     finished = run_probe(tmp_path, ring_db, answers)
     assert finished.state.status == "approval_refused" and finished.state.outcome is None
+    assert finished.report["steps"][-1]["status"] == "refused"
+    assert "refused at step escalate by dana, lee" in finished.report["summary"]
     with pytest.raises(UsageError, match="already ended"):
-        resume(finished.folder, GivenAnswers(ANSWERS), by="dana")
+        resume(finished.folder, GivenAnswers(ANSWERS), by="sam")
 
 
 def test_an_action_is_recorded_never_executed(tmp_path: Path, ring_db: Path) -> None:
@@ -211,7 +218,7 @@ def test_an_edited_record_no_longer_verifies(tmp_path: Path, ring_db: Path) -> N
     lines[3] = lines[3].replace('"trades":2', '"trades":0')
     record.write_text("".join(lines))
     with pytest.raises(UsageError, match="hash chain breaks"):
-        resume(first.folder, GivenAnswers(ANSWERS), by="dana")
+        resume(first.folder, GivenAnswers(ANSWERS), by="sam")
 
 
 def test_a_torn_last_line_is_dropped_when_resuming(tmp_path: Path, ring_db: Path) -> None:
@@ -220,7 +227,7 @@ def test_a_torn_last_line_is_dropped_when_resuming(tmp_path: Path, ring_db: Path
     complete = record.read_bytes()
     with record.open("ab") as handle:
         handle.write(b'{"seq": 99, "type": "step_sta')
-    done = resume(first.folder, GivenAnswers(ANSWERS), by="dana")
+    done = resume(first.folder, GivenAnswers(ANSWERS), by="sam")
     assert done.state.status == "completed"
     assert record.read_bytes().startswith(complete)
     resumed = next(e for e in events_of(done) if e["type"] == "run_resumed")
@@ -336,3 +343,71 @@ def test_on_a_terminal_the_runner_asks_for_answers_and_approvals(tmp_path: Path,
     assert review["result"] == {"note": "Orders mirrored within a second.", "mirrored": True}
     escalate = next(s for s in report["steps"] if s["step"] == "escalate")
     assert escalate["approved_by"] == ["dana", "lee"] and escalate["note"] == "four eyes"
+
+
+def test_a_changed_skill_file_is_not_resumed(tmp_path: Path, ring_db: Path) -> None:
+    first = run_probe(tmp_path, ring_db, {"review": ANSWERS["review"]})
+    kept = first.folder / "skill.json"
+    skill = json.loads(kept.read_text())
+    for step in skill["steps"]:
+        step["approval"] = None  # an attempt to remove the gates
+    kept.write_text(json.dumps(skill, indent=2) + "\n")
+    with pytest.raises(UsageError, match="changed since the run started"):
+        resume(first.folder, GivenAnswers(ANSWERS), by="sam")
+
+
+def test_a_run_killed_after_its_last_step_ends_on_resume(tmp_path: Path, ring_db: Path) -> None:
+    finished = run_probe(tmp_path, ring_db, ANSWERS)
+    record = finished.folder / "events.jsonl"
+    lines = record.read_bytes().splitlines(keepends=True)
+    assert b'"run_ended"' in lines[-1]
+    record.write_bytes(b"".join(lines[:-1]))
+    done = resume(finished.folder, GivenAnswers({}), by="sam")
+    assert done.state.status == "completed" and done.state.outcome == "escalated"
+    assert done.report["record"]["events"] == len(read_events(record)[0])
+
+
+def test_a_killed_step_is_not_recorded_twice(tmp_path: Path, ring_db: Path) -> None:
+    finished = run_probe(tmp_path, ring_db, ANSWERS)
+    record = finished.folder / "events.jsonl"
+    lines = record.read_bytes().splitlines(keepends=True)
+    cut = next(i for i, line in enumerate(lines) if b'"action_recommended"' in line) + 1
+    record.write_bytes(b"".join(lines[:cut]))
+    done = resume(finished.folder, GivenAnswers(ANSWERS), by="sam")
+    assert len(done.report["recommended_actions"]) == 1 and len(done.report["escalations"]) == 1
+
+
+def test_only_one_process_writes_a_record(tmp_path: Path, ring_db: Path) -> None:
+    from compiler.runner.events import EventLog
+
+    first = run_probe(tmp_path, ring_db, {"review": ANSWERS["review"]})
+    holder, _, _ = EventLog.reopen(first.folder / "events.jsonl")
+    try:
+        with pytest.raises(UsageError, match="another sopc process"):
+            resume(first.folder, GivenAnswers(ANSWERS), by="sam")
+    finally:
+        holder.close()
+    assert resume(first.folder, GivenAnswers(ANSWERS), by="sam").state.status == "completed"
+
+
+def test_values_the_record_cannot_hold_are_refused(tmp_path: Path, ring_db: Path) -> None:
+    with pytest.raises(UsageError, match="not valid UTF-8"):
+        run_probe(tmp_path, ring_db, ANSWERS, account="A\udcff")
+    finished = run_probe(tmp_path, ring_db, {"review": {"note": float("nan"), "mirrored": True}})
+    assert finished.state.waiting and any("not of type" in p or "number" in p
+                                          for p in finished.state.waiting["problems"])
+
+
+def test_a_condition_may_not_read_rows_the_record_left_out(tmp_path: Path) -> None:
+    db = make_db(tmp_path / "big.duckdb", RING, background_trades=50)
+    listing = "SELECT trade_id AS trades, notional_usd AS self_usd FROM trades ORDER BY trade_id"
+    skill = probe_skill(sql=listing, condition="self_volume.rows.exists(r, r.self_usd > 1.0)")
+    finished = start(skill, Database.open(db, max_rows=5), {"account_id": "A1"}, GivenAnswers({}),
+                     tmp_path / "runs", started_by="alex", run_id="r1")
+    assert finished.state.status == "failed" and "only 5 of its 53 rows were kept" in str(finished.state.error)
+
+
+def test_int_and_double_compare_both_ways(tmp_path: Path, ring_db: Path) -> None:
+    finished = run_probe(tmp_path, ring_db, ANSWERS, condition="self_volume.rows[0].trades >= 0.5 && "
+                                                              "1.0 <= self_volume.rows[0].trades")
+    assert finished.state.results["known"] == {"passed": True}

@@ -14,7 +14,7 @@ from typing import Any, Protocol
 
 import jsonschema
 
-from compiler.runner.values import parse_timestamp
+from compiler.runner.values import parse_timestamp, recordable
 
 
 class Answers(Protocol):
@@ -34,6 +34,7 @@ def answer_problems(step: Mapping[str, Any], answer: Any) -> list[str]:
     schema = step["result_schema"]
     problems = [f"{'.'.join(str(p) for p in e.absolute_path) or step['id']}: {e.message}"
                 for e in jsonschema.Draft202012Validator(schema).iter_errors(answer)]
+    problems += recordable(answer, step["id"])
     for name, spec in schema.get("properties", {}).items():
         value = answer.get(name)
         if spec.get("format") == "date-time" and isinstance(value, str):
@@ -46,24 +47,40 @@ def answer_problems(step: Mapping[str, Any], answer: Any) -> list[str]:
     return sorted(problems)
 
 
-def approval_problems(step: Mapping[str, Any], approval: Any, started_by: str) -> list[str]:
-    """Why an approval cannot be recorded (empty when it can)."""
+def person(name: str) -> str:
+    """A name as compared for four-eyes: case and spacing do not make another person."""
+    return " ".join(name.split()).casefold()
+
+
+def approvers(approval: Mapping[str, Any]) -> list[str]:
+    """The approvers' names as given, without blanks."""
+    by = approval.get("by")
+    names = [by] if isinstance(by, str) else by if isinstance(by, list) else []
+    return [" ".join(n.split()) for n in names if isinstance(n, str) and n.strip()]
+
+
+def approval_problems(step: Mapping[str, Any], approval: Any, operators: set[str]) -> list[str]:
+    """Why an approval cannot be recorded (empty when it can).
+
+    operators are the people who started or are continuing the run: none of
+    them may approve it. Names are what the approvers give; binding them to
+    authenticated identities is the job of the system that calls sopc.
+    """
     gate = step["approval"]
     if not isinstance(approval, dict) or not isinstance(approval.get("approved"), bool):
         return [f"the approval of {step['id']!r} needs approved: true or false"]
-    by = approval.get("by")
-    names = [by] if isinstance(by, str) else by if isinstance(by, list) else []
-    names = [n.strip() for n in names if isinstance(n, str) and n.strip()]
-    problems = []
+    names = approvers(approval)
+    distinct = {person(n) for n in names}
+    problems = recordable(approval, step["id"])
     if not names:
         problems.append(f"the approval of {step['id']!r} needs by: the approver's name")
     if approval.get("role") != gate["role"]:
         problems.append(f"step {step['id']!r} needs an approver with role {gate['role']!r}, "
                         f"got {approval.get('role')!r}")
-    if len(set(names)) < gate.get("count", 1):
-        problems.append(f"step {step['id']!r} needs {gate.get('count', 1)} distinct approvers, got {len(set(names))}")
-    if started_by in names:
-        problems.append(f"{started_by!r} started this run and cannot approve it (four-eyes)")
+    if len(distinct) < gate.get("count", 1):
+        problems.append(f"step {step['id']!r} needs {gate.get('count', 1)} distinct approvers, got {len(distinct)}")
+    problems += [f"{name!r} is running this run and cannot approve it (four-eyes)"
+                 for name in names if person(name) in {person(o) for o in operators}]
     return problems
 
 
@@ -115,10 +132,17 @@ class PromptedAnswers:
         schema = step["result_schema"]
         values: dict[str, Any] = {}
         for name, spec in schema.get("properties", {}).items():
-            text = self.ask(f"{step['id']}.{name} ({spec.get('type', 'string')}: {spec.get('description', '')})")
-            if text == "" and name not in schema.get("required", []):
-                continue
-            values[name] = _typed(text, spec)
+            question = f"{step['id']}.{name} ({spec.get('type', 'string')}: {spec.get('description', '')})"
+            while True:
+                text = self.ask(question).strip()
+                if text == "" and name not in schema.get("required", []):
+                    break
+                value = _typed(text, spec)
+                if text and not answer_problems({"id": step["id"], "result_schema": {
+                        "type": "object", "properties": {name: spec}}}, {name: value}):
+                    values[name] = value
+                    break
+                question = f"{step['id']}.{name}: please give a {spec.get('type', 'string')}"
         return values
 
     def approval(self, step: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -130,15 +154,18 @@ class PromptedAnswers:
         names = self.ask(f"approve {step['id']!r} as {gate['role']} (names, comma-separated; empty to wait)")
         if not names.strip():
             return None
-        decision = self.ask("approved? (yes/no)").strip().lower()
-        return {"approved": decision in ("y", "yes", "true"), "role": gate["role"],
+        decision = ""
+        while decision not in ("yes", "no"):
+            decision = self.ask("approved? (yes/no)").strip().lower()
+        return {"approved": decision == "yes", "role": gate["role"],
                 "by": [n.strip() for n in names.split(",") if n.strip()], "note": self.ask("note (optional)") or None}
 
 
 def _typed(text: str, spec: Mapping[str, Any]) -> Any:
     kind = spec.get("type")
     if kind == "boolean":
-        return text.strip().lower() in ("y", "yes", "true", "1")
+        word = text.strip().lower()
+        return True if word in ("yes", "true") else False if word in ("no", "false") else text
     if kind in ("integer", "number"):
         try:
             return int(text) if kind == "integer" else float(text)

@@ -7,14 +7,15 @@ raises RunError: the run stops rather than guess.
 
 from __future__ import annotations
 
+import operator
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import cache
 from typing import Any
 
 import celpy
 from celpy import celtypes
-from celpy.evaluation import CELEvalError
+from celpy.evaluation import CELEvalError, base_functions
 from lark import Tree
 
 from compiler.runner.errors import RunError
@@ -29,11 +30,32 @@ def _environment() -> celpy.Environment:
     return celpy.Environment()
 
 
+_NUMBERS = (celtypes.IntType, celtypes.UintType, celtypes.DoubleType)
+_RELATIONS = {"_<_": operator.lt, "_<=_": operator.le, "_>_": operator.gt, "_>=_": operator.ge,
+              "_==_": operator.eq, "_!=_": operator.ne}
+
+
+def _heterogeneous(name: str, compare: Callable[[Any, Any], bool]) -> Callable[[Any, Any], Any]:
+    """A comparison that also accepts int against double, as the CEL spec does (cel-python 0.5 does not)."""
+    strict = base_functions[name]
+
+    def relation(left: Any, right: Any) -> Any:
+        if isinstance(left, _NUMBERS) and isinstance(right, _NUMBERS) and type(left) is not type(right) \
+                and not isinstance(left, celtypes.BoolType) and not isinstance(right, celtypes.BoolType):
+            return celtypes.BoolType(compare(float(left), float(right)))
+        return strict(left, right)
+
+    return relation
+
+
+_FUNCTIONS = {name: _heterogeneous(name, compare) for name, compare in _RELATIONS.items()}
+
+
 @cache
 def _program(expression: str) -> Any:
     environment = _environment()
     try:
-        return environment.program(environment.compile(expression))
+        return environment.program(environment.compile(expression), functions=_FUNCTIONS)
     except Exception as err:  # cel-python raises several types for bad syntax
         raise RunError(f"cannot parse {expression!r}: {err}") from err
 
@@ -76,7 +98,7 @@ def _reason(err: Any) -> str:
     if text == "invalid_argument" or any(isinstance(a, IndexError) for a in args):
         return "an index is out of range (for example rows[0] of a query that returned no rows)"
     if "no matching overload" in text:
-        return "operand types do not fit (CEL does not mix int and double in arithmetic; compute it in SQL)"
+        return "operand types do not fit (CEL does not mix int and double in arithmetic: compute it in SQL)"
     return text[:200]
 
 

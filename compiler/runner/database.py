@@ -87,7 +87,7 @@ class Database:
         else:
             raise RunError(f"no such database file or folder: {source}")
         connection.execute("SET lock_configuration = true")
-        return cls(connection, str(source), timeout_s=timeout_s, max_rows=max_rows)
+        return cls(connection, str(source.resolve()), timeout_s=timeout_s, max_rows=max_rows)
 
     @classmethod
     def from_rows(cls, tables: Mapping[str, Sequence[Mapping[str, Any]]], **limits: Any) -> Database:
@@ -127,6 +127,10 @@ class Database:
                 count += len(batch)
         except duckdb.InterruptException as err:
             raise RunError(f"query ran longer than its limit of {self.timeout_s:g} s and was stopped") from err
+        except RuntimeError as err:  # Ctrl-C while DuckDB works: the step restarts on --resume
+            if "interrupt" in str(err).lower():
+                raise KeyboardInterrupt from err
+            raise
         except duckdb.Error as err:
             raise RunError(f"query failed: {_first_line(err)}") from err
         finally:

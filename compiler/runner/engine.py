@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from compiler.runner import conditions
-from compiler.runner.answers import Answers, answer_problems, approval_problems
+from compiler.runner.answers import Answers, answer_problems, approval_problems, approvers
 from compiler.runner.database import Database
 from compiler.runner.errors import RunError
 from compiler.runner.events import EventLog
@@ -30,6 +30,8 @@ class Engine:
     answers: Answers
     log: EventLog
     state: RunState
+    operator: str = ""
+    """Who is running this session (the starter, or whoever resumed): recorded with answers, barred from approving."""
     _cel: dict[str, Any] = field(default_factory=dict)
     """CEL values of finished steps, made once each."""
 
@@ -47,10 +49,26 @@ class Engine:
             if step is None:
                 raise RunError(f"the skill has no step {self.state.current!r}")
             try:
+                if step["id"] in self.state.path:
+                    raise RunError(f"step {step['id']!r} would run a second time: the skill has a loop")
                 self._step(step)
             except RunError as err:
                 self.emit("step_failed", step=step["id"], error=str(err))
+        if self.state.status == "running" and self.state.current is None and self.state.outcome:
+            # Killed after the last step was recorded but before the run's end was.
+            self.emit("run_ended", status="completed", outcome=self.state.outcome, path=self.state.path)
         return self.state
+
+    def _complete(self, expression: str, activation: Mapping[str, Any]) -> Mapping[str, Any]:
+        """The activation, once sure the expression reads no rows the record left out."""
+        for text in conditions.reads(expression):
+            root, _, rest = text.partition(".")
+            result = self.state.results.get(root)
+            if rest.startswith("rows") and result and "row_count" in result \
+                    and result["row_count"] > len(result["rows"]):
+                raise RunError(f"{expression!r} reads {root}.rows, but only {len(result['rows'])} of its "
+                               f"{result['row_count']} rows were kept (--max-rows): aggregate in SQL or raise the limit")
+        return activation
 
     def activation(self) -> dict[str, Any]:
         """CEL names for conditions: inputs, thresholds and the results of completed steps."""
@@ -71,8 +89,12 @@ class Engine:
         step_id, kind = step["id"], step["kind"]
         self.emit("step_started", step=step_id, kind=kind)
         approvers: list[str] | None = None
+        target: Any = None
+        if kind == "action" and step["action"].get("target"):
+            expression = step["action"]["target"]
+            target = to_json(conditions.value(expression, self._complete(expression, self.activation())))
         if step.get("approval"):
-            approvers = self._approve(step)
+            approvers = self._approve(step, target)
             if approvers is None:
                 return
         extra: dict[str, Any] = {}
@@ -94,8 +116,7 @@ class Engine:
             result, transition = {}, step["transitions"][0]
         elif kind == "action":
             action = step["action"]
-            target = conditions.value(action["target"], self.activation()) if action.get("target") else None
-            self.emit("action_recommended", step=step_id, action=action["action"], target=to_json(target),
+            self.emit("action_recommended", step=step_id, action=action["action"], target=target,
                       reversible=action["reversible"], reason_code=action.get("reason_code"),
                       approved_by=approvers, executed=False)
             result, transition = {"approved": True}, step["transitions"][0]
@@ -106,18 +127,19 @@ class Engine:
         if "outcome" in target:
             self.emit("run_ended", status="completed", outcome=target["outcome"], path=self.state.path)
 
-    def _approve(self, step: Mapping[str, Any]) -> list[str] | None:
+    def _approve(self, step: Mapping[str, Any], target: Any) -> list[str] | None:
         gate = step["approval"]
         approval = self.answers.approval(step)
-        problems = approval_problems(step, approval, self.state.started_by) if approval is not None else []
+        operators = {self.state.started_by, self.operator} - {""}
+        problems = approval_problems(step, approval, operators) if approval is not None else []
+        about = {"target": target} if step["kind"] == "action" else {}
         if approval is None or problems:
             self.emit("awaiting", step=step["id"], reason="approval", role=gate["role"],
-                      count=gate.get("count", 1), problems=problems)
+                      count=gate.get("count", 1), problems=problems, **about)
             return None
-        by = approval["by"]
-        names = sorted({by} if isinstance(by, str) else set(by))
+        names = sorted(set(approvers(approval)))
         self.emit("approval_recorded", step=step["id"], approved=approval["approved"], role=approval["role"],
-                  by=names, note=approval.get("note"))
+                  by=names, note=approval.get("note"), recorded_by=self.operator or self.state.started_by, **about)
         if not approval["approved"]:
             self.emit("run_ended", status="approval_refused", outcome=None, path=self.state.path)
             return None
@@ -129,7 +151,7 @@ class Engine:
         if answer is None or problems:
             self.emit("awaiting", step=step["id"], reason="answer", problems=problems)
             return None
-        self.emit("answer_recorded", step=step["id"], answer=answer)
+        self.emit("answer_recorded", step=step["id"], answer=answer, by=self.operator or self.state.started_by)
         return dict(answer)
 
     def _query(self, step: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -145,7 +167,8 @@ class Engine:
             elif source == "threshold":
                 bound[name] = self.skill["thresholds"][name]["value"]
             else:
-                bound[name] = conditions.value(parameter["expression"], activation)
+                expression = parameter["expression"]
+                bound[name] = conditions.value(expression, self._complete(expression, activation))
         found = self.database.query(sql["text"], bound)
         self.emit("query_executed", step=step["id"], sql_sha256=found.sql_sha256, parameters=to_json(bound),
                   columns=[list(c) for c in found.columns], row_count=found.row_count, rows=list(found.rows),
@@ -158,7 +181,7 @@ class Engine:
             expression = transition.get("when")
             if expression is None:
                 return dict(transition)
-            activation = self.activation()
+            activation = self._complete(expression, self.activation())
             held = conditions.condition(expression, activation)
             reads = {text: _read(text, activation) for text in conditions.reads(expression)}
             self.emit("condition_evaluated", step=step["id"], label=transition["label"], expression=expression,

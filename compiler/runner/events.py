@@ -9,6 +9,7 @@ was never complete, so resuming drops it (and says so in the next event).
 from __future__ import annotations
 
 import datetime
+import fcntl
 import hashlib
 import json
 import os
@@ -64,44 +65,82 @@ def read_events(path: Path) -> tuple[list[dict[str, Any]], int]:
     return events, len(torn)
 
 
+def _lock(path: Path) -> int:
+    """An exclusive lock on the record for as long as this process writes it; two writers would fork the chain."""
+    fd = os.open(path, os.O_RDWR | os.O_APPEND)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError as err:
+        os.close(fd)
+        raise RunError(f"another sopc process is writing {path}; wait for it to finish") from err
+    return fd
+
+
 class EventLog:
     """Appends events to a run's events.jsonl; nothing is ever rewritten."""
 
     def __init__(self, path: Path, events: list[dict[str, Any]], clock: Clock = utc_now) -> None:
         self.path = path
+        self._fd = _lock(path)
         self._seq = len(events)
         self._prev = line_hash(encode(events[-1])) if events else GENESIS
         self._clock = clock
 
+    def close(self) -> None:
+        """Release the record."""
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+
+    @property
+    def head(self) -> str:
+        """sha256 of the last line written: names the whole record, as each line names the one before."""
+        return self._prev
+
+    @property
+    def count(self) -> int:
+        """Events in the record."""
+        return self._seq
+
     @classmethod
     def create(cls, path: Path, clock: Clock = utc_now) -> EventLog:
         """A new, empty record; refuses to touch an existing one."""
-        path.parent.mkdir(parents=True, exist_ok=True)
         try:
+            path.parent.mkdir(parents=True, exist_ok=True)
             with path.open("xb"):
                 pass
         except FileExistsError as err:
             raise RunError(f"{path} already exists; a run record is never overwritten") from err
+        except OSError as err:
+            raise RunError(f"cannot create {path}: {err.strerror or err}") from err
         return cls(path, [], clock)
 
     @classmethod
     def reopen(cls, path: Path, clock: Clock = utc_now) -> tuple[EventLog, list[dict[str, Any]], int]:
         """An existing record to append to, its events, and the torn bytes it dropped."""
-        events, torn = read_events(path)
-        if torn:
-            with path.open("r+b") as handle:
-                handle.truncate(path.stat().st_size - torn)
-                os.fsync(handle.fileno())
-        return cls(path, events, clock), events, torn
+        log = cls(path, [], clock)  # take the lock before reading, so nobody appends in between
+        try:
+            events, torn = read_events(path)
+            if torn:
+                os.ftruncate(log._fd, path.stat().st_size - torn)
+                os.fsync(log._fd)
+        except BaseException:
+            log.close()
+            raise
+        log._seq, log._prev = len(events), line_hash(encode(events[-1])) if events else GENESIS
+        return log, events, torn
 
     def append(self, event_type: str, /, **fields: Any) -> dict[str, Any]:
         """Write one event and sync it before returning it."""
+        event = {"seq": self._seq + 1, "type": event_type, "at": iso(self._clock()), "prev": self._prev, **fields}
+        try:
+            line = encode(event)
+        except (ValueError, UnicodeEncodeError) as err:
+            raise RunError(f"cannot record a {event_type} event: {err}") from err
+        data = line + b"\n"
+        while data:
+            data = data[os.write(self._fd, data):]
+        os.fsync(self._fd)
         self._seq += 1
-        event = {"seq": self._seq, "type": event_type, "at": iso(self._clock()), "prev": self._prev, **fields}
-        line = encode(event)
-        with self.path.open("ab") as handle:
-            handle.write(line + b"\n")
-            handle.flush()
-            os.fsync(handle.fileno())
         self._prev = line_hash(line)
         return event

@@ -9,7 +9,7 @@ from typing import Any
 import jsonschema
 
 from compiler.files import UsageError
-from compiler.runner.values import parse_timestamp
+from compiler.runner.values import iso, parse_timestamp, recordable
 
 
 def parse_pairs(pairs: Iterable[str], schema: Mapping[str, Any]) -> dict[str, Any]:
@@ -58,10 +58,11 @@ def checked_inputs(given: Mapping[str, Any], schema: Mapping[str, Any]) -> dict[
     values.update(given)
     problems = [f"{'.'.join(str(p) for p in e.absolute_path) or 'inputs'}: {e.message}"
                 for e in jsonschema.Draft202012Validator(schema).iter_errors(values)]
+    problems += recordable(dict(values), "inputs")
     for name, spec in schema.get("properties", {}).items():
         if spec.get("format") == "date-time" and isinstance(values.get(name), str):
             try:
-                parse_timestamp(values[name])
+                values[name] = iso(parse_timestamp(values[name]))  # one form in the record: ...Z
             except ValueError:
                 problems.append(f"{name}: {values[name]!r} is not an ISO 8601 timestamp (2026-01-05T00:00:00Z)")
     if problems:

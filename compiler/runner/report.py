@@ -19,7 +19,10 @@ MD_ROWS = 20
 def _step_status(state: RunState, step_id: str) -> str:
     if step_id in state.results:
         return "done"
-    return "failed" if state.failed_step == step_id else "awaiting"
+    if state.failed_step == step_id:
+        return "failed"
+    approval = state.approvals.get(step_id)
+    return "refused" if approval and not approval["approved"] else "awaiting"
 
 
 def _touched(state: RunState) -> list[str]:
@@ -43,8 +46,9 @@ def summary(skill: Mapping[str, Any], state: RunState) -> str:
         what = f"approval by {waiting.get('role')}" if waiting.get("reason") == "approval" else "an answer"
         parts.append(f"The run is waiting at step {waiting.get('step')} for {what}.")
     elif state.status == "approval_refused":
-        step = next(reversed(state.approvals), "?")
-        parts.append(f"Approval was refused at step {step}; the run ended without an outcome.")
+        step, refusal = next((k, v) for k, v in state.approvals.items() if not v["approved"])
+        parts.append(f"Approval was refused at step {step} by {', '.join(refusal['by'])}"
+                     + (f" ({refusal['note']})" if refusal.get("note") else "") + "; the run ended without an outcome.")
     for step_id in state.path:
         for check in state.conditions.get(step_id, []):
             if check["result"]:
@@ -58,7 +62,7 @@ def summary(skill: Mapping[str, Any], state: RunState) -> str:
     return " ".join(parts) or "The run has not completed a step yet."
 
 
-def findings(skill: Mapping[str, Any], state: RunState) -> dict[str, Any]:
+def findings(skill: Mapping[str, Any], state: RunState, record: Mapping[str, Any]) -> dict[str, Any]:
     """report.json: valid against the skill's findings_schema."""
     titles = {s["id"]: s for s in skill["steps"]}
     steps = []
@@ -75,6 +79,9 @@ def findings(skill: Mapping[str, Any], state: RunState) -> dict[str, Any]:
             item["conditions"] = state.conditions[step_id]
         approval = state.approvals.get(step_id)
         item["approved_by"] = approval["by"] if approval and approval["approved"] else None
+        if approval:
+            item["approval"] = {k: approval.get(k) for k in ("approved", "by", "role", "note", "target")
+                                if k in approval}
         item["note"] = (approval or {}).get("note") or (state.error if state.failed_step == step_id else None)
         steps.append(item)
     outcome = state.outcome if state.status == "completed" else None
@@ -88,6 +95,7 @@ def findings(skill: Mapping[str, Any], state: RunState) -> dict[str, Any]:
         "recommended_actions": [{k: a[k] for k in ("step", "action", "target", "reversible", "reason_code",
                                                    "approved_by", "executed")} for a in state.actions],
         "summary": summary(skill, state),
+        "record": dict(record),
     }
 
 
@@ -98,11 +106,18 @@ def _short(value: Any, limit: int = 120) -> str:
 
 def _cell(value: Any) -> str:
     text = _short(value, 80)
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ").replace("<", "&lt;")
+    return " ".join(text.split()).replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;").replace("`", "'")
 
 
 def _text(value: Any) -> str:
-    return str(value).replace("<", "&lt;")
+    """Free text on one line: no raw HTML, no line breaks that could start a fake heading or list item."""
+    return " ".join(str(value).split()).replace("<", "&lt;")
+
+
+def _code(value: Any) -> str:
+    """A name or path shown verbatim in a code span."""
+    text = " ".join(str(value).split()).replace("`", "'")
+    return f"`{text}`"
 
 
 def _table(rows: list[dict[str, Any]], columns: list[str] | None = None) -> list[str]:
@@ -118,7 +133,8 @@ def markdown(skill: Mapping[str, Any], report: Mapping[str, Any], started_by: st
     """report.md: what was checked, the figures, the decision path, the outcome, actions and evidence."""
     out = [f"# Findings: {_text(skill['title'])}", "",
            f"- SOP: `{skill['id']}` version {skill['version']} (`{skill['digest']}`)",
-           f"- Run: `{report['run_id']}`, started by {_text(started_by)}, data: {_text(source)}",
+           f"- Run: `{report['run_id']}`, started by {_code(started_by)}, data: {_code(source)}",
+           f"- Record: `events.jsonl`, {report['record']['events']} events, last line `{report['record']['head']}`",
            f"- Status: **{report['status']}**"]
     if report["outcome"]:
         title = skill["outcomes"][report["outcome"]]["title"]
@@ -134,8 +150,11 @@ def markdown(skill: Mapping[str, Any], report: Mapping[str, Any], started_by: st
             figures = "; ".join(f"`{_cell(k)}` = {_cell(v)}" for k, v in check["reads"].items())
             verdict = "holds" if check["result"] else "does not hold"
             out.append(f"    - {check['label']}: {verdict} ({figures})")
-        if step.get("approved_by"):
-            out.append(f"    - approved by {', '.join(step['approved_by'])}")
+        approval = step.get("approval")
+        if approval:
+            verdict = "approved" if approval["approved"] else "approval refused"
+            note = f": {_text(approval['note'])}" if approval.get("note") else ""
+            out.append(f"    - {verdict} by {', '.join(_code(n) for n in approval['by'])} ({approval['role']}){note}")
     if report["escalations"]:
         out += ["", "## Escalations", ""]
         out += [f"- To **{e['to']}** within {e['within']} via {e['channel'] or 'the usual channel'}"

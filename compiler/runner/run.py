@@ -7,7 +7,9 @@ record whenever the run stops or pauses).
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +29,12 @@ from compiler.runner.report import findings, markdown
 from compiler.runner.state import ENDED, RunState, replay
 
 EVENTS, REPORT_JSON, REPORT_MD, SKILL = "events.jsonl", "report.json", "report.md", "skill.json"
+RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
+
+
+def sha256(data: bytes) -> str:
+    """sha256 of bytes, as the record names files."""
+    return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,23 +67,29 @@ def new_run_id(skill_id: str, clock: Clock = utc_now) -> str:
     return f"{skill_id}-{clock().strftime('%Y%m%dT%H%M%SZ')}-{secrets.token_hex(3)}"
 
 
+def skill_bytes(skill: dict[str, Any]) -> bytes:
+    """The skill as the run folder keeps it."""
+    return (json.dumps(skill, indent=2, ensure_ascii=False) + "\n").encode()
+
+
 def start(skill: dict[str, Any], database: Database, inputs: dict[str, Any], answers: Answers, out: Path, *,
           started_by: str, run_id: str | None = None, clock: Clock = utc_now) -> Finished:
     """Check the inputs, then run a skill from its first step."""
     values = checked_inputs(inputs, skill["inputs_schema"])
     run_id = run_id or new_run_id(skill["id"], clock)
-    if not run_id.replace("-", "").replace("_", "").replace(".", "").isalnum():
-        raise UsageError(f"run id {run_id!r}: use letters, digits, '-', '_' and '.'")
+    if not RUN_ID.fullmatch(run_id):
+        raise UsageError(f"run id {run_id!r}: use letters, digits, '-', '_' and '.' (at most 128)")
     folder = out / run_id
     try:
         log = EventLog.create(folder / EVENTS, clock)
-    except RunError as err:
+        kept = skill_bytes(skill)
+        write_atomic(folder / SKILL, kept)
+    except (RunError, OSError) as err:
         raise UsageError(str(err)) from err
-    write_atomic(folder / SKILL, (json.dumps(skill, indent=2, ensure_ascii=False) + "\n").encode())
-    engine = Engine(skill, database, answers, log, RunState())
+    engine = Engine(skill, database, answers, log, RunState(), operator=started_by)
     engine.emit("run_started", run_id=run_id, skill={k: skill[k] for k in ("id", "version", "digest")},
-                inputs=values, started_by=started_by, source=database.source, first_step=skill["first_step"],
-                limits={"timeout_s": database.timeout_s, "max_rows": database.max_rows})
+                skill_sha256=sha256(kept), inputs=values, started_by=started_by, source=database.source,
+                first_step=skill["first_step"], limits={"timeout_s": database.timeout_s, "max_rows": database.max_rows})
     return _finish(folder, skill, engine)
 
 
@@ -89,23 +103,31 @@ def resume(folder: Path, answers: Answers, *, by: str, database: Database | None
         log, events, torn = EventLog.reopen(folder / EVENTS, clock)
     except RunError as err:
         raise UsageError(str(err)) from err
-    state = replay(events)
-    if state.status in ENDED:
-        raise UsageError(f"run {state.run_id} already ended ({state.status}); nothing to resume")
-    if not events:
-        raise UsageError(f"run in {folder} never started; start a new one")
-    if database is None:
-        source = next(e["source"] for e in events if e["type"] == "run_started")
-        limits = next(e["limits"] for e in events if e["type"] == "run_started")
-        database = Database.open(Path(source), **limits)
-    engine = Engine(skill, database, answers, log, state)
-    engine.emit("run_resumed", by=by, from_step=state.current, discarded_torn_bytes=torn)
+    try:
+        state = replay(events)
+        if not events or events[0]["type"] != "run_started":
+            raise UsageError(f"run in {folder} never started; start a new one")
+        if state.status in ENDED:
+            raise UsageError(f"run {state.run_id} already ended ({state.status}); nothing to resume")
+        if sha256((folder / SKILL).read_bytes()) != events[0].get("skill_sha256"):
+            raise UsageError(f"{folder / SKILL} changed since the run started; a run continues with the skill it began")
+        if database is None:
+            database = Database.open(Path(events[0]["source"]), **events[0]["limits"])
+    except BaseException:
+        log.close()
+        raise
+    engine = Engine(skill, database, answers, log, state, operator=by)
+    engine.emit("run_resumed", by=by, from_step=state.current, discarded_torn_bytes=torn, source=database.source,
+                limits={"timeout_s": database.timeout_s, "max_rows": database.max_rows})
     return _finish(folder, skill, engine)
 
 
 def _finish(folder: Path, skill: dict[str, Any], engine: Engine) -> Finished:
-    state = engine.run()
-    report = findings(skill, state)
+    try:
+        state = engine.run()
+    finally:
+        engine.log.close()
+    report = findings(skill, state, {"events": engine.log.count, "head": engine.log.head})
     started = state.started_by
     write_atomic(folder / REPORT_JSON, (json.dumps(report, indent=2, ensure_ascii=False) + "\n").encode())
     write_atomic(folder / REPORT_MD, markdown(skill, report, started, engine.database.source).encode())

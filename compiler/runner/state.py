@@ -60,6 +60,8 @@ def apply(state: RunState, event: dict[str, Any]) -> RunState:
         # A step that was cut off restarts from scratch; drop what its first attempt left.
         state.queries.pop(step, None)
         state.conditions[step] = []
+        state.escalations = [e for e in state.escalations if e["step"] != step]
+        state.actions = [a for a in state.actions if a["step"] != step]
     elif kind == "query_executed":
         state.queries[step] = _detail(event)
     elif kind == "condition_evaluated":
@@ -68,6 +70,8 @@ def apply(state: RunState, event: dict[str, Any]) -> RunState:
         state.answers[step] = event["answer"]
     elif kind == "approval_recorded":
         state.approvals[step] = _detail(event)
+        if not event["approved"]:
+            state.status = "approval_refused"  # final at once, even if the run's end was never written
     elif kind == "escalation_recorded":
         state.escalations.append(_detail(event))
     elif kind == "action_recommended":
@@ -78,6 +82,7 @@ def apply(state: RunState, event: dict[str, Any]) -> RunState:
             state.columns[step] = event["columns"]
         state.path.append(step)
         state.current = event.get("next")
+        state.outcome = event.get("outcome", state.outcome)
     elif kind == "awaiting":
         state.status = f"awaiting_{event['reason']}"
         state.waiting = _detail(event)

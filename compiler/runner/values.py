@@ -35,6 +35,23 @@ def parse_timestamp(text: str) -> datetime.datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
+def recordable(value: Any, where: str = "value") -> list[str]:
+    """Why a value cannot go into the record (empty when it can): NaN and infinity, unpaired surrogates."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return [f"{where}: {value} is not a number the record can hold"]
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return [f"{where}: text is not valid UTF-8"]
+        return []
+    if isinstance(value, Mapping):
+        return [p for k, v in value.items() for p in recordable(v, f"{where}.{k}")]
+    if isinstance(value, list | tuple):
+        return [p for i, v in enumerate(value) for p in recordable(v, f"{where}[{i}]")]
+    return []
+
+
 def to_json(value: Any) -> Any:
     """A JSON value for anything DuckDB returns (timestamps as ISO text, decimals as numbers)."""
     if value is None or isinstance(value, bool | str):
@@ -72,7 +89,7 @@ def is_time_type(sql_type: str) -> bool:
 def cel(value: Any, timestamp: bool = False) -> Any:
     """The CEL value of a JSON value; timestamp=True reads ISO text as a CEL timestamp."""
     if timestamp and isinstance(value, str):
-        return celtypes.TimestampType(parse_timestamp(value if "T" in value else f"{value}T00:00:00Z"))
+        return celtypes.TimestampType(parse_timestamp(value))
     return json_to_cel(value)
 
 

@@ -266,7 +266,7 @@ def run(sop_id: str | None, db: str | None, pairs: tuple[str, ...], answers: str
     from compiler.runner.database import Database
     from compiler.runner.errors import RunError
     from compiler.runner.inputs import parse_pairs
-    from compiler.runner.run import load_skill, resume, start
+    from compiler.runner.run import read_skill, resume, start
 
     if not by.strip() or len(by) > 64 or not by.isprintable():
         raise UsageError("--by must be a name of at most 64 printable characters")
@@ -287,12 +287,12 @@ def run(sop_id: str | None, db: str | None, pairs: tuple[str, ...], answers: str
 
             if not SLUG.match(sop_id):
                 raise UsageError(f"{sop_id!r} is not an SOP id (lowercase letters, digits and hyphens)")
-            skill = load_skill(Path(skills) / sop_id / "skill.json")
+            skill, raw = read_skill(Path(skills) / sop_id / "skill.json")
             if skill["id"] != sop_id:
                 raise UsageError(f"{Path(skills) / sop_id / 'skill.json'} is the skill {skill['id']!r}, not {sop_id!r}")
             values = parse_pairs(pairs, skill["inputs_schema"])
             database = Database.open(Path(db), timeout_s=timeout, max_rows=max_rows)
-            finished = start(skill, database, values, source, Path(out), started_by=by, run_id=run_id)
+            finished = start(skill, database, values, source, Path(out), started_by=by, run_id=run_id, raw=raw)
     except RunError as err:
         raise UsageError(str(err)) from err
     state = finished.state

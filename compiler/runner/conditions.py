@@ -86,6 +86,31 @@ def value(expression: str, activation: Activation) -> Any:
     return from_cel(evaluate(expression, activation))
 
 
+_PATH = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*|\[\d+\])*")
+_PART = re.compile(r"\.?([A-Za-z_]\w*)|\[(\d+)\]")
+
+
+def read(text: str, activation: Activation) -> Any:
+    """The plain value of a path such as step.rows[0].field; anything else goes through CEL.
+
+    Recording what each condition read walks these paths for every decision:
+    walking the values directly is many times faster than a CEL evaluation.
+    """
+    if _PATH.fullmatch(text):
+        current: Any = activation
+        for match in _PART.finditer(text):
+            name, index = match.groups()
+            if name is not None and isinstance(current, Mapping) and name in current:
+                current = current[name]
+            elif index is not None and isinstance(current, list) and int(index) < len(current):
+                current = current[int(index)]
+            else:
+                break
+        else:
+            return from_cel(current)
+    return value(text, activation)
+
+
 def _reason(err: Any) -> str:
     """cel-python's error, in words an SOP author can act on."""
     args = getattr(err, "args", ())

@@ -34,6 +34,8 @@ class Engine:
     """Who is running this session (the starter, or whoever resumed): recorded with answers, barred from approving."""
     _cel: dict[str, Any] = field(default_factory=dict)
     """CEL values of finished steps, made once each."""
+    _fixed: dict[str, Any] | None = None
+    """CEL values of the inputs and thresholds, made once."""
 
     def emit(self, event_type: str, /, **fields: Any) -> dict[str, Any]:
         """Record an event, then let it change the state."""
@@ -72,10 +74,10 @@ class Engine:
 
     def activation(self) -> dict[str, Any]:
         """CEL names for conditions: inputs, thresholds and the results of completed steps."""
-        names: dict[str, Any] = {
-            "inputs": cel_object(self.state.inputs, self.skill["inputs_schema"]),
-            "thresholds": cel({name: t["value"] for name, t in self.skill["thresholds"].items()}),
-        }
+        if self._fixed is None:
+            self._fixed = {"inputs": cel_object(self.state.inputs, self.skill["inputs_schema"]),
+                           "thresholds": cel({name: t["value"] for name, t in self.skill["thresholds"].items()})}
+        names: dict[str, Any] = dict(self._fixed)
         schemas = {s["id"]: s["result_schema"] for s in self.skill["steps"]}
         for step_id, result in self.state.results.items():
             if step_id not in self._cel:
@@ -194,7 +196,7 @@ class Engine:
 def _read(text: str, activation: Mapping[str, Any]) -> Any:
     """A value a condition read, for the record (long lists cut to 20 items)."""
     try:
-        value = to_json(conditions.value(text, activation))
+        value = to_json(conditions.read(text, activation))
     except RunError as err:
         return {"error": str(err)}
     if isinstance(value, list) and len(value) > 20:

@@ -140,7 +140,7 @@ class EventLog:
         data = line + b"\n"
         while data:
             data = data[os.write(self._fd, data):]
-        os.fsync(self._fd)
+        os.fdatasync(self._fd)  # the line and the file's new length are on disk before the run goes on
         self._seq += 1
         self._prev = line_hash(line)
         return event

@@ -48,8 +48,14 @@ class Finished:
 
 def load_skill(path: Path) -> dict[str, Any]:
     """A compiled skill, checked against the skill schema (the runner trusts nothing it did not check)."""
+    return read_skill(path)[0]
+
+
+def read_skill(path: Path) -> tuple[dict[str, Any], bytes]:
+    """A checked compiled skill and the bytes it was read from (kept as they are in the run folder)."""
     try:
-        skill = json.loads(path.read_text(encoding="utf-8"))
+        raw = path.read_bytes()
+        skill = json.loads(raw)
     except FileNotFoundError as err:
         raise UsageError(f"no compiled skill at {path}; run: sopc build") from err
     except (OSError, ValueError) as err:
@@ -59,7 +65,7 @@ def load_skill(path: Path) -> dict[str, Any]:
     if errors:
         where = "/".join(str(p) for p in errors[0].absolute_path) or "top level"
         raise UsageError(f"{path} is not a valid skill ({where}: {errors[0].message})")
-    return dict(skill)
+    return dict(skill), raw
 
 
 def new_run_id(skill_id: str, clock: Clock = utc_now) -> str:
@@ -73,8 +79,8 @@ def skill_bytes(skill: dict[str, Any]) -> bytes:
 
 
 def start(skill: dict[str, Any], database: Database, inputs: dict[str, Any], answers: Answers, out: Path, *,
-          started_by: str, run_id: str | None = None, clock: Clock = utc_now) -> Finished:
-    """Check the inputs, then run a skill from its first step."""
+          started_by: str, run_id: str | None = None, clock: Clock = utc_now, raw: bytes | None = None) -> Finished:
+    """Check the inputs, then run a skill from its first step (raw: the skill file's bytes, when read from one)."""
     values = checked_inputs(inputs, skill["inputs_schema"])
     run_id = run_id or new_run_id(skill["id"], clock)
     if not RUN_ID.fullmatch(run_id):
@@ -82,7 +88,7 @@ def start(skill: dict[str, Any], database: Database, inputs: dict[str, Any], ans
     folder = out / run_id
     try:
         log = EventLog.create(folder / EVENTS, clock)
-        kept = skill_bytes(skill)
+        kept = raw if raw is not None else skill_bytes(skill)
         write_atomic(folder / SKILL, kept)
     except (RunError, OSError) as err:
         raise UsageError(str(err)) from err

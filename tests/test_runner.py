@@ -411,3 +411,12 @@ def test_int_and_double_compare_both_ways(tmp_path: Path, ring_db: Path) -> None
     finished = run_probe(tmp_path, ring_db, ANSWERS, condition="self_volume.rows[0].trades >= 0.5 && "
                                                               "1.0 <= self_volume.rows[0].trades")
     assert finished.state.results["known"] == {"passed": True}
+
+
+def test_time_zone_aware_results_are_read_as_utc(tmp_path: Path, ring_db: Path) -> None:
+    aware = ("SELECT count(*) AS trades, coalesce(sum(notional_usd), 0) AS self_usd, "
+             "max(ts)::TIMESTAMPTZ AS last_ts FROM trades "
+             "WHERE maker_account_id = $account_id AND taker_account_id = $account_id")
+    finished = run_probe(tmp_path, ring_db, ANSWERS, sql=aware)
+    assert finished.state.status == "completed", finished.state.error
+    assert finished.state.results["self_volume"]["rows"][0]["last_ts"] == "2026-01-05T01:00:00Z"

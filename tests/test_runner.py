@@ -68,7 +68,7 @@ def test_a_complete_run_records_every_step_and_reports_the_figures(tmp_path: Pat
                                               "reversible": True, "reason_code": "SELF_TRADING",
                                               "approved_by": ["dana"], "executed": False}]
     markdown = (finished.folder / "report.md").read_text()
-    for fact in ("**escalated**", "50000.0", "approved by dana, lee", "`close_only` on A1", "Mirrored orders."):
+    for fact in ("**escalated**", "50,000.00", "approved by dana, lee", "`close_only` on A1", "Mirrored orders."):
         assert fact in markdown
 
 

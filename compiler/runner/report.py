@@ -99,7 +99,14 @@ def findings(skill: Mapping[str, Any], state: RunState, record: Mapping[str, Any
     }
 
 
+def _figure(value: float) -> str:
+    """A number as a reader expects it: 332,491.34 or 0.994947, not 332491.3400000001."""
+    return f"{value:,.2f}" if abs(value) >= 1000 else f"{value:.6g}"
+
+
 def _short(value: Any, limit: int = 120) -> str:
+    if isinstance(value, float):
+        return _figure(value)
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 

@@ -156,14 +156,8 @@ def _parse(sql: str) -> tuple[list[exp.Expression], SqlProblem | None]:
     return statements, None
 
 
-def analyze(sql: str, allowed_parameters: set[str], tables: Catalog | None = None, *,
-            columns: bool = True) -> SqlReport:
-    """Check one query step's SQL against the rules and the catalog.
-
-    columns=False skips resolving every column against the catalog (the
-    slowest part): the runner's guard before a query runs needs the safety
-    rules only, and DuckDB itself rejects an unknown column.
-    """
+def analyze(sql: str, allowed_parameters: set[str], tables: Catalog | None = None) -> SqlReport:
+    """Check one query step's SQL against the rules and the catalog."""
     tables = catalog() if tables is None else tables
     statements, error = _parse(sql)
     if error is not None:
@@ -220,7 +214,7 @@ def analyze(sql: str, allowed_parameters: set[str], tables: Catalog | None = Non
                                        or "see schema/exchange.sql for the tables"))
         elif name not in read:
             read.append(name)
-    if columns and not any(p.code == "SOP304" for p in problems):
+    if not any(p.code == "SOP304" for p in problems):
         problems.extend(_columns(sql, tree, tables))
     named = None if any(isinstance(s, exp.Star) for s in tree.selects) else tuple(tree.named_selects)
     return SqlReport(tuple(problems), tuple(parameters), named, tuple(read))

@@ -166,6 +166,11 @@ class Database:
         connection.execute("SET lock_configuration = true")
         return cls(connection, "inline rows", **limits)
 
+    @property
+    def limits(self) -> dict[str, Any]:
+        """The limits a run records, and a resume reopens the data with."""
+        return {"timeout_s": self.timeout_s, "max_rows": self.max_rows}
+
     def close(self) -> None:
         """Close the connection."""
         self._con.close()

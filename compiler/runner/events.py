@@ -79,11 +79,11 @@ def _lock(path: Path) -> int:
 class EventLog:
     """Appends events to a run's events.jsonl; nothing is ever rewritten."""
 
-    def __init__(self, path: Path, events: list[dict[str, Any]], clock: Clock = utc_now) -> None:
+    def __init__(self, path: Path, clock: Clock = utc_now) -> None:
         self.path = path
         self._fd = _lock(path)
-        self._seq = len(events)
-        self._prev = line_hash(encode(events[-1])) if events else GENESIS
+        self._seq = 0
+        self._prev = GENESIS
         self._clock = clock
 
     def close(self) -> None:
@@ -113,12 +113,12 @@ class EventLog:
             raise RunError(f"{path} already exists; a run record is never overwritten") from err
         except OSError as err:
             raise RunError(f"cannot create {path}: {err.strerror or err}") from err
-        return cls(path, [], clock)
+        return cls(path, clock)
 
     @classmethod
     def reopen(cls, path: Path, clock: Clock = utc_now) -> tuple[EventLog, list[dict[str, Any]], int]:
         """An existing record to append to, its events, and the torn bytes it dropped."""
-        log = cls(path, [], clock)  # take the lock before reading, so nobody appends in between
+        log = cls(path, clock)  # take the lock before reading, so nobody appends in between
         try:
             events, torn = read_events(path)
             if torn:

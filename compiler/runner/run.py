@@ -93,9 +93,7 @@ def start(skill: dict[str, Any], database: Database, inputs: dict[str, Any], ans
     except (RunError, OSError) as err:
         raise UsageError(str(err)) from err
     engine = Engine(skill, database, answers, log, RunState(), operator=started_by)
-    engine.emit("run_started", run_id=run_id, skill={k: skill[k] for k in ("id", "version", "digest")},
-                skill_sha256=sha256(kept), inputs=values, started_by=started_by, source=database.source,
-                first_step=skill["first_step"], limits={"timeout_s": database.timeout_s, "max_rows": database.max_rows})
+    engine.begin(run_id, values, sha256(kept))
     return _finish(folder, skill, engine)
 
 
@@ -124,7 +122,7 @@ def resume(folder: Path, answers: Answers, *, by: str, database: Database | None
         raise
     engine = Engine(skill, database, answers, log, state, operator=by)
     engine.emit("run_resumed", by=by, from_step=state.current, discarded_torn_bytes=torn, source=database.source,
-                limits={"timeout_s": database.timeout_s, "max_rows": database.max_rows})
+                limits=database.limits)
     return _finish(folder, skill, engine)
 
 

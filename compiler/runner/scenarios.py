@@ -114,9 +114,7 @@ def run_scenario(skill: dict[str, Any], scenario: Scenario, database: Callable[[
     try:
         engine = Engine(skill, db, GivenAnswers(scenario.answers, default_approvers=APPROVER), log, RunState(),
                         operator=TESTER)
-        engine.emit("run_started", run_id=folder.name, skill={k: skill[k] for k in ("id", "version", "digest")},
-                    skill_sha256="sha256:" + "0" * 64, inputs=inputs, started_by=TESTER, source=db.source,
-                    first_step=skill["first_step"], limits={"timeout_s": db.timeout_s, "max_rows": db.max_rows})
+        engine.begin(folder.name, inputs, "sha256:" + "0" * 64)  # the skill is compiled in memory, never a file
         engine.run()
         return ScenarioResult(skill["id"], scenario.name, engine.state, tuple(compare(scenario, engine)))
     finally:

@@ -15,19 +15,13 @@ from sqlglot import exp
 from sqlglot.errors import OptimizeError, ParseError, SqlglotError, TokenError
 from sqlglot.optimizer.qualify import qualify
 
+from compiler.readonly import FORBIDDEN_FUNCTIONS
 from compiler.resources import schema_text
 from compiler.suggest import closest
 
 Catalog = dict[str, dict[str, str]]
 """Table -> column -> SQL type."""
 
-# Table functions and helpers that reach outside the exchange tables.
-FORBIDDEN_FUNCTIONS = frozenset({
-    "read_csv", "read_csv_auto", "read_parquet", "parquet_scan", "read_json", "read_json_auto",
-    "read_json_objects", "read_ndjson", "read_ndjson_objects", "read_text", "read_blob", "glob",
-    "sniff_csv", "query", "query_table", "getenv", "sqlite_scan", "postgres_scan", "mysql_scan",
-    "iceberg_scan", "delta_scan", "read_xlsx", "st_read", "duckdb_secrets", "duckdb_settings",
-})
 _SPLICE = re.compile(r"\$[A-Za-z_]\w*|\{[A-Za-z_]\w*\}")
 _UNRESOLVED = re.compile(r"Column '([^']+)' could not be resolved|Unknown column: (\S+)")
 _LINE_COL = re.compile(r"Line: (\d+), Col: (\d+)")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 import jsonschema
 
@@ -19,6 +19,9 @@ from compiler.runner.values import parse_timestamp, recordable
 
 class Answers(Protocol):
     """Where answers come from."""
+
+    interactive: ClassVar[bool]
+    """Whether a person may be asked at a prompt (the run record is synced first)."""
 
     def answer(self, step: Mapping[str, Any]) -> dict[str, Any] | None:
         """Evidence or output fields for a manual or agent step, or None if there is none yet."""
@@ -95,6 +98,7 @@ class GivenAnswers:
 
     given: Mapping[str, Any]
     default_approvers: str | None = None
+    interactive: ClassVar[bool] = False
 
     def answer(self, step: Mapping[str, Any]) -> dict[str, Any] | None:
         """The file's answer for this step, if any."""
@@ -123,6 +127,7 @@ class PromptedAnswers:
 
     given: GivenAnswers
     ask: Callable[[str], str]
+    interactive: ClassVar[bool] = True
 
     def answer(self, step: Mapping[str, Any]) -> dict[str, Any] | None:
         """The given answer, or one typed field by field."""

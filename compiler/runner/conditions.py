@@ -1,12 +1,15 @@
 """Evaluating CEL: conditions, step parameters, action targets and scenario expectations.
 
-cel-python evaluates without eval or side effects. An expression that
+cel-python evaluates without eval or side effects; `celfast` runs the same
+expressions as closures compiled once, and hands back to cel-python
+whatever it cannot decide exactly as cel-python would. An expression that
 cannot be evaluated (a missing field, rows[0] of no rows, a type clash)
 raises RunError: the run stops rather than guess.
 """
 
 from __future__ import annotations
 
+import logging
 import operator
 import re
 from collections.abc import Callable, Mapping
@@ -18,11 +21,18 @@ from celpy import celtypes
 from celpy.evaluation import CELEvalError, base_functions
 from lark import Tree
 
+from compiler.runner import celfast
 from compiler.runner.errors import RunError
 from compiler.runner.values import from_cel, to_json
 
 Activation = Mapping[str, Any]
 """CEL values by top-level name: inputs, thresholds and one entry per finished step."""
+
+
+# cel-python logs the errors it returns, and its error objects can fail to print themselves:
+# the runner reports every error as a RunError, so its log stays silent.
+logging.getLogger("celpy").addHandler(logging.NullHandler())
+logging.getLogger("celpy").propagate = False
 
 
 @cache
@@ -51,19 +61,39 @@ def _heterogeneous(name: str, compare: Callable[[Any, Any], bool]) -> Callable[[
 _FUNCTIONS = {name: _heterogeneous(name, compare) for name, compare in _RELATIONS.items()}
 
 
+_ALL_FUNCTIONS = {**base_functions, **_FUNCTIONS}
+
+
 @cache
-def _program(expression: str) -> Any:
+def _program(expression: str) -> tuple[celfast.Compiled | None, Any]:
+    """The expression's closures (None if only cel-python handles it) and its cel-python program."""
     environment = _environment()
     try:
-        return environment.program(environment.compile(expression), functions=_FUNCTIONS)
+        tree = environment.compile(expression)
+        program = environment.program(tree, functions=_FUNCTIONS)
     except Exception as err:  # cel-python raises several types for bad syntax
         raise RunError(f"cannot parse {expression!r}: {err}") from err
+    try:
+        return celfast.compile_tree(tree, _ALL_FUNCTIONS), program
+    except celfast.Undecided:
+        return None, program
 
 
 def evaluate(expression: str, activation: Activation) -> Any:
-    """The CEL value of an expression over the run so far."""
+    """The CEL value of an expression over the run so far: by its closures when they decide, else by cel-python."""
+    fast, _ = _program(expression)
+    if fast is not None:
+        try:
+            return fast(activation)
+        except Exception:  # Undecided, or an error: cel-python decides it, in its own words
+            pass
+    return evaluate_with_celpy(expression, activation)
+
+
+def evaluate_with_celpy(expression: str, activation: Activation) -> Any:
+    """The CEL value of an expression, by cel-python alone (the reference the closures must agree with)."""
     try:
-        result = _program(expression).evaluate(dict(activation))
+        result = _program(expression)[1].evaluate(dict(activation))
     except RunError:
         raise
     except Exception as err:

@@ -2,7 +2,8 @@
 
 The engine never writes state directly: it appends an event to the record
 and folds it into the state (`state.apply`), so a resumed run continues from
-exactly what the record says. It never carries out an action step: actions
+exactly what the record says. The record is synced before every query and
+every question to a person, and when the run returns. It never carries out an action step: actions
 are recorded as recommendations with their approval.
 """
 
@@ -12,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from compiler.runner import conditions
+from compiler.runner import conditions, querycheck
 from compiler.runner.answers import Answers, answer_problems, approval_problems, approvers
 from compiler.runner.database import Database
 from compiler.runner.errors import RunError
@@ -50,8 +51,15 @@ class Engine:
                   first_step=self.skill["first_step"], limits=self.database.limits)
 
     def run(self) -> RunState:
-        """Run steps until an outcome, a pause for a person, or an error."""
+        """Run steps until an outcome, a pause for a person, or an error; the record is synced when it returns."""
+        try:
+            return self._run()
+        finally:
+            self.log.sync()
+
+    def _run(self) -> RunState:
         steps = {s["id"]: s for s in self.skill["steps"]}
+        querycheck.check_skill(self.skill)
         while self.state.status == "running" and self.state.current is not None:
             step = steps.get(self.state.current)
             if step is None:
@@ -137,6 +145,8 @@ class Engine:
 
     def _approve(self, step: Mapping[str, Any], target: Any) -> list[str] | None:
         gate = step["approval"]
+        if self.answers.interactive:
+            self.log.sync()  # what the person is asked about is on disk first
         approval = self.answers.approval(step)
         operators = {self.state.started_by, self.operator} - {""}
         problems = approval_problems(step, approval, operators) if approval is not None else []
@@ -154,6 +164,8 @@ class Engine:
         return names
 
     def _answer(self, step: Mapping[str, Any]) -> dict[str, Any] | None:
+        if self.answers.interactive:
+            self.log.sync()
         answer = self.answers.answer(step)
         problems = answer_problems(step, answer) if answer is not None else []
         if answer is None or problems:
@@ -177,6 +189,7 @@ class Engine:
             else:
                 expression = parameter["expression"]
                 bound[name] = conditions.value(expression, self._complete(expression, activation))
+        self.log.sync(wait=False)  # on disk while DuckDB works
         found = self.database.query(sql["text"], bound)
         self.emit("query_executed", step=step["id"], sql_sha256=found.sql_sha256, parameters=to_json(bound),
                   columns=[list(c) for c in found.columns], row_count=found.row_count, rows=list(found.rows),

@@ -13,3 +13,9 @@ class RunError(Exception):
 
 class QueryRefused(RunError):
     """A query is not a single read-only SELECT over the canonical tables; it was never sent to the database."""
+
+
+def first_line(err: BaseException) -> str:
+    """The first line of an error's message (DuckDB's run to several), or its type when it has none."""
+    text = str(err).strip()
+    return text.splitlines()[0] if text else type(err).__name__

@@ -1,4 +1,10 @@
-"""The run record: events.jsonl, append-only, one JSON object per line, each synced to disk as written.
+"""The run record: events.jsonl, append-only, one JSON object per line.
+
+Each event is written to the file as it happens, so a killed process loses
+none. The file is synced to disk before each query is sent (on its own
+thread, while DuckDB works), before a person is asked, and when the run
+stops or pauses; a power cut in between can cost only the events since the
+last sync, which a resume computes again from the record.
 
 Every event carries its sequence number and the sha256 of the line before
 it, so a record that was edited, reordered or cut in the middle no longer
@@ -13,6 +19,7 @@ import fcntl
 import hashlib
 import json
 import os
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -35,8 +42,13 @@ def line_hash(line: bytes) -> str:
 
 
 def encode(event: dict[str, Any]) -> bytes:
-    """The canonical one-line form of an event."""
-    return json.dumps(event, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+    """An event as one line of compact JSON, its fields in the order they were made.
+
+    Keeping the order (a query's columns as selected, seq and type first)
+    means a run resumed from its record reports exactly what a run that
+    never stopped reports.
+    """
+    return json.dumps(event, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
 
 
 def read_events(path: Path) -> tuple[list[dict[str, Any]], int]:
@@ -44,6 +56,12 @@ def read_events(path: Path) -> tuple[list[dict[str, Any]], int]:
 
     Raises RunError if the chain does not verify: the record was altered.
     """
+    events, torn, _ = _verified(path)
+    return events, torn
+
+
+def _verified(path: Path) -> tuple[list[dict[str, Any]], int, str]:
+    """The complete events, the torn bytes after them, and the hash of the last complete line."""
     try:
         data = path.read_bytes()
     except OSError as err:
@@ -62,7 +80,7 @@ def read_events(path: Path) -> tuple[list[dict[str, Any]], int]:
             raise RunError(f"{path}:{number}: the hash chain breaks here; the record was altered")
         events.append(event)
         previous = line_hash(line)
-    return events, len(torn)
+    return events, len(torn), previous
 
 
 def _lock(path: Path) -> int:
@@ -85,12 +103,17 @@ class EventLog:
         self._seq = 0
         self._prev = GENESIS
         self._clock = clock
+        self._unsynced = False
+        self._syncing: _Sync | None = None
 
     def close(self) -> None:
-        """Release the record."""
+        """Sync, then release the record."""
         if self._fd >= 0:
-            os.close(self._fd)
-            self._fd = -1
+            try:
+                self.sync()
+            finally:
+                os.close(self._fd)
+                self._fd = -1
 
     @property
     def head(self) -> str:
@@ -120,18 +143,18 @@ class EventLog:
         """An existing record to append to, its events, and the torn bytes it dropped."""
         log = cls(path, clock)  # take the lock before reading, so nobody appends in between
         try:
-            events, torn = read_events(path)
+            events, torn, head = _verified(path)
             if torn:
                 os.ftruncate(log._fd, path.stat().st_size - torn)
                 os.fsync(log._fd)
         except BaseException:
             log.close()
             raise
-        log._seq, log._prev = len(events), line_hash(encode(events[-1])) if events else GENESIS
+        log._seq, log._prev = len(events), head
         return log, events, torn
 
     def append(self, event_type: str, /, **fields: Any) -> dict[str, Any]:
-        """Write one event and sync it before returning it."""
+        """Write one event to the record (it reaches the disk with the next sync)."""
         event = {"seq": self._seq + 1, "type": event_type, "at": iso(self._clock()), "prev": self._prev, **fields}
         try:
             line = encode(event)
@@ -140,7 +163,45 @@ class EventLog:
         data = line + b"\n"
         while data:
             data = data[os.write(self._fd, data):]
-        os.fdatasync(self._fd)  # the line and the file's new length are on disk before the run goes on
         self._seq += 1
         self._prev = line_hash(line)
+        self._unsynced = True
         return event
+
+    def sync(self, *, wait: bool = True) -> None:
+        """Sync the record to disk.
+
+        With wait=False the sync runs beside the caller (the run asks DuckDB
+        its next query meanwhile); the next sync or close waits for it.
+        """
+        self._join()
+        if not self._unsynced:
+            return
+        self._unsynced = False
+        if wait:
+            os.fdatasync(self._fd)  # the lines and the file's new length
+        else:
+            self._syncing = _Sync(self._fd)
+            self._syncing.start()
+
+    def _join(self) -> None:
+        if self._syncing is not None:
+            syncing, self._syncing = self._syncing, None
+            syncing.join()
+            if syncing.error is not None:
+                raise RunError(f"cannot sync the run record {self.path}: {syncing.error.strerror}")
+
+
+class _Sync(threading.Thread):
+    """fdatasync on its own thread: it waits on the disk, not the CPU, so the run need not wait with it."""
+
+    def __init__(self, fd: int) -> None:
+        super().__init__(name="sopc-record-sync", daemon=True)
+        self.fd = fd
+        self.error: OSError | None = None
+
+    def run(self) -> None:
+        try:
+            os.fdatasync(self.fd)
+        except OSError as err:
+            self.error = err

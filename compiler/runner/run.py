@@ -112,6 +112,11 @@ def resume(folder: Path, answers: Answers, *, by: str, database: Database | None
         if not events or events[0]["type"] != "run_started":
             raise UsageError(f"run in {folder} never started; start a new one")
         if state.status in ENDED:
+            if not all((folder / name).is_file() for name in (REPORT_JSON, REPORT_MD)):
+                # Killed after its end was recorded but before the reports were written: write them now.
+                log.close()
+                source = next(e["source"] for e in reversed(events) if e["type"] in ("run_started", "run_resumed"))
+                return _reported(folder, skill, state, log, source)
             raise UsageError(f"run {state.run_id} already ended ({state.status}); nothing to resume")
         if sha256((folder / SKILL).read_bytes()) != events[0].get("skill_sha256"):
             raise UsageError(f"{folder / SKILL} changed since the run started; a run continues with the skill it began")
@@ -131,8 +136,12 @@ def _finish(folder: Path, skill: dict[str, Any], engine: Engine) -> Finished:
         state = engine.run()
     finally:
         engine.log.close()
-    report = findings(skill, state, {"events": engine.log.count, "head": engine.log.head})
-    started = state.started_by
+    return _reported(folder, skill, state, engine.log, engine.database.source)
+
+
+def _reported(folder: Path, skill: dict[str, Any], state: RunState, log: EventLog, source: str) -> Finished:
+    """Write report.json and report.md from the run's state and its closed record."""
+    report = findings(skill, state, {"events": log.count, "head": log.head})
     write_atomic(folder / REPORT_JSON, (json.dumps(report, indent=2, ensure_ascii=False) + "\n").encode())
-    write_atomic(folder / REPORT_MD, markdown(skill, report, started, engine.database.source).encode())
+    write_atomic(folder / REPORT_MD, markdown(skill, report, state.started_by, source).encode())
     return Finished(folder, state, report)

@@ -1,0 +1,132 @@
+"""The runner's check of a query before it runs, by DuckDB's own parser.
+
+A query may run only if it is one read-only SELECT or WITH over the
+canonical tables (or its own CTEs), calls no file-reading function and no
+table function but range, generate_series and unnest, and uses only the
+step's parameters. The skill file is data and may have been edited since it
+was compiled, so the runner checks again; checking with the parser that will
+run the query leaves no room for the two to disagree.
+
+Verdicts are kept by query text. A run decides all of its skill's queries in
+one call to the parser before its first step, so a query costs a lookup when
+its step comes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from functools import cache
+from typing import Any
+
+import duckdb
+
+from compiler.readonly import FORBIDDEN_FUNCTIONS, TABLE_FUNCTIONS
+from compiler.resources import schema_text
+from compiler.runner.errors import QueryRefused, first_line
+
+Verdict = tuple[str | None, frozenset[str]]
+"""Why the query may not run (None if it may), and the named parameters it uses."""
+
+_verdicts: dict[str, Verdict] = {}
+_KEEP = 4096
+"""Verdicts kept at most; a process running many skills starts over past this."""
+
+
+@cache
+def _parser() -> duckdb.DuckDBPyConnection:
+    """A connection holding the canonical tables, empty, used only to parse queries and name the tables."""
+    connection = duckdb.connect(":memory:", config={"enable_external_access": False})
+    connection.execute(schema_text("exchange.sql"))
+    connection.execute("SET lock_configuration = true")
+    return connection
+
+
+@cache
+def canonical_tables() -> frozenset[str]:
+    """The tables of schema/exchange.sql, as DuckDB names them."""
+    rows = _parser().execute("SELECT table_name FROM duckdb_tables()").fetchall()
+    return frozenset(str(row[0]).lower() for row in rows)
+
+
+def check(texts: Iterable[str]) -> None:
+    """Decide every query not decided yet, all in one call to the parser."""
+    fresh = list(dict.fromkeys(text for text in texts if text not in _verdicts))
+    if not fresh:
+        return
+    if len(_verdicts) + len(fresh) > _KEEP:
+        _verdicts.clear()
+    row = _parser().execute("SELECT list_transform($texts, lambda q: json_serialize_sql(q))",
+                            {"texts": fresh}).fetchone()
+    for text, tree in zip(fresh, row[0] if row else [None] * len(fresh), strict=True):
+        _verdicts[text] = _verdict(text, tree)
+
+
+def check_skill(skill: Mapping[str, Any]) -> None:
+    """Decide all of a skill's queries."""
+    check(step["sql"]["text"] for step in skill["steps"] if step.get("sql"))
+
+
+def forget() -> None:
+    """Drop every verdict (the benchmark pays for the checks each run, as a new process does)."""
+    _verdicts.clear()
+
+
+def refuse_unsafe(sql: str, parameters: Sequence[str]) -> tuple[str, ...]:
+    """The parameters sql uses; QueryRefused unless it may run with these parameters."""
+    check([sql])
+    problem, used = _verdicts[sql]
+    unknown = sorted(used - set(parameters))
+    if problem is None and unknown:
+        problem = f"${unknown[0]} is not one of the step's parameters"
+    if problem is not None:
+        raise QueryRefused(f"query refused before it ran: {problem}")
+    return tuple(sorted(used))
+
+
+def _verdict(sql: str, serialized: str | None) -> Verdict:
+    tree, nodes = _parse_tree(serialized or '{"error": true}')
+    if tree.get("error"):  # json_serialize_sql serialises SELECT statements only
+        return _why_not(sql, str(tree.get("error_message", "unknown error"))), frozenset()
+    statements = tree.get("statements", [])
+    if len(statements) != 1:
+        return f"expected one statement, found {len(statements)}", frozenset()
+    ctes = {str(entry["key"]).lower() for node in nodes for entry in node.get("cte_map", {}).get("map", [])}
+    tables = canonical_tables()
+    for node in nodes:
+        if node.get("type") == "BASE_TABLE":
+            name = str(node.get("table_name", "")).lower()
+            if node.get("schema_name") or node.get("catalog_name") or (name not in tables and name not in ctes):
+                written = ".".join(str(node[k]) for k in ("catalog_name", "schema_name", "table_name") if node.get(k))
+                return f"{written!r} is not a canonical exchange table", frozenset()
+        elif node.get("type") == "TABLE_FUNCTION":
+            name = str(node.get("function", {}).get("function_name", "")).lower()
+            if name not in TABLE_FUNCTIONS:
+                return f"table function {name}() reads outside the exchange tables", frozenset()
+        elif node.get("class") == "FUNCTION" and str(node.get("function_name", "")).lower() in FORBIDDEN_FUNCTIONS:
+            return f"function {node['function_name']}() reads outside the exchange tables", frozenset()
+    return None, frozenset(str(node["identifier"]) for node in nodes if node.get("class") == "PARAMETER")
+
+
+def _why_not(sql: str, message: str) -> str:
+    """Why a query that did not serialise is refused, in the words of the statement it is."""
+    try:
+        statements = _parser().extract_statements(sql)
+    except duckdb.Error as err:
+        return f"it does not parse: {first_line(err)}"
+    if len(statements) != 1:
+        return f"expected one statement, found {len(statements)}"
+    if statements[0].type != duckdb.StatementType.SELECT:
+        return f"{statements[0].type.name} is not a read-only SELECT query"
+    return f"it does not parse: {message}"
+
+
+def _parse_tree(text: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The serialised syntax tree and every object in it (collected by the C decoder as it builds them)."""
+    nodes: list[dict[str, Any]] = []
+
+    def keep(node: dict[str, Any]) -> dict[str, Any]:
+        nodes.append(node)
+        return node
+
+    return json.loads(text, object_hook=keep), nodes

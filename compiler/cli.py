@@ -274,6 +274,7 @@ def run(sop_id: str | None, db: str | None, pairs: tuple[str, ...], answers: str
     source: Answers = given
     if not no_prompt and sys.stdin.isatty():
         source = PromptedAnswers(given, lambda text: str(click.prompt(text, default="", show_default=False)))
+    database: Database | None = None
     try:
         if resume_dir:
             if sop_id or pairs:
@@ -295,6 +296,9 @@ def run(sop_id: str | None, db: str | None, pairs: tuple[str, ...], answers: str
             finished = start(skill, database, values, source, Path(out), started_by=by, run_id=run_id, raw=raw)
     except RunError as err:
         raise UsageError(str(err)) from err
+    finally:
+        if database is not None:
+            database.close()
     state = finished.state
     click.echo(f"run {state.run_id}: {state.status}" + (f", outcome {state.outcome}" if state.outcome else ""))
     if state.status == "failed":

@@ -7,9 +7,11 @@ slipped past the check still could not write or read anything else.
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import threading
 import time
+import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,6 +62,7 @@ class Database:
         self.source = source
         self.timeout_s = timeout_s
         self.max_rows = max_rows
+        self._watchdog = _Watchdog()
 
     @classmethod
     def open(cls, source: Path, *, timeout_s: float = DEFAULT_TIMEOUT_S,
@@ -100,15 +103,15 @@ class Database:
 
     def close(self) -> None:
         """Close the connection."""
+        self._watchdog.stop()
         self._con.close()
 
     def query(self, sql: str, parameters: Mapping[str, Any]) -> QueryResult:
         """Run one checked query with bound parameters, under the time limit."""
         used = refuse_unsafe(sql, list(parameters))
         cursor = self._con.cursor()
-        timer = threading.Timer(self.timeout_s, cursor.interrupt)
         started = time.perf_counter()
-        timer.start()
+        self._watchdog.watch(cursor, self.timeout_s)
         try:
             cursor.execute(sql, {name: parameters[name] for name in used})
             columns = tuple((str(d[0]), str(d[1])) for d in cursor.description or ())
@@ -128,10 +131,62 @@ class Database:
         except duckdb.Error as err:
             raise RunError(f"query failed: {first_line(err)}") from err
         finally:
-            timer.cancel()
+            self._watchdog.watch(None)
             cursor.close()
         elapsed = (time.perf_counter() - started) * 1000
         return QueryResult(columns, tuple(kept), count, sql_hash(sql), round(elapsed, 3))
+
+
+class _Watchdog:
+    """Interrupts a query that runs past its time limit: one waiting thread for all of a database's queries."""
+
+    def __init__(self) -> None:
+        _WATCHDOGS.add(self)
+        self._changed = threading.Condition()
+        self._cursor: duckdb.DuckDBPyConnection | None = None
+        self._deadline = 0.0
+        self._thread: threading.Thread | None = None
+        self._stopped = False
+
+    def watch(self, cursor: duckdb.DuckDBPyConnection | None, seconds: float = 0.0) -> None:
+        """Interrupt this cursor after so many seconds, unless watch is called again first (None: stop watching)."""
+        with self._changed:
+            self._cursor, self._deadline = cursor, time.monotonic() + seconds
+            if self._thread is None and cursor is not None:
+                self._thread = threading.Thread(target=self._run, name="sopc-query-limit", daemon=True)
+                self._thread.start()
+            self._changed.notify()
+
+    def stop(self) -> None:
+        """End the thread."""
+        with self._changed:
+            self._stopped, self._cursor = True, None
+            self._changed.notify()
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join()
+
+    def _run(self) -> None:
+        with self._changed:
+            while not self._stopped:
+                if self._cursor is None:
+                    self._changed.wait()
+                    continue
+                remaining = self._deadline - time.monotonic()
+                if remaining > 0:
+                    self._changed.wait(remaining)
+                    continue
+                self._cursor.interrupt()
+                self._cursor = None
+
+
+_WATCHDOGS: weakref.WeakSet[_Watchdog] = weakref.WeakSet()
+
+
+@atexit.register
+def _stop_watchdogs() -> None:
+    """A database left open at exit: end its watchdog before DuckDB's bindings are torn down."""
+    for watchdog in list(_WATCHDOGS):
+        watchdog.stop()
 
 
 def _folder(folder: Path) -> duckdb.DuckDBPyConnection:

@@ -19,8 +19,8 @@ import fcntl
 import hashlib
 import json
 import os
-import threading
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -83,9 +83,9 @@ def _verified(path: Path) -> tuple[list[dict[str, Any]], int, str]:
     return events, len(torn), previous
 
 
-def _lock(path: Path) -> int:
+def _lock(path: Path, *, create: bool) -> int:
     """An exclusive lock on the record for as long as this process writes it; two writers would fork the chain."""
-    fd = os.open(path, os.O_RDWR | os.O_APPEND)
+    fd = os.open(path, os.O_RDWR | os.O_APPEND | (os.O_CREAT | os.O_EXCL if create else 0), 0o644)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError as err:
@@ -97,14 +97,15 @@ def _lock(path: Path) -> int:
 class EventLog:
     """Appends events to a run's events.jsonl; nothing is ever rewritten."""
 
-    def __init__(self, path: Path, clock: Clock = utc_now) -> None:
+    def __init__(self, path: Path, clock: Clock = utc_now, *, create: bool = False) -> None:
         self.path = path
-        self._fd = _lock(path)
+        self._fd = _lock(path, create=create)
         self._seq = 0
         self._prev = GENESIS
         self._clock = clock
         self._unsynced = False
-        self._syncing: _Sync | None = None
+        self._syncer: ThreadPoolExecutor | None = None
+        self._syncing: Future[None] | None = None
 
     def close(self) -> None:
         """Sync, then release the record."""
@@ -112,6 +113,8 @@ class EventLog:
             try:
                 self.sync()
             finally:
+                if self._syncer is not None:
+                    self._syncer.shutdown()
                 os.close(self._fd)
                 self._fd = -1
 
@@ -130,13 +133,11 @@ class EventLog:
         """A new, empty record; refuses to touch an existing one."""
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            with path.open("xb"):
-                pass
+            return cls(path, clock, create=True)
         except FileExistsError as err:
             raise RunError(f"{path} already exists; a run record is never overwritten") from err
         except OSError as err:
             raise RunError(f"cannot create {path}: {err.strerror or err}") from err
-        return cls(path, clock)
 
     @classmethod
     def reopen(cls, path: Path, clock: Clock = utc_now) -> tuple[EventLog, list[dict[str, Any]], int]:
@@ -181,27 +182,14 @@ class EventLog:
         if wait:
             os.fdatasync(self._fd)  # the lines and the file's new length
         else:
-            self._syncing = _Sync(self._fd)
-            self._syncing.start()
+            if self._syncer is None:  # one thread for the record's syncs: it waits on the disk, not the CPU
+                self._syncer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sopc-record-sync")
+            self._syncing = self._syncer.submit(os.fdatasync, self._fd)
 
     def _join(self) -> None:
         if self._syncing is not None:
             syncing, self._syncing = self._syncing, None
-            syncing.join()
-            if syncing.error is not None:
-                raise RunError(f"cannot sync the run record {self.path}: {syncing.error.strerror}")
-
-
-class _Sync(threading.Thread):
-    """fdatasync on its own thread: it waits on the disk, not the CPU, so the run need not wait with it."""
-
-    def __init__(self, fd: int) -> None:
-        super().__init__(name="sopc-record-sync", daemon=True)
-        self.fd = fd
-        self.error: OSError | None = None
-
-    def run(self) -> None:
-        try:
-            os.fdatasync(self.fd)
-        except OSError as err:
-            self.error = err
+            try:
+                syncing.result()
+            except OSError as err:
+                raise RunError(f"cannot sync the run record {self.path}: {err.strerror}") from err

@@ -120,15 +120,18 @@ def resume(folder: Path, answers: Answers, *, by: str, database: Database | None
             raise UsageError(f"run {state.run_id} already ended ({state.status}); nothing to resume")
         if sha256((folder / SKILL).read_bytes()) != events[0].get("skill_sha256"):
             raise UsageError(f"{folder / SKILL} changed since the run started; a run continues with the skill it began")
-        if database is None:
-            database = Database.open(Path(events[0]["source"]), **events[0]["limits"])
+        data = database or Database.open(Path(events[0]["source"]), **events[0]["limits"])
     except BaseException:
         log.close()
         raise
-    engine = Engine(skill, database, answers, log, state, operator=by)
-    engine.emit("run_resumed", by=by, from_step=state.current, discarded_torn_bytes=torn, source=database.source,
-                limits=database.limits)
-    return _finish(folder, skill, engine)
+    try:
+        engine = Engine(skill, data, answers, log, state, operator=by)
+        engine.emit("run_resumed", by=by, from_step=state.current, discarded_torn_bytes=torn, source=data.source,
+                    limits=data.limits)
+        return _finish(folder, skill, engine)
+    finally:
+        if database is None:  # opened here, so closed here
+            data.close()
 
 
 def _finish(folder: Path, skill: dict[str, Any], engine: Engine) -> Finished:

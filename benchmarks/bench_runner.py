@@ -105,7 +105,8 @@ def main() -> None:
         trades = con.execute("SELECT count(*) FROM trades").fetchone()
     runner: list[float] = []
     direct: list[float] = []
-    with tempfile.TemporaryDirectory() as out:
+    # Run folders go beside the data, on the project's disk, as `sopc run --out runs` puts them.
+    with tempfile.TemporaryDirectory(prefix="runs-", dir=db.parent) as out:
         _, queries = run_once(skill, raw, db, Path(out), 0)  # warm the page cache for both
         for number in range(1, args.repeats + 1):
             if number % 2:  # alternate which goes first, so neither always meets the other's leftovers

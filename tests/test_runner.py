@@ -327,6 +327,13 @@ def test_the_cli_reports_status_and_exit_codes(tmp_path: Path, ring_db: Path) ->
     missing = subprocess.run([*SOPC, "run", "nope", "--db", str(ring_db), "--skills", str(tmp_path / "skills")],
                              env=env, capture_output=True, text=True)
     assert missing.returncode == 2 and "no compiled skill" in missing.stderr
+    broken = tmp_path / "broken.duckdb"
+    broken.write_bytes(b"not a database" * 1000)
+    unreadable = subprocess.run([*SOPC, "run", "probe-self-trading", "--db", str(broken), "--skills",
+                                 str(tmp_path / "skills"), "--out", str(tmp_path / "runs"), "-i", "account_id=A1",
+                                 "--run-id", "b", "--no-prompt"], env=env, capture_output=True, text=True)
+    assert unreadable.returncode == 2 and "cannot open" in unreadable.stderr, unreadable.stderr
+    assert "Traceback" not in unreadable.stderr and not (tmp_path / "runs" / "b").exists()
 
 
 def test_on_a_terminal_the_runner_asks_for_answers_and_approvals(tmp_path: Path, ring_db: Path) -> None:

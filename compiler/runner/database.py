@@ -71,14 +71,9 @@ class Database:
         if source.is_dir():
             connection = _folder(source)
         elif source.is_file():
-            try:
-                connection = duckdb.connect(str(source), read_only=True,
-                                            config={"enable_external_access": False})
-            except duckdb.Error as err:
-                raise RunError(f"cannot open {source} as a DuckDB database: {first_line(err)}") from err
+            connection = _file(source)
         else:
             raise RunError(f"no such database file or folder: {source}")
-        connection.execute("SET lock_configuration = true")
         return cls(connection, str(source.resolve()), timeout_s=timeout_s, max_rows=max_rows)
 
     @classmethod
@@ -109,16 +104,15 @@ class Database:
     def query(self, sql: str, parameters: Mapping[str, Any]) -> QueryResult:
         """Run one checked query with bound parameters, under the time limit."""
         used = refuse_unsafe(sql, list(parameters))
-        cursor = self._con.cursor()
         started = time.perf_counter()
-        self._watchdog.watch(cursor, self.timeout_s)
+        self._watchdog.arm(self._con, self.timeout_s)
         try:
-            cursor.execute(sql, {name: parameters[name] for name in used})
-            columns = tuple((str(d[0]), str(d[1])) for d in cursor.description or ())
+            result = self._con.execute(sql, {name: parameters[name] for name in used})
+            columns = tuple((str(d[0]), str(d[1])) for d in result.description or ())
             names = [name for name, _ in columns]
             kept: list[dict[str, Any]] = []
             count = 0
-            while batch := cursor.fetchmany(_FETCH):
+            while batch := result.fetchmany(_FETCH):
                 for row in batch[: max(0, self.max_rows - len(kept))]:
                     kept.append({name: to_json(value) for name, value in zip(names, row, strict=True)})
                 count += len(batch)
@@ -131,52 +125,66 @@ class Database:
         except duckdb.Error as err:
             raise RunError(f"query failed: {first_line(err)}") from err
         finally:
-            self._watchdog.watch(None)
-            cursor.close()
+            self._watchdog.disarm()
         elapsed = (time.perf_counter() - started) * 1000
         return QueryResult(columns, tuple(kept), count, sql_hash(sql), round(elapsed, 3))
 
 
 class _Watchdog:
-    """Interrupts a query that runs past its time limit: one waiting thread for all of a database's queries."""
+    """Interrupts a query that runs past its time limit.
+
+    One thread serves a database's queries one after another (a thread per
+    query costs more than a short query); it holds the connection only while
+    a query runs, and ends after a second with nothing to watch.
+    """
+
+    IDLE_S = 1.0
 
     def __init__(self) -> None:
         _WATCHDOGS.add(self)
         self._changed = threading.Condition()
-        self._cursor: duckdb.DuckDBPyConnection | None = None
+        self._connection: duckdb.DuckDBPyConnection | None = None
         self._deadline = 0.0
         self._thread: threading.Thread | None = None
         self._stopped = False
 
-    def watch(self, cursor: duckdb.DuckDBPyConnection | None, seconds: float = 0.0) -> None:
-        """Interrupt this cursor after so many seconds, unless watch is called again first (None: stop watching)."""
+    def arm(self, connection: duckdb.DuckDBPyConnection, seconds: float) -> None:
+        """Interrupt this connection's query after so many seconds, unless disarmed first."""
         with self._changed:
-            self._cursor, self._deadline = cursor, time.monotonic() + seconds
-            if self._thread is None and cursor is not None:
+            self._connection, self._deadline = connection, time.monotonic() + seconds
+            if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="sopc-query-limit", daemon=True)
                 self._thread.start()
             self._changed.notify()
 
-    def stop(self) -> None:
-        """End the thread."""
+    def disarm(self) -> None:
+        """The query ended in time."""
         with self._changed:
-            self._stopped, self._cursor = True, None
+            self._connection = None
+
+    def stop(self) -> None:
+        """End the thread, if there is one."""
+        with self._changed:
+            self._stopped, self._connection = True, None
             self._changed.notify()
-        if self._thread is not None and self._thread is not threading.current_thread():
-            self._thread.join()
+            thread = self._thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join()
 
     def _run(self) -> None:
         with self._changed:
             while not self._stopped:
-                if self._cursor is None:
-                    self._changed.wait()
+                if self._connection is None:
+                    if not self._changed.wait(self.IDLE_S) and self._connection is None:
+                        break
                     continue
                 remaining = self._deadline - time.monotonic()
                 if remaining > 0:
                     self._changed.wait(remaining)
                     continue
-                self._cursor.interrupt()
-                self._cursor = None
+                self._connection.interrupt()
+                self._connection = None
+            self._thread = None
 
 
 _WATCHDOGS: weakref.WeakSet[_Watchdog] = weakref.WeakSet()
@@ -187,6 +195,16 @@ def _stop_watchdogs() -> None:
     """A database left open at exit: end its watchdog before DuckDB's bindings are torn down."""
     for watchdog in list(_WATCHDOGS):
         watchdog.stop()
+
+
+def _file(path: Path) -> duckdb.DuckDBPyConnection:
+    """A .duckdb file, read-only, with no way to reach other files."""
+    try:
+        connection = duckdb.connect(str(path), read_only=True, config={"enable_external_access": False})
+    except duckdb.Error as err:
+        raise RunError(f"cannot open {path} as a DuckDB database: {first_line(err)}") from err
+    connection.execute("SET lock_configuration = true")
+    return connection
 
 
 def _folder(folder: Path) -> duckdb.DuckDBPyConnection:
@@ -208,6 +226,7 @@ def _folder(folder: Path) -> duckdb.DuckDBPyConnection:
                                    f"read_csv('{_quoted(csv)}', header = true, all_varchar = true)")
         except duckdb.Error as err:
             raise RunError(f"cannot read {table} from {folder}: {first_line(err)}") from err
+    connection.execute("SET lock_configuration = true")
     return connection
 
 

@@ -13,7 +13,7 @@ from compiler.diagnostics import Diagnostic, Severity
 from compiler.document import Document
 from compiler.graph import build_graph
 from compiler.lint.base import Findings
-from compiler.lint.conditions import check_conditions
+from compiler.lint.conditions import check_conditions, check_input_checks
 from compiler.lint.graph import check_graph
 from compiler.lint.library import check_library
 from compiler.lint.lifecycle import check_inputs, check_lifecycle
@@ -54,6 +54,7 @@ def check_sop(doc: Document, today: datetime.date) -> tuple[Findings, Sop]:
     check_graph(found, sop, graph)
     reports = check_sql(found, sop)
     check_conditions(found, sop, graph.dominators(), reports)
+    check_input_checks(found, sop)
     check_inputs(found, sop)
     check_lifecycle(found, sop, today)
     check_scenarios(found, sop, graph)

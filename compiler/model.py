@@ -135,6 +135,16 @@ class Input:
 
 
 @dataclass(frozen=True, slots=True)
+class InputCheck:
+    """A condition the inputs must meet before a run starts."""
+
+    require: str
+    message: str
+    pointer: str
+    """JSON pointer of the check in the document."""
+
+
+@dataclass(frozen=True, slots=True)
 class Threshold:
     """A named tuning value."""
 
@@ -217,6 +227,7 @@ class Sop:
     triggers: tuple[Trigger, ...]
     inputs: dict[str, Input]
     thresholds: dict[str, Threshold]
+    input_checks: tuple[InputCheck, ...]
     steps: tuple[Step, ...]
     outcomes: dict[str, Outcome]
     edge_cases: tuple[str, ...]
@@ -369,6 +380,8 @@ def build(path: str, data: dict[str, Any]) -> Sop:
         triggers=tuple(Trigger(_s(t, "alert"), _s(t, "when")) for t in _list(data, "triggers") if isinstance(t, dict)),
         inputs=inputs,
         thresholds=thresholds,
+        input_checks=tuple(InputCheck(_s(c, "require"), _s(c, "message"), f"/input_checks/{i}")
+                           for i, c in enumerate(_list(data, "input_checks")) if isinstance(c, dict)),
         steps=tuple(_step(s, f"/steps/{i}") for i, s in enumerate(_list(data, "steps")) if isinstance(s, dict)),
         outcomes={k: Outcome(k, _s(v, "title"), _s(v, "disposition"), _s(v, "description"))
                   for k, v in _map(data, "outcomes").items() if isinstance(v, dict)},

@@ -24,8 +24,10 @@ from compiler.files import UsageError, safe_relative
 REPO = Path(__file__).resolve().parent.parent
 TODAY = datetime.date(2026, 11, 22)
 WASH = "sops/market-abuse/wash-trading-linked-accounts.yaml"
-CURRENT = "1.2.1"
+CURRENT = "1.3.0"
 """The wash-trading SOP's version in sops/ and skills/lock.json."""
+PATCH, MINOR, PREVIOUS = "1.3.1", "1.4.0", "1.2.1"
+"""The versions a wording change and a logic change of it call for, and the one before it."""
 
 
 def tree(root: Path) -> dict[str, bytes]:
@@ -98,7 +100,7 @@ def test_content_change_without_bump_fails_naming_digests_and_version(project: P
     assert code == 1
     assert "wash-trading-linked-accounts: content changed without a version bump" in output
     assert "digest sha256:" in output and "-> sha256:" in output
-    assert "a logic or threshold change: bump version to 1.3.0" in output
+    assert f"a logic or threshold change: bump version to {MINOR}" in output
     assert tree(project / "skills") == before
 
 
@@ -107,7 +109,7 @@ def test_wording_change_asks_for_a_patch(project: Path) -> None:
          "title: Replay the order book around the trades")
     code, output = run_build(project)
     assert code == 1
-    assert "a wording change: bump version to 1.2.2" in output
+    assert f"a wording change: bump version to {PATCH}" in output
 
 
 def test_input_change_asks_for_a_major_bump(project: Path) -> None:
@@ -119,18 +121,18 @@ def test_input_change_asks_for_a_major_bump(project: Path) -> None:
 
 def test_logic_change_with_a_patch_bump_is_too_small(project: Path) -> None:
     edit(project, WASH, "value: 0.20", "value: 0.25")
-    bump(project, "1.2.2", "Tuned.")
+    bump(project, PATCH, "Tuned.")
     code, output = run_build(project)
     assert code == 1
-    assert "needs at least a minor bump: 1.2.1 -> 1.3.0, not 1.2.2" in output
+    assert f"needs at least a minor bump: {CURRENT} -> {MINOR}, not {PATCH}" in output
 
 
 def test_proper_bump_builds_and_updates_the_lock(project: Path) -> None:
     edit(project, WASH, "value: 0.20", "value: 0.25")
-    bump(project, "1.3.0", "Tuned.")
+    bump(project, MINOR, "Tuned.")
     assert run_build(project)[0] == 0
     lock = json.loads((project / "skills" / "lock.json").read_text())
-    assert lock["sops"]["wash-trading-linked-accounts"]["version"] == "1.3.0"
+    assert lock["sops"]["wash-trading-linked-accounts"]["version"] == MINOR
     assert run_build(project, "--check")[0] == 0
 
 
@@ -138,17 +140,17 @@ def test_version_going_backwards_fails(project: Path) -> None:
     text = (project / WASH).read_text()
     newest = next(line for line in text.splitlines(keepends=True) if line.startswith(f'  - {{version: "{CURRENT}"'))
     edit(project, WASH, newest, "")
-    edit(project, WASH, f'version: "{CURRENT}"', 'version: "1.2.0"')
+    edit(project, WASH, f'version: "{CURRENT}"', f'version: "{PREVIOUS}"')
     code, output = run_build(project)
     assert code == 1
-    assert f"version goes backwards: {CURRENT} -> 1.2.0" in output
+    assert f"version goes backwards: {CURRENT} -> {PREVIOUS}" in output
 
 
 def test_deprecated_stays_in_index_with_successor_and_drafts_are_not_exported(project: Path) -> None:
     successor = (project / WASH).read_text().replace("id: wash-trading-linked-accounts", "id: wash-trading-v2", 1)
     (project / "sops/market-abuse/wash-trading-v2.yaml").write_text(successor)
     edit(project, WASH, "status: active", "status: deprecated\nsuperseded_by: wash-trading-v2")
-    bump(project, "1.3.0", "Deprecated.")
+    bump(project, MINOR, "Deprecated.")
     draft = (project / WASH).read_text().replace("id: wash-trading-linked-accounts", "id: wash-draft", 1) \
         .replace("status: deprecated\nsuperseded_by: wash-trading-v2", "status: draft")
     (project / "sops/market-abuse/wash-draft.yaml").write_text(draft)

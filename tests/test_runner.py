@@ -23,7 +23,7 @@ from compiler.resources import schema_json
 from compiler.runner.answers import GivenAnswers
 from compiler.runner.database import Database
 from compiler.runner.events import read_events
-from compiler.runner.run import Finished, resume, start
+from compiler.runner.run import Finished, read_skill, resume, start
 
 REPO = Path(__file__).resolve().parent.parent
 SOPC = [sys.executable, "-m", "compiler"]
@@ -177,6 +177,32 @@ def test_inputs_are_checked_before_anything_runs(tmp_path: Path, ring_db: Path) 
         start(skill, Database.open(ring_db), {"account_id": 7}, GivenAnswers({}), tmp_path / "runs",
               started_by="alex", run_id="r1")
     assert not (tmp_path / "runs").exists()
+
+
+def test_input_checks_refuse_a_window_that_ends_before_it_starts(tmp_path: Path, ring_db: Path) -> None:
+    """The wash-trading skill's input check: a reversed window would find nothing and close the case; it is refused."""
+    skill = read_skill(REPO / "skills" / "wash-trading-linked-accounts" / "skill.json")[0]
+    window = {"account_id": "A1", "start_ts": "2026-01-06T00:00:00Z", "end_ts": "2026-01-05T00:00:00Z"}
+    with pytest.raises(UsageError, match=r"review window must end after it starts; .* \(inputs.end_ts > inputs.start_ts does not hold\)"):
+        start(skill, Database.open(ring_db), window, GivenAnswers({}), tmp_path / "runs", started_by="alex")
+    assert not (tmp_path / "runs").exists()
+    broken = {**skill, "input_checks": [{"require": "inputs.end_ts > inputs.nothing", "message": "Broken check."}]}
+    with pytest.raises(UsageError, match="Broken check. .cannot evaluate"):
+        start(broken, Database.open(ring_db), {**window, "end_ts": "2026-01-07T00:00:00Z"}, GivenAnswers({}),
+              tmp_path / "runs", started_by="alex")
+    fine = start(skill, Database.open(ring_db), {**window, "end_ts": "2026-01-07T00:00:00Z"}, GivenAnswers({}),
+                 tmp_path / "runs", started_by="alex", run_id="ok")
+    assert fine.state.status != "failed"
+
+
+def test_the_same_file_opens_twice_in_one_process(ring_db: Path) -> None:
+    """DuckDB shares one instance per file, settings already locked: a second run on it still opens."""
+    first, second = Database.open(ring_db), Database.open(ring_db)
+    for database in (first, second):
+        found = database.query("SELECT count(*) AS n FROM trades", {})
+        assert found.rows == ({"n": 3},)
+    first.close()
+    second.close()
 
 
 def test_a_slow_query_is_stopped_at_its_time_limit(tmp_path: Path) -> None:

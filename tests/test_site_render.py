@@ -76,6 +76,9 @@ def test_page_has_every_section_and_the_facts() -> None:
                    "related_account_volume_share", "wash_trade_ring_detected", "linked-accounts"):
         assert needle in html
     assert "<svg" in html and "</svg>" in html
+    # the input checks, with the message an analyst sees when one fails
+    assert "<code>inputs.end_ts > inputs.start_ts</code>" in html
+    assert "The review window must end after it starts" in html
     # numbered steps in run order, each with an anchor the flowchart links to
     assert re.search(r'<h3 id="step-subject_profile">1\. Load the subject account', html)
     assert '<h3 id="step-force_stp">11. Force self-trade prevention' in html

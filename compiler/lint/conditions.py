@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from compiler.cel import Reference, parse, render
+from compiler.cel import Parsed, Reference, parse, render
 from compiler.lint.base import Findings, closest, position_in
 from compiler.model import Sop, Step
 from compiler.sqlcheck import SqlReport
@@ -68,23 +68,44 @@ def _shorten(text: str, limit: int = 120) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _parsed(found: Findings, pointer: str, expression: str) -> Parsed | None:
+    """The parsed condition, or None after reporting why it does not parse."""
+    parsed = parse(expression)
+    if not parsed.error:
+        return parsed
+    position = position_in(found.doc, pointer, expression, parsed.line, parsed.col)
+    if parsed.error == "syntax error":
+        found.add(pointer, "SOP401", f"condition does not parse at column {parsed.col}: "
+                  f"{_shorten(expression.strip())!r}",
+                  "CEL uses &&, ||, !, ==, size(x), x.exists(r, ...); strings in double quotes", position=position)
+    else:
+        found.add(pointer, "SOP401", f"condition cannot be checked: {parsed.error}",
+                  "split it into simpler conditions or steps", position=position)
+    return None
+
+
 def check_conditions(found: Findings, sop: Sop, dominators: dict[str, frozenset[str]],
                      sql: dict[str, SqlReport]) -> None:
     """Every condition parses and names only declared inputs, thresholds and earlier steps."""
     for step in sop.steps:
         available = dominators.get(step.id, frozenset({step.id})) - {step.id}
         for pointer, expression in step.conditions():
-            parsed = parse(expression)
-            if parsed.error:
-                position = position_in(found.doc, pointer, expression, parsed.line, parsed.col)
-                shown = _shorten(expression.strip())
-                if parsed.error == "syntax error":
-                    found.add(pointer, "SOP401", f"condition does not parse at column {parsed.col}: {shown!r}",
-                              "CEL uses &&, ||, !, ==, size(x), x.exists(r, ...); strings in double quotes",
-                              position=position)
-                else:
-                    found.add(pointer, "SOP401", f"condition cannot be checked: {parsed.error}",
-                              "split it into simpler conditions or steps", position=position)
-                continue
-            for ref in parsed.references:
+            parsed = _parsed(found, pointer, expression)
+            for ref in parsed.references if parsed else ():
                 _check_reference(found, sop, pointer, expression, ref, available, step, sql)
+
+
+def check_input_checks(found: Findings, sop: Sop) -> None:
+    """Input checks parse and read only declared inputs and thresholds: they run before any step."""
+    for check in sop.input_checks:
+        pointer = f"{check.pointer}/require"
+        parsed = _parsed(found, pointer, check.require)
+        for ref in parsed.references if parsed else ():
+            first = ref.fields[0] if ref.fields else None
+            if ref.root not in ("inputs", "thresholds"):
+                found.add(pointer, "SOP402", f"an input check reads {render(ref)}, which does not exist before "
+                          "the first step", "read only inputs.<name> and thresholds.<name>")
+            elif first is None or first not in (sop.inputs if ref.root == "inputs" else sop.thresholds):
+                declared = sop.inputs if ref.root == "inputs" else sop.thresholds
+                found.add(pointer, "SOP402", f"{render(ref)} is not a declared {ref.root[:-1]}",
+                          closest(first or "", declared) or f"declared: {', '.join(sorted(declared)) or 'none'}")

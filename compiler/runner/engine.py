@@ -19,7 +19,7 @@ from compiler.runner.database import Database
 from compiler.runner.errors import RunError
 from compiler.runner.events import EventLog
 from compiler.runner.state import RunState, apply
-from compiler.runner.values import cel, cel_object, cel_query, sql_value, to_json
+from compiler.runner.values import cel_object, cel_query, fixed_activation, sql_value, to_json
 
 
 @dataclass(slots=True)
@@ -89,8 +89,7 @@ class Engine:
     def activation(self) -> dict[str, Any]:
         """CEL names for conditions: inputs, thresholds and the results of completed steps."""
         if self._fixed is None:
-            self._fixed = {"inputs": cel_object(self.state.inputs, self.skill["inputs_schema"]),
-                           "thresholds": cel({name: t["value"] for name, t in self.skill["thresholds"].items()})}
+            self._fixed = fixed_activation(self.state.inputs, self.skill)
         names: dict[str, Any] = dict(self._fixed)
         schemas = {s["id"]: s["result_schema"] for s in self.skill["steps"]}
         for step_id, result in self.state.results.items():

@@ -9,7 +9,9 @@ from typing import Any
 import jsonschema
 
 from compiler.files import UsageError
-from compiler.runner.values import iso, parse_timestamp, recordable
+from compiler.runner import conditions
+from compiler.runner.errors import RunError
+from compiler.runner.values import fixed_activation, iso, parse_timestamp, recordable
 
 
 def parse_pairs(pairs: Iterable[str], schema: Mapping[str, Any]) -> dict[str, Any]:
@@ -51,8 +53,12 @@ def _typed(name: str, text: str, spec: Mapping[str, Any]) -> Any:
     return text
 
 
-def checked_inputs(given: Mapping[str, Any], schema: Mapping[str, Any]) -> dict[str, Any]:
-    """The run's inputs with defaults filled in; every problem at once as a UsageError."""
+def checked_inputs(given: Mapping[str, Any], skill: Mapping[str, Any]) -> dict[str, Any]:
+    """The run's inputs with defaults filled in, fitting the skill's input schema and passing its input checks.
+
+    Every problem at once, as a UsageError.
+    """
+    schema = skill["inputs_schema"]
     values = {name: spec["default"] for name, spec in schema.get("properties", {}).items()
               if "default" in spec and name not in given}
     values.update(given)
@@ -65,6 +71,23 @@ def checked_inputs(given: Mapping[str, Any], schema: Mapping[str, Any]) -> dict[
                 values[name] = iso(parse_timestamp(values[name]))  # one form in the record: ...Z
             except ValueError:
                 problems.append(f"{name}: {values[name]!r} is not an ISO 8601 timestamp (2026-01-05T00:00:00Z)")
+    if not problems:  # the checks read typed values: only once the values fit their types
+        problems += _failed_checks(values, skill)
     if problems:
         raise UsageError("inputs do not fit the skill: " + "; ".join(sorted(problems)))
     return values
+
+
+def _failed_checks(values: Mapping[str, Any], skill: Mapping[str, Any]) -> list[str]:
+    """The messages of the skill's input checks these values fail."""
+    activation = fixed_activation(values, skill)
+    failed = []
+    for check in skill.get("input_checks", []):
+        try:
+            held = conditions.condition(check["require"], activation)
+        except RunError as err:
+            failed.append(f"{check['message']} ({err})")
+            continue
+        if not held:
+            failed.append(f"{check['message']} ({check['require']} does not hold)")
+    return failed

@@ -81,7 +81,7 @@ def skill_bytes(skill: dict[str, Any]) -> bytes:
 def start(skill: dict[str, Any], database: Database, inputs: dict[str, Any], answers: Answers, out: Path, *,
           started_by: str, run_id: str | None = None, clock: Clock = utc_now, raw: bytes | None = None) -> Finished:
     """Check the inputs, then run a skill from its first step (raw: the skill file's bytes, when read from one)."""
-    values = checked_inputs(inputs, skill["inputs_schema"])
+    values = checked_inputs(inputs, skill)
     run_id = run_id or new_run_id(skill["id"], clock)
     if not RUN_ID.fullmatch(run_id):
         raise UsageError(f"run id {run_id!r}: use letters, digits, '-', '_' and '.' (at most 128)")

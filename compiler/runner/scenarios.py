@@ -99,7 +99,7 @@ def run_scenario(skill: dict[str, Any], scenario: Scenario, database: Callable[[
                  folder: Path) -> ScenarioResult:
     """Run one scenario in folder and compare."""
     try:
-        inputs = checked_inputs(scenario.inputs, skill["inputs_schema"])
+        inputs = checked_inputs(scenario.inputs, skill)
     except Exception as err:  # a UsageError: the scenario's inputs do not fit
         return ScenarioResult(skill["id"], scenario.name, None, (str(err),))
     try:

@@ -119,6 +119,12 @@ def cel_object(values: Mapping[str, Any], schema: Mapping[str, Any]) -> Any:
     })
 
 
+def fixed_activation(inputs: Mapping[str, Any], skill: Mapping[str, Any]) -> dict[str, Any]:
+    """The CEL names a run has before its first step: inputs and thresholds."""
+    return {"inputs": cel_object(inputs, skill["inputs_schema"]),
+            "thresholds": cel({name: t["value"] for name, t in skill["thresholds"].items()})}
+
+
 def from_cel(value: Any) -> Any:
     """A Python value for SQL parameters and the event log (timestamps as naive UTC datetimes)."""
     if isinstance(value, celtypes.TimestampType):

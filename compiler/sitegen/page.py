@@ -92,6 +92,10 @@ def _inputs(sop: Sop) -> list[str]:
             rows.append([code(name), text(kind), "yes" if spec.required else "no", default,
                          rich_inline(spec.description) + extra])
         lines += ["## Inputs", "", table(["Input", "Type", "Required", "Default", "Description"], rows), ""]
+    if sop.input_checks:
+        rows = [[code(c.require), rich_inline(c.message)] for c in sop.input_checks]
+        lines += ["Before the first step the inputs must pass these checks; a run that fails one is refused:", "",
+                  table(["Check", "When it fails"], rows), ""]
     if sop.thresholds:
         rows = [[code(name), threshold_value(t), rich_inline(t.rationale)] for name, t in sorted(sop.thresholds.items())]
         lines += ["## Thresholds", "", table(["Threshold", "Value", "Rationale"], rows), ""]

@@ -291,6 +291,7 @@ def compile_skill(sop: Sop, doc: Document, library: Mapping[str, Sop]) -> dict[s
         "tags": list(sop.tags),
         "triggers": [{"alert": t.alert, "when": t.when} for t in sop.triggers],
         "inputs_schema": inputs_schema(sop),
+        "input_checks": [{"require": c.require, "message": c.message} for c in sop.input_checks],
         "thresholds": {n: {"value": t.value, "unit": t.unit, "rationale": t.rationale}
                        for n, t in sop.thresholds.items()},
         "first_step": sop.steps[0].id,

@@ -4,7 +4,7 @@ Three digests over canonical JSON (sorted keys, no spaces, UTF-8):
 
 - content: everything that ships in the skill (the test scenarios do not);
 - logic: what changes behaviour: SQL, conditions, transitions, kinds,
-  thresholds, input types, approvals, timeouts, actions;
+  thresholds, input types and input checks, approvals, timeouts, actions;
 - interface: what a caller binds to: input names and types, outcome ids.
 
 A wording change moves only the content digest (a patch bump), a logic
@@ -64,6 +64,8 @@ def logic_view(data: dict[str, Any]) -> dict[str, Any]:
         "steps": _strip_text(data.get("steps", [])),
         "outcomes": sorted(data.get("outcomes", {})),
         "status": data.get("status"),
+        # Present only when used, so that SOPs without input checks keep their digests.
+        **({"input_checks": _strip_text(data["input_checks"])} if data.get("input_checks") else {}),
     }
 
 

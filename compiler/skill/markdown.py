@@ -111,7 +111,8 @@ def render_skill_md(skill: dict[str, Any], tool_names: list[str]) -> str:
     lines += ["", "## How to run it", "",
               "1. Read `skill.json`: it has the inputs schema, thresholds, every step with its transitions,",
               "   result schema and safety class, and `findings_schema` for your report.",
-              f"2. Validate the inputs against `inputs_schema`, then start at step `{skill['first_step']}`.",
+              f"2. Validate the inputs against `inputs_schema` (and `input_checks`, if any), then start at step "
+              f"`{skill['first_step']}`.",
               "3. Do each step below; after each, record its result with the `record_step` tool"
               f" (`{tool_names[0]}`).",
               "4. Evaluate conditions exactly as written (CEL) against `inputs.<name>`, `thresholds.<name>`",
@@ -124,6 +125,10 @@ def render_skill_md(skill: dict[str, Any], tool_names: list[str]) -> str:
         for name, spec in skill["inputs_schema"]["properties"].items():
             kind = spec.get("format", spec.get("type"))
             lines.append(f"| `{name}` | {kind} | {'yes' if name in required else 'no'} | {spec['description']} |")
+        lines.append("")
+    if skill.get("input_checks"):
+        lines += ["Refuse to start unless every input check holds (CEL over `inputs` and `thresholds`):", ""]
+        lines += [f"- `{' '.join(c['require'].split())}`: otherwise, {c['message']}" for c in skill["input_checks"]]
         lines.append("")
     if skill["thresholds"]:
         lines += ["## Thresholds", "", "| name | value | unit |", "|---|---|---|"]

@@ -23,6 +23,7 @@ from compiler.resources import schema_json
 from compiler.runner.answers import GivenAnswers
 from compiler.runner.database import Database
 from compiler.runner.events import read_events
+from compiler.runner.inputs import checked_inputs
 from compiler.runner.run import Finished, read_skill, resume, start
 
 REPO = Path(__file__).resolve().parent.parent
@@ -187,12 +188,31 @@ def test_input_checks_refuse_a_window_that_ends_before_it_starts(tmp_path: Path,
         start(skill, Database.open(ring_db), window, GivenAnswers({}), tmp_path / "runs", started_by="alex")
     assert not (tmp_path / "runs").exists()
     broken = {**skill, "input_checks": [{"require": "inputs.end_ts > inputs.nothing", "message": "Broken check."}]}
-    with pytest.raises(UsageError, match="Broken check. .cannot evaluate"):
+    with pytest.raises(UsageError, match=r"Broken check\. \(cannot evaluate"):
         start(broken, Database.open(ring_db), {**window, "end_ts": "2026-01-07T00:00:00Z"}, GivenAnswers({}),
               tmp_path / "runs", started_by="alex")
     fine = start(skill, Database.open(ring_db), {**window, "end_ts": "2026-01-07T00:00:00Z"}, GivenAnswers({}),
                  tmp_path / "runs", started_by="alex", run_id="ok")
     assert fine.state.status != "failed"
+
+
+def test_typed_text_becomes_its_type_or_stays_text_for_the_schema_to_report() -> None:
+    from compiler.runner.inputs import parse_pairs
+    from compiler.runner.values import typed
+
+    assert [typed("yes", {"type": "boolean"}), typed(" 12 ", {"type": "integer"}), typed("1.5", {"type": "number"}),
+            typed("a, b", {"type": "array"}), typed('["a"]', {"type": "array"})] == [True, 12, 1.5, ["a", "b"], ["a"]]
+    assert [typed("maybe", {"type": "boolean"}), typed("12x", {"type": "integer"}), typed("[1", {"type": "array"})] \
+        == ["maybe", "12x", "[1"]
+    skill = {"inputs_schema": {"type": "object", "additionalProperties": False, "required": ["n", "ok", "x"],
+                               "properties": {"n": {"type": "integer"}, "ok": {"type": "boolean"},
+                                              "x": {"type": "number"}}},
+             "thresholds": {}}
+    with pytest.raises(UsageError) as raised:
+        checked_inputs(parse_pairs(["n=12x", "ok=maybe", "x=nan"], skill["inputs_schema"]), skill)
+    message = str(raised.value)
+    assert "n: '12x' is not of type 'integer'" in message and "ok: 'maybe' is not of type 'boolean'" in message
+    assert "x: nan is not a number the record can hold" in message
 
 
 def test_the_same_file_opens_twice_in_one_process(ring_db: Path) -> None:

@@ -14,7 +14,7 @@ from typing import Any, ClassVar, Protocol
 
 import jsonschema
 
-from compiler.runner.values import parse_timestamp, recordable
+from compiler.runner.values import parse_timestamp, recordable, typed
 
 
 class Answers(Protocol):
@@ -142,7 +142,7 @@ class PromptedAnswers:
                 text = self.ask(question).strip()
                 if text == "" and name not in schema.get("required", []):
                     break
-                value = _typed(text, spec)
+                value = typed(text, spec)
                 if text and not answer_problems({"id": step["id"], "result_schema": {
                         "type": "object", "properties": {name: spec}}}, {name: value}):
                     values[name] = value
@@ -164,18 +164,3 @@ class PromptedAnswers:
             decision = self.ask("approved? (yes/no)").strip().lower()
         return {"approved": decision == "yes", "role": gate["role"],
                 "by": [n.strip() for n in names.split(",") if n.strip()], "note": self.ask("note (optional)") or None}
-
-
-def _typed(text: str, spec: Mapping[str, Any]) -> Any:
-    kind = spec.get("type")
-    if kind == "boolean":
-        word = text.strip().lower()
-        return True if word in ("yes", "true") else False if word in ("no", "false") else text
-    if kind in ("integer", "number"):
-        try:
-            return int(text) if kind == "integer" else float(text)
-        except ValueError:
-            return text  # reported by answer_problems
-    if kind == "array":
-        return [part.strip() for part in text.split(",") if part.strip()]
-    return text

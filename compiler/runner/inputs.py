@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -11,11 +10,14 @@ import jsonschema
 from compiler.files import UsageError
 from compiler.runner import conditions
 from compiler.runner.errors import RunError
-from compiler.runner.values import fixed_activation, iso, parse_timestamp, recordable
+from compiler.runner.values import fixed_activation, iso, parse_timestamp, recordable, typed
 
 
 def parse_pairs(pairs: Iterable[str], schema: Mapping[str, Any]) -> dict[str, Any]:
-    """name=value strings as typed values (numbers, booleans, lists as JSON or comma-separated)."""
+    """name=value strings as typed values (numbers, booleans, lists as JSON or comma-separated).
+
+    A value that does not read as its type is kept as text: `checked_inputs` reports it with the others.
+    """
     properties = schema.get("properties", {})
     values: dict[str, Any] = {}
     for pair in pairs:
@@ -25,32 +27,8 @@ def parse_pairs(pairs: Iterable[str], schema: Mapping[str, Any]) -> dict[str, An
         if name not in properties:
             known = ", ".join(sorted(properties)) or "none"
             raise UsageError(f"--input {name}: the skill has no such input (inputs: {known})")
-        values[name] = _typed(name, text, properties[name])
+        values[name] = typed(text, properties[name])
     return values
-
-
-def _typed(name: str, text: str, spec: Mapping[str, Any]) -> Any:
-    kind = spec.get("type")
-    try:
-        if kind == "integer":
-            return int(text)
-        if kind == "number":
-            return float(text)
-    except ValueError as err:
-        raise UsageError(f"--input {name}: {text!r} is not a{'n integer' if kind == 'integer' else ' number'}") \
-            from err
-    if kind == "boolean":
-        if text.lower() not in ("true", "false"):
-            raise UsageError(f"--input {name}: {text!r} is not true or false")
-        return text.lower() == "true"
-    if kind == "array":
-        if text.startswith("["):
-            try:
-                return json.loads(text)
-            except ValueError as err:
-                raise UsageError(f"--input {name}: {text!r} is not a JSON list") from err
-        return [part.strip() for part in text.split(",") if part.strip()]
-    return text
 
 
 def checked_inputs(given: Mapping[str, Any], skill: Mapping[str, Any]) -> dict[str, Any]:

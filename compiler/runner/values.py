@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import json
 import math
 import uuid
 from collections.abc import Mapping, Sequence
@@ -117,6 +118,31 @@ def cel_object(values: Mapping[str, Any], schema: Mapping[str, Any]) -> Any:
         celtypes.StringType(name): cel(value, properties.get(name, {}).get("format") == "date-time")
         for name, value in values.items()
     })
+
+
+def typed(text: str, spec: Mapping[str, Any]) -> Any:
+    """Text from the command line or a prompt as the JSON value its schema asks for.
+
+    Text that does not read as that type stays text, and the schema check
+    then says what is wrong with it, in one place for inputs and answers.
+    """
+    kind, word = spec.get("type"), text.strip()
+    if kind == "boolean":
+        return {"true": True, "yes": True, "false": False, "no": False}.get(word.lower(), text)
+    if kind in ("integer", "number"):
+        try:
+            return int(word) if kind == "integer" else float(word)
+        except ValueError:
+            return text
+    if kind == "array":
+        if word.startswith("["):
+            try:
+                value = json.loads(word)
+            except ValueError:
+                return text
+            return value if isinstance(value, list) else text
+        return [part.strip() for part in text.split(",") if part.strip()]
+    return text
 
 
 def fixed_activation(inputs: Mapping[str, Any], skill: Mapping[str, Any]) -> dict[str, Any]:

@@ -96,6 +96,7 @@ _TABLE: tuple[Code, ...] = (
     Code("SOP703", "error", "test data is not canonical", "Test data names a table or column that is not in the canonical exchange schema."),
     Code("SOP705", "error", "unknown demo-data case", "A test's data names a demo-data case that does not exist; `sopc demo-data --list` shows the cases."),
     Code("SOP706", "error", "bad expected value", "A key under expect.values is not a CEL expression over the run, or reads a name the SOP does not define (inputs, thresholds and step ids)."),
+    Code("SOP707", "error", "scenario expects no result or two", "A test's expect needs either an outcome (with an optional path and values) or refused (the text of the refusal), not both and not neither."),
     Code("SOP704", "error", "test path is impossible", "The expected path does not follow the step graph: it must start at the first step, follow transitions and end at a step that leads to the expected outcome."),
 )
 

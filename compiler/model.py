@@ -205,6 +205,8 @@ class Scenario:
     path: tuple[str, ...] | None
     values: dict[str, Any]
     """Expected values by CEL expression over the finished run."""
+    refused: str = ""
+    """Text the refusal of the inputs must contain, when the scenario expects the run to be refused."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -345,6 +347,7 @@ def _scenario(data: dict[str, Any], pointer: str) -> Scenario:
         outcome=_s(expect, "outcome"),
         path=tuple(p for p in path if isinstance(p, str)) if isinstance(path, list) else None,
         values=_map(expect, "values"),
+        refused=_s(expect, "refused"),
     )
 
 

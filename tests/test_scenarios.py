@@ -92,6 +92,39 @@ def test_an_invalid_library_is_not_run(tmp_path: Path) -> None:
     assert status == 1 and "SOP703" in output and "PASS" not in output
 
 
+REFUSALS = """\
+  - name: a blocked account is refused
+    inputs: {account_id: BLOCKED}
+    expect: {refused: on the test block list}
+  - name: a refusal that does not come
+    inputs: {account_id: A1}
+    expect: {refused: on the test block list}
+  - name: a refusal for another reason than expected
+    inputs: {account_id: BLOCKED}
+    expect: {refused: must end after it starts}
+"""
+CHECKED = """\
+input_checks:
+  - require: inputs.account_id != "BLOCKED"
+    message: The account is on the test block list.
+thresholds:
+"""
+
+
+def test_a_scenario_can_expect_the_run_to_be_refused(tmp_path: Path) -> None:
+    sops = library(tmp_path, PASSING + REFUSALS)
+    sop = sops / "market-abuse" / "probe-self-trading.yaml"
+    sop.write_text(sop.read_text().replace("thresholds:\n", CHECKED, 1))
+    status, output = sopc_test(str(sops))
+    assert status == 1
+    assert "PASS probe-self-trading: a blocked account is refused" in output
+    assert "expected a refusal containing 'on the test block list', but the inputs were accepted" in output
+    assert "refused, but not with 'must end after it starts': inputs do not fit the skill: The account is on the " \
+           "test block list." in output
+    assert "2 passed, 2 failed" in output
+    assert "coverage probe-self-trading: 3/6 branches (50.0%)" in output  # refusals run no branch
+
+
 @pytest.mark.parametrize(("expected", "actual", "equal"), [
     (0.2, 0.2000000001, True), (0.2, 0.2001, False), (1, 1.0, True), (True, 1, False), ("a", "a", True),
     ([1, 2], [1, 2.0], True), ({"a": 1}, {"a": 1, "b": 2}, False), (None, None, True),

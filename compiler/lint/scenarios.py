@@ -90,11 +90,26 @@ def _check_values(found: Findings, sop: Sop, test: Scenario) -> None:
                 break
 
 
+def _check_expectation(found: Findings, test: Scenario) -> bool:
+    """Whether the test expects exactly one thing: an outcome, or a refusal (SOP707 otherwise)."""
+    expect = pointer_join(test.pointer, "expect")
+    if test.refused and (test.outcome or test.path is not None or test.values):
+        found.add(expect, "SOP707", f"test {test.name!r} expects a refusal and a run's result",
+                  "a refused run has no outcome, path or values: keep refused, or drop it")
+        return False
+    if not test.refused and not test.outcome:
+        found.add(expect, "SOP707", f"test {test.name!r} expects neither an outcome nor a refusal",
+                  "add outcome: <outcome id>, or refused: <text of the refusal>")
+        return False
+    return True
+
+
 def check_scenarios(found: Findings, sop: Sop, graph: Graph) -> None:
     """Inputs, answers, data tables and expected paths of every test scenario."""
     steps = {s.id: s for s in sop.steps}
     tables = catalog()
     for test in sop.tests:
+        _check_expectation(found, test)
         inputs_pointer = pointer_join(test.pointer, "inputs")
         for name in test.inputs:
             if name not in sop.inputs:

@@ -101,7 +101,13 @@ def run_scenario(skill: dict[str, Any], scenario: Scenario, database: Callable[[
     try:
         inputs = checked_inputs(scenario.inputs, skill)
     except Exception as err:  # a UsageError: the scenario's inputs do not fit
-        return ScenarioResult(skill["id"], scenario.name, None, (str(err),))
+        refused_as_expected = scenario.refused and scenario.refused in str(err)
+        differences = () if refused_as_expected else (
+            (f"refused, but not with {scenario.refused!r}: {err}",) if scenario.refused else (str(err),))
+        return ScenarioResult(skill["id"], scenario.name, None, differences)
+    if scenario.refused:
+        return ScenarioResult(skill["id"], scenario.name, None,
+                              (f"expected a refusal containing {scenario.refused!r}, but the inputs were accepted",))
     try:
         db = database()
     except RunError as err:

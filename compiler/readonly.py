@@ -10,7 +10,7 @@ FORBIDDEN_FUNCTIONS = frozenset({
     "read_csv", "read_csv_auto", "read_parquet", "parquet_scan", "read_json", "read_json_auto",
     "read_json_objects", "read_ndjson", "read_ndjson_objects", "read_text", "read_blob", "glob",
     "sniff_csv", "query", "query_table", "getenv", "sqlite_scan", "postgres_scan", "mysql_scan",
-    "iceberg_scan", "delta_scan", "read_xlsx", "st_read", "duckdb_secrets", "duckdb_settings",
+    "iceberg_scan", "delta_scan", "read_xlsx", "st_read", "duckdb_secrets", "duckdb_settings", "current_setting",
 })
 
 TABLE_FUNCTIONS = frozenset({"range", "generate_series", "unnest"})

@@ -198,3 +198,18 @@ def test_compile_tree_refuses_a_tree_it_does_not_know() -> None:
 
     with pytest.raises(celfast.Undecided):
         celfast.compile_tree(Tree("member_object", []), {})
+
+
+@pytest.mark.parametrize("expression", [" + ".join(["inputs.window_h"] * 300) + " > 0",
+                                        "(" * 150 + "inputs.window_h" + ")" * 150 + " == 1"])
+def test_expressions_too_deep_for_cel_python_fail_the_same_way_on_both_paths(expression: str) -> None:
+    """Past cel-python's recursion limit the closures decline too: a RunError, never a RecursionError."""
+    assert _fast(expression, ACTIVATION) == (False, None)
+    with pytest.raises(RunError):
+        conditions.evaluate(expression, ACTIVATION)
+
+
+def test_a_long_expression_within_the_limit_agrees() -> None:
+    expression = " + ".join(["inputs.window_h"] * 100)
+    assert _fast(expression, ACTIVATION) == (True, celtypes.IntType(2400))
+    assert _reference(expression, ACTIVATION) == (True, celtypes.IntType(2400))

@@ -22,6 +22,7 @@ from compiler.files import UsageError
 from compiler.resources import schema_json
 from compiler.runner.answers import GivenAnswers
 from compiler.runner.database import Database
+from compiler.runner.errors import QueryRefused, RunError
 from compiler.runner.events import read_events
 from compiler.runner.inputs import checked_inputs
 from compiler.runner.run import Finished, read_skill, resume, start
@@ -194,6 +195,80 @@ def test_input_checks_refuse_a_window_that_ends_before_it_starts(tmp_path: Path,
     fine = start(skill, Database.open(ring_db), {**window, "end_ts": "2026-01-07T00:00:00Z"}, GivenAnswers({}),
                  tmp_path / "runs", started_by="alex", run_id="ok")
     assert fine.state.status != "failed"
+
+
+@pytest.mark.parametrize("query", [
+    "SELECT * FROM (WITH secrets AS (SELECT 1 AS x) SELECT * FROM secrets) AS a, secrets",
+    "WITH t AS (SELECT * FROM secrets), secrets AS (SELECT 1 AS x) SELECT * FROM t",
+    "WITH secrets AS (SELECT * FROM secrets) SELECT * FROM secrets",
+    "SELECT * FROM (SHOW secrets)",
+    "SELECT * FROM (DESCRIBE trades)",
+    "SELECT current_setting('allowed_directories') AS d",
+    "SELECT * FROM main.secrets",
+    "SELECT 1" + " + 1" * 600 + " AS x",
+])
+def test_queries_that_reach_outside_the_exchange_tables_are_refused(tmp_path: Path, query: str) -> None:
+    """CTE names count only where DuckDB scopes them; catalog reads and settings are refused; so is a query too
+    deep to check."""
+    db = make_db(tmp_path / "x.duckdb", RING)
+    with duckdb.connect(str(db)) as con:
+        con.execute("CREATE TABLE secrets (api_key VARCHAR); INSERT INTO secrets VALUES ('sk-secret')")
+    database = Database.open(db)
+    with pytest.raises(QueryRefused):
+        database.query(query, {})
+    database.close()
+
+
+@pytest.mark.parametrize("query", [
+    "WITH b AS (SELECT 1 AS x), a AS (SELECT * FROM b) SELECT * FROM a",
+    "WITH RECURSIVE r AS (SELECT 1 AS n UNION ALL SELECT n + 1 FROM r WHERE n < 3) SELECT count(*) AS n FROM r",
+    "WITH b AS (SELECT 1 AS x) SELECT (SELECT max(x) FROM b) AS m FROM (SELECT * FROM b) AS s",
+    "WITH trades AS (SELECT * FROM trades WHERE maker_account_id = 'A1') SELECT count(*) AS n FROM trades",
+])
+def test_queries_using_their_own_ctes_run(ring_db: Path, query: str) -> None:
+    database = Database.open(ring_db)
+    assert database.query(query, {}).row_count >= 1
+    database.close()
+
+
+def test_a_failed_sync_is_a_one_line_error_and_is_tried_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from compiler.runner.events import EventLog
+
+    log = EventLog.create(tmp_path / "events.jsonl")
+    log.append("run_started")
+    calls: list[int] = []
+
+    def failing(fd: int) -> None:
+        calls.append(fd)
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(os, "fdatasync", failing)
+    log.sync(wait=False)  # fails on the helper thread...
+    with pytest.raises(RunError, match=r"cannot sync the run record .*Input/output error"):
+        log.sync()  # ...and says so at the next sync, which tries again
+    with pytest.raises(RunError, match=r"cannot sync the run record .*Input/output error"):
+        log.sync()
+    monkeypatch.undo()
+    log.close()  # the failed syncs left the record unsynced: closing syncs it
+    assert len(calls) >= 2 and read_events(tmp_path / "events.jsonl")[0][0]["type"] == "run_started"
+
+
+def test_a_start_that_fails_after_creating_the_record_releases_it(tmp_path: Path, ring_db: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    import compiler.runner.run as run_module
+
+    def full(path: Path, data: bytes, **_: Any) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(run_module, "write_atomic", full)
+    with pytest.raises(UsageError, match="No space left on device"):
+        start(probe_skill(), Database.open(ring_db), {"account_id": "A1"}, GivenAnswers({}), tmp_path / "runs",
+              started_by="alex", run_id="r1")
+    from compiler.runner.events import EventLog
+
+    log, events, _ = EventLog.reopen(tmp_path / "runs" / "r1" / "events.jsonl")  # not locked by the failed start
+    assert events == []
+    log.close()
 
 
 def test_typed_text_becomes_its_type_or_stays_text_for_the_schema_to_report() -> None:

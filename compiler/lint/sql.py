@@ -5,6 +5,7 @@ from __future__ import annotations
 from compiler.document import pointer_join
 from compiler.lint.base import Findings, position_in
 from compiler.model import Sop
+from compiler.runner.querycheck import refusal
 from compiler.sqlcheck import SqlReport, analyze
 
 
@@ -21,4 +22,8 @@ def check_sql(found: Findings, sop: Sop) -> dict[str, SqlReport]:
         for problem in report.problems:
             position = position_in(found.doc, pointer, step.sql, problem.line, problem.col)
             found.add(pointer, problem.code, problem.message, problem.hint, position=position)
+        if not report.problems and (refused := refusal(step.sql)) is not None:
+            # The runner checks again with DuckDB's own parser; what it would refuse is an error now.
+            found.add(pointer, "SOP302", f"the runner refuses this query: {refused}",
+                      "one SELECT over the canonical tables; a CTE name counts only inside the WITH that defines it")
     return reports

@@ -46,8 +46,25 @@ _UNARY = {"unary_not": "!_", "unary_neg": "-_"}
 _MACROS = frozenset({"map", "filter", "all", "exists", "exists_one"})
 
 
+MAX_DEPTH = 400
+"""Deepest syntax tree the closures take. cel-python walks trees recursively and runs out of Python's
+recursion limit at about 500 levels; deeper trees are left to it, so both fail alike."""
+
+
+def _depth(tree: Tree[Any]) -> int:
+    """Levels of the syntax tree, counted without recursion."""
+    deepest, stack = 0, [(tree, 1)]
+    while stack:
+        node, level = stack.pop()
+        deepest = max(deepest, level)
+        stack.extend((child, level + 1) for child in node.children if isinstance(child, Tree))
+    return deepest
+
+
 def compile_tree(tree: Tree[Any], functions: Mapping[str, Callable[..., Any]]) -> Compiled:
     """Closures for a parsed expression; Undecided if it uses anything handled only by cel-python."""
+    if _depth(tree) > MAX_DEPTH:
+        raise Undecided
     return _Compiler(functions).node(tree)
 
 

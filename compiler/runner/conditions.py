@@ -75,7 +75,7 @@ def _program(expression: str) -> tuple[celfast.Compiled | None, Any]:
         raise RunError(f"cannot parse {expression!r}: {err}") from err
     try:
         return celfast.compile_tree(tree, _ALL_FUNCTIONS), program
-    except celfast.Undecided:
+    except (celfast.Undecided, RecursionError):
         return None, program
 
 

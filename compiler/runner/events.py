@@ -178,13 +178,16 @@ class EventLog:
         self._join()
         if not self._unsynced:
             return
-        self._unsynced = False
         if wait:
-            os.fdatasync(self._fd)  # the lines and the file's new length
+            try:
+                os.fdatasync(self._fd)  # the lines and the file's new length
+            except OSError as err:
+                raise RunError(f"cannot sync the run record {self.path}: {err.strerror or err}") from err
         else:
             if self._syncer is None:  # one thread for the record's syncs: it waits on the disk, not the CPU
                 self._syncer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sopc-record-sync")
             self._syncing = self._syncer.submit(os.fdatasync, self._fd)
+        self._unsynced = False
 
     def _join(self) -> None:
         if self._syncing is not None:
@@ -192,4 +195,5 @@ class EventLog:
             try:
                 syncing.result()
             except OSError as err:
-                raise RunError(f"cannot sync the run record {self.path}: {err.strerror}") from err
+                self._unsynced = True  # still not on disk: the next sync tries again
+                raise RunError(f"cannot sync the run record {self.path}: {err.strerror or err}") from err

@@ -67,6 +67,12 @@ def check_skill(skill: Mapping[str, Any]) -> None:
     check(step["sql"]["text"] for step in skill["steps"] if step.get("sql"))
 
 
+def refusal(sql: str) -> str | None:
+    """Why the runner will refuse this query whatever its parameters, or None (validate asks this too)."""
+    check([sql])
+    return _verdicts[sql][0]
+
+
 def forget() -> None:
     """Drop every verdict (the benchmark pays for the checks each run, as a new process does)."""
     _verdicts.clear()
@@ -85,27 +91,66 @@ def refuse_unsafe(sql: str, parameters: Sequence[str]) -> tuple[str, ...]:
 
 
 def _verdict(sql: str, serialized: str | None) -> Verdict:
-    tree, nodes = _parse_tree(serialized or '{"error": true}')
-    if tree.get("error"):  # json_serialize_sql serialises SELECT statements only
-        return _why_not(sql, str(tree.get("error_message", "unknown error"))), frozenset()
-    statements = tree.get("statements", [])
-    if len(statements) != 1:
-        return f"expected one statement, found {len(statements)}", frozenset()
-    ctes = {str(entry["key"]).lower() for node in nodes for entry in node.get("cte_map", {}).get("map", [])}
-    tables = canonical_tables()
-    for node in nodes:
-        if node.get("type") == "BASE_TABLE":
-            name = str(node.get("table_name", "")).lower()
-            if node.get("schema_name") or node.get("catalog_name") or (name not in tables and name not in ctes):
-                written = ".".join(str(node[k]) for k in ("catalog_name", "schema_name", "table_name") if node.get(k))
-                return f"{written!r} is not a canonical exchange table", frozenset()
-        elif node.get("type") == "TABLE_FUNCTION":
-            name = str(node.get("function", {}).get("function_name", "")).lower()
-            if name not in TABLE_FUNCTIONS:
-                return f"table function {name}() reads outside the exchange tables", frozenset()
-        elif node.get("class") == "FUNCTION" and str(node.get("function_name", "")).lower() in FORBIDDEN_FUNCTIONS:
-            return f"function {node['function_name']}() reads outside the exchange tables", frozenset()
-    return None, frozenset(str(node["identifier"]) for node in nodes if node.get("class") == "PARAMETER")
+    try:
+        tree = json.loads(serialized or '{"error": true}')
+        if tree.get("error"):  # json_serialize_sql serialises SELECT statements only
+            return _why_not(sql, str(tree.get("error_message", "unknown error"))), frozenset()
+        statements = tree.get("statements", [])
+        if len(statements) != 1:
+            return f"expected one statement, found {len(statements)}", frozenset()
+        parameters: set[str] = set()
+        return _scan(statements[0], frozenset(), parameters), frozenset(parameters)
+    except RecursionError:
+        return "it is nested too deeply to check", frozenset()
+
+
+def _scan(node: Any, ctes: frozenset[str], parameters: set[str]) -> str | None:
+    """Why the subtree may not run, or None; collects the named parameters it uses.
+
+    `ctes` are the common table expressions in scope, as DuckDB scopes them: a
+    WITH clause's names are visible in its query and its nested subqueries,
+    each CTE sees the ones defined before it (and itself only if recursive),
+    and nothing outside sees them. A name out of scope is a real table.
+    """
+    if isinstance(node, list):
+        return next((p for item in node if (p := _scan(item, ctes, parameters)) is not None), None)
+    if not isinstance(node, dict):
+        return None
+    problem = _refused_node(node, ctes)
+    if problem is not None:
+        return problem
+    if node.get("class") == "PARAMETER":
+        parameters.add(str(node.get("identifier", "")))
+    defined = list(ctes)
+    for entry in node.get("cte_map", {}).get("map", []) if isinstance(node.get("cte_map"), dict) else []:
+        name, query = str(entry.get("key", "")).lower(), entry.get("value")
+        recursive = isinstance(query, dict) and query.get("query_node", {}).get("type") == "RECURSIVE_CTE_NODE"
+        problem = _scan(query, frozenset(defined + ([name] if recursive else [])), parameters)
+        if problem is not None:
+            return problem
+        defined.append(name)
+    inner = frozenset(defined)
+    return next((p for key, value in node.items() if key != "cte_map" and isinstance(value, dict | list)
+                 and (p := _scan(value, inner, parameters)) is not None), None)
+
+
+def _refused_node(node: dict[str, Any], ctes: frozenset[str]) -> str | None:
+    """Why this one node may not run: a table, function or catalog read outside the exchange tables."""
+    kind = node.get("type")
+    if kind == "BASE_TABLE":
+        name = str(node.get("table_name", "")).lower()
+        if node.get("schema_name") or node.get("catalog_name") or (name not in canonical_tables() and name not in ctes):
+            written = ".".join(str(node[k]) for k in ("catalog_name", "schema_name", "table_name") if node.get(k))
+            return f"{written!r} is not a canonical exchange table"
+    elif kind == "TABLE_FUNCTION":
+        name = str(node.get("function", {}).get("function_name", "")).lower()
+        if name not in TABLE_FUNCTIONS:
+            return f"table function {name}() reads outside the exchange tables"
+    elif kind == "SHOW_REF":
+        return "SHOW, DESCRIBE and SUMMARIZE read the catalog, not the exchange tables"
+    elif node.get("class") == "FUNCTION" and str(node.get("function_name", "")).lower() in FORBIDDEN_FUNCTIONS:
+        return f"function {node['function_name']}() reads outside the exchange tables"
+    return None
 
 
 def _why_not(sql: str, message: str) -> str:
@@ -116,17 +161,8 @@ def _why_not(sql: str, message: str) -> str:
         return f"it does not parse: {first_line(err)}"
     if len(statements) != 1:
         return f"expected one statement, found {len(statements)}"
+    if statements[0].type == duckdb.StatementType.MULTI:
+        return "it expands to several statements, as PIVOT does; write one SELECT (GROUP BY with FILTER)"
     if statements[0].type != duckdb.StatementType.SELECT:
         return f"{statements[0].type.name} is not a read-only SELECT query"
     return f"it does not parse: {message}"
-
-
-def _parse_tree(text: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """The serialised syntax tree and every object in it (collected by the C decoder as it builds them)."""
-    nodes: list[dict[str, Any]] = []
-
-    def keep(node: dict[str, Any]) -> dict[str, Any]:
-        nodes.append(node)
-        return node
-
-    return json.loads(text, object_hook=keep), nodes

@@ -88,12 +88,18 @@ def start(skill: dict[str, Any], database: Database, inputs: dict[str, Any], ans
     folder = out / run_id
     try:
         log = EventLog.create(folder / EVENTS, clock)
+    except RunError as err:
+        raise UsageError(str(err)) from err
+    try:
         kept = raw if raw is not None else skill_bytes(skill)
         write_atomic(folder / SKILL, kept)
-    except (RunError, OSError) as err:
-        raise UsageError(str(err)) from err
-    engine = Engine(skill, database, answers, log, RunState(), operator=started_by)
-    engine.begin(run_id, values, sha256(kept))
+        engine = Engine(skill, database, answers, log, RunState(), operator=started_by)
+        engine.begin(run_id, values, sha256(kept))
+    except BaseException as err:
+        log.close()  # release the record and its lock
+        if isinstance(err, OSError):
+            raise UsageError(f"cannot write {folder / SKILL}: {err.strerror or err}") from err
+        raise
     return _finish(folder, skill, engine)
 
 
@@ -126,8 +132,12 @@ def resume(folder: Path, answers: Answers, *, by: str, database: Database | None
         raise
     try:
         engine = Engine(skill, data, answers, log, state, operator=by)
-        engine.emit("run_resumed", by=by, from_step=state.current, discarded_torn_bytes=torn, source=data.source,
-                    limits=data.limits)
+        try:
+            engine.emit("run_resumed", by=by, from_step=state.current, discarded_torn_bytes=torn,
+                        source=data.source, limits=data.limits)
+        except BaseException:
+            log.close()
+            raise
         return _finish(folder, skill, engine)
     finally:
         if database is None:  # opened here, so closed here

@@ -198,20 +198,12 @@ def _stop_watchdogs() -> None:
 
 
 def _file(path: Path) -> duckdb.DuckDBPyConnection:
-    """A .duckdb file, read-only, with no way to reach other files."""
+    """A .duckdb file, read-only, with no way to reach other files and settings locked from the start."""
     try:
-        connection = duckdb.connect(str(path), read_only=True, config={"enable_external_access": False})
+        return duckdb.connect(str(path), read_only=True,
+                              config={"enable_external_access": False, "lock_configuration": True})
     except duckdb.Error as err:
         raise RunError(f"cannot open {path} as a DuckDB database: {first_line(err)}") from err
-    _lock_configuration(connection)
-    return connection
-
-
-def _lock_configuration(connection: duckdb.DuckDBPyConnection) -> None:
-    """No statement may change the settings from here on (DuckDB shares one instance per file: it may be locked)."""
-    row = connection.execute("SELECT current_setting('lock_configuration')").fetchone()
-    if not (row and row[0]):
-        connection.execute("SET lock_configuration = true")
 
 
 def _folder(folder: Path) -> duckdb.DuckDBPyConnection:

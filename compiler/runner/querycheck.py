@@ -99,39 +99,44 @@ def _verdict(sql: str, serialized: str | None) -> Verdict:
         if len(statements) != 1:
             return f"expected one statement, found {len(statements)}", frozenset()
         parameters: set[str] = set()
-        return _scan(statements[0], frozenset(), parameters), frozenset(parameters)
+        return _scan(statements[0], parameters), frozenset(parameters)
     except RecursionError:
         return "it is nested too deeply to check", frozenset()
 
 
-def _scan(node: Any, ctes: frozenset[str], parameters: set[str]) -> str | None:
-    """Why the subtree may not run, or None; collects the named parameters it uses.
+def _scan(statement: dict[str, Any], parameters: set[str]) -> str | None:
+    """Why the statement may not run, or None; collects the named parameters it uses.
 
-    `ctes` are the common table expressions in scope, as DuckDB scopes them: a
-    WITH clause's names are visible in its query and its nested subqueries,
-    each CTE sees the ones defined before it (and itself only if recursive),
-    and nothing outside sees them. A name out of scope is a real table.
+    A CTE name counts only where DuckDB scopes it: a WITH clause's names are
+    visible in its query and the subqueries nested in it, each CTE sees the
+    ones defined before it (and itself only if recursive), and nothing
+    outside sees them. A name out of scope is a real table. The walk keeps
+    its own stack, so a deep query cannot exhaust Python's.
     """
-    if isinstance(node, list):
-        return next((p for item in node if (p := _scan(item, ctes, parameters)) is not None), None)
-    if not isinstance(node, dict):
-        return None
-    problem = _refused_node(node, ctes)
-    if problem is not None:
-        return problem
-    if node.get("class") == "PARAMETER":
-        parameters.add(str(node.get("identifier", "")))
-    defined = list(ctes)
-    for entry in node.get("cte_map", {}).get("map", []) if isinstance(node.get("cte_map"), dict) else []:
-        name, query = str(entry.get("key", "")).lower(), entry.get("value")
-        recursive = isinstance(query, dict) and query.get("query_node", {}).get("type") == "RECURSIVE_CTE_NODE"
-        problem = _scan(query, frozenset(defined + ([name] if recursive else [])), parameters)
+    stack: list[tuple[Any, frozenset[str]]] = [(statement, frozenset())]
+    while stack:
+        node, ctes = stack.pop()
+        if isinstance(node, list):
+            stack.extend((item, ctes) for item in node if isinstance(item, dict | list))
+            continue
+        problem = _refused_node(node, ctes)
         if problem is not None:
             return problem
-        defined.append(name)
-    inner = frozenset(defined)
-    return next((p for key, value in node.items() if key != "cte_map" and isinstance(value, dict | list)
-                 and (p := _scan(value, inner, parameters)) is not None), None)
+        if node.get("class") == "PARAMETER":
+            parameters.add(str(node.get("identifier", "")))
+        inner = ctes
+        cte_map = node.get("cte_map")
+        if isinstance(cte_map, dict) and cte_map.get("map"):
+            defined = list(ctes)
+            for entry in cte_map["map"]:
+                name, query = str(entry.get("key", "")).lower(), entry.get("value")
+                recursive = isinstance(query, dict) and query.get("query_node", {}).get("type") == "RECURSIVE_CTE_NODE"
+                stack.append((query, frozenset([*defined, name] if recursive else defined)))
+                defined.append(name)
+            inner = frozenset(defined)
+        stack.extend((value, inner) for key, value in node.items()
+                     if key != "cte_map" and isinstance(value, dict | list))
+    return None
 
 
 def _refused_node(node: dict[str, Any], ctes: frozenset[str]) -> str | None:

@@ -56,7 +56,8 @@ def check(texts: Iterable[str]) -> None:
         return
     if len(_verdicts) + len(fresh) > _KEEP:
         _verdicts.clear()
-    row = _parser().execute("SELECT list_transform($texts, lambda q: json_serialize_sql(q))",
+    row = _parser().execute("SELECT list_transform($texts, lambda q: json_serialize_sql(q, skip_null := true, "
+                            "skip_empty := true))",
                             {"texts": fresh}).fetchone()
     for text, tree in zip(fresh, row[0] if row else [None] * len(fresh), strict=True):
         _verdicts[text] = _verdict(text, tree)

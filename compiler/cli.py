@@ -314,6 +314,30 @@ def run(sop_id: str | None, db: str | None, pairs: tuple[str, ...], answers: str
     sys.exit(RUN_EXIT.get(state.status, 1))
 
 
+@cli.command()
+@click.argument("runs", nargs=-1, required=True, type=click.Path(file_okay=False), metavar="RUN...")
+def verify(runs: tuple[str, ...]) -> None:
+    """Check run folders as an auditor would: the record's hash chain, the skill copy, and report.json.
+
+    Exit status: 0 every run intact, 1 a problem found, 2 usage error.
+    """
+    from compiler.runner.verify import verify as verify_run
+
+    intact = True
+    for name in runs:
+        folder = Path(name)
+        if not (folder / "events.jsonl").is_file():
+            raise UsageError(f"{folder} holds no run record (events.jsonl)")
+        verdict = verify_run(folder)
+        intact = intact and verdict.intact
+        click.echo(f"{folder}: {'intact' if verdict.intact else 'PROBLEMS'}")
+        for line in verdict.facts:
+            click.echo(f"  {line}")
+        for line in verdict.problems:
+            click.echo(f"  problem: {line}")
+    sys.exit(0 if intact else 1)
+
+
 def main() -> None:
     """Entry point: run the CLI, turning usage errors into exit status 2."""
     try:

@@ -282,6 +282,47 @@ def test_a_start_that_fails_after_creating_the_record_releases_it(tmp_path: Path
     log.close()
 
 
+def test_verify_finds_a_record_cut_at_its_end_replaced_or_edited(tmp_path: Path, ring_db: Path) -> None:
+    """The chain shows edits inside a record; the report's event count and last hash show a cut or a swap at its end."""
+    from compiler.runner.events import EventLog
+    from compiler.runner.verify import verify
+
+    whole = run_probe(tmp_path, ring_db, ANSWERS)
+    record = whole.folder / "events.jsonl"
+    lines = record.read_bytes().splitlines(keepends=True)
+    verdict = verify(whole.folder)
+    assert verdict.intact, verdict.problems
+    assert f"record: {len(lines)} events, chain intact" in verdict.facts[0]
+
+    cases: dict[str, bytes] = {"cut": b"".join(lines[:-2]), "torn": b"".join(lines) + b'{"seq": 99'}
+    for name, data in cases.items():
+        folder = tmp_path / name
+        shutil.copytree(whole.folder, folder)
+        (folder / "events.jsonl").write_bytes(data)
+    replaced = tmp_path / "replaced"
+    shutil.copytree(whole.folder, replaced)
+    (replaced / "events.jsonl").write_bytes(b"".join(lines[:-1]))
+    log, _, _ = EventLog.reopen(replaced / "events.jsonl")
+    log.append("run_ended", status="completed", outcome="no_action", path=[])  # a well-chained, different end
+    log.close()
+    edited = tmp_path / "edited"
+    shutil.copytree(whole.folder, edited)
+    (edited / "skill.json").write_text((edited / "skill.json").read_text().replace("Probe", "Probe!"))
+
+    assert f"the record was cut: report.json was written from {len(lines)} events, the record holds " \
+           f"{len(lines) - 2}" in verify(tmp_path / "cut").problems
+    assert any("torn line" in p for p in verify(tmp_path / "torn").problems)
+    assert any("the record was replaced" in p for p in verify(replaced).problems)
+    assert any("skill.json is not the file the run started with" in p for p in verify(edited).problems)
+
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    ok = subprocess.run([*SOPC, "verify", str(whole.folder)], env=env, capture_output=True, text=True)
+    bad = subprocess.run([*SOPC, "verify", str(whole.folder), str(tmp_path / "cut")], env=env, capture_output=True,
+                         text=True)
+    assert ok.returncode == 0 and "intact" in ok.stdout
+    assert bad.returncode == 1 and "problem: the record was cut" in bad.stdout and "Traceback" not in bad.stderr
+
+
 def test_typed_text_becomes_its_type_or_stays_text_for_the_schema_to_report() -> None:
     from compiler.runner.inputs import parse_pairs
     from compiler.runner.values import typed

@@ -56,11 +56,11 @@ def read_events(path: Path) -> tuple[list[dict[str, Any]], int]:
 
     Raises RunError if the chain does not verify: the record was altered.
     """
-    events, torn, _ = _verified(path)
+    events, torn, _ = read_record(path)
     return events, torn
 
 
-def _verified(path: Path) -> tuple[list[dict[str, Any]], int, str]:
+def read_record(path: Path) -> tuple[list[dict[str, Any]], int, str]:
     """The complete events, the torn bytes after them, and the hash of the last complete line."""
     try:
         data = path.read_bytes()
@@ -144,7 +144,7 @@ class EventLog:
         """An existing record to append to, its events, and the torn bytes it dropped."""
         log = cls(path, clock)  # take the lock before reading, so nobody appends in between
         try:
-            events, torn, head = _verified(path)
+            events, torn, head = read_record(path)
             if torn:
                 os.ftruncate(log._fd, path.stat().st_size - torn)
                 os.fsync(log._fd)

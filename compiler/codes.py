@@ -74,6 +74,7 @@ _TABLE: tuple[Code, ...] = (
     Code("SOP402", "error", "unknown name in condition", "The expression refers to an input, threshold or step that is not declared."),
     Code("SOP403", "error", "step result not available", "The expression reads the result of a step that has not run on every path to this point (it is later, on another branch, or the step itself)."),
     Code("SOP404", "error", "unknown field of a step result", "The expression reads a field that the referenced step does not produce (a column its SQL does not select, or an evidence/output field it does not declare)."),
+    Code("SOP405", "warning", "input check reads an optional input", "An input check reads an input that is optional and has no default, so every run that leaves the input out is refused. Give the input a default, make it required, or guard the check with has(inputs.<name>)."),
     # -- library ------------------------------------------------------------
     Code("SOP501", "error", "duplicate SOP id", "Two files declare the same id; every output is named by id, so ids must be unique in the library."),
     Code("SOP502", "error", "file name does not match id", "An SOP lives in <id>.yaml so that the id can be found from the file and vice versa. Rename the file or fix the id."),

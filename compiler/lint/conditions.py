@@ -109,3 +109,7 @@ def check_input_checks(found: Findings, sop: Sop) -> None:
                 declared = sop.inputs if ref.root == "inputs" else sop.thresholds
                 found.add(pointer, "SOP402", f"{render(ref)} is not a declared {ref.root[:-1]}",
                           closest(first or "", declared) or f"declared: {', '.join(sorted(declared)) or 'none'}")
+            elif ref.root == "inputs" and not sop.inputs[first].required and sop.inputs[first].default is None \
+                    and f"has(inputs.{first})" not in "".join(check.require.split()):
+                found.add(pointer, "SOP405", f"the check reads inputs.{first}, which is optional and has no default: "
+                          "every run without it is refused", f"give it a default, or guard: !has(inputs.{first}) || …")

@@ -311,6 +311,8 @@ def run(sop_id: str | None, db: str | None, pairs: tuple[str, ...], answers: str
             click.echo(f"  - {problem}")
         click.echo(f"  continue: sopc run --resume {finished.folder} --answers FILE")
     click.echo(f"  report: {finished.folder / 'report.md'}")
+    record = finished.report["record"]  # keep it elsewhere: `sopc verify` then shows nothing was swapped since
+    click.echo(f"  record: {record['events']} events, last line {record['head']}")
     sys.exit(RUN_EXIT.get(state.status, 1))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -493,6 +494,7 @@ def test_the_cli_reports_status_and_exit_codes(tmp_path: Path, ring_db: Path) ->
             "--out", str(tmp_path / "runs"), "--no-prompt"]
     paused = subprocess.run([*base, "-i", "account_id=A1", "--run-id", "p"], env=env, capture_output=True, text=True)
     assert paused.returncode == 4 and "waiting at review for an answer" in paused.stdout
+    assert re.search(r"record: \d+ events, last line sha256:[0-9a-f]{64}", paused.stdout)
     for args, message in [(["-i", "acount_id=A1"], "no such input"), (["-i", "account_id"], "write name=value"),
                           ([], "account_id"), (["-i", "account_id=A1", "--run-id", "p"], "never overwritten")]:
         bad = subprocess.run([*base, *args], env=env, capture_output=True, text=True)

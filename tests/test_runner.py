@@ -309,12 +309,22 @@ def test_verify_finds_a_record_cut_at_its_end_replaced_or_edited(tmp_path: Path,
     edited = tmp_path / "edited"
     shutil.copytree(whole.folder, edited)
     (edited / "skill.json").write_text((edited / "skill.json").read_text().replace("Probe", "Probe!"))
+    rewritten = tmp_path / "rewritten"
+    shutil.copytree(whole.folder, rewritten)
+    report = json.loads((rewritten / "report.json").read_text())
+    report["outcome"] = "no_action"  # the record and its hash untouched: only the report says otherwise
+    (rewritten / "report.json").write_text(json.dumps(report, indent=2) + "\n")
+    (rewritten / "report.md").write_text("# Findings\n\nNothing found.\n")
 
     assert f"the record was cut: report.json was written from {len(lines)} events, the record holds " \
            f"{len(lines) - 2}" in verify(tmp_path / "cut").problems
     assert any("torn line" in p for p in verify(tmp_path / "torn").problems)
     assert any("the record was replaced" in p for p in verify(replaced).problems)
     assert any("skill.json is not the file the run started with" in p for p in verify(edited).problems)
+    assert verify(rewritten).problems == ("report.json is not the report this record gives: it was edited or "
+                                          "replaced", "report.md is not the report this record gives: it was edited "
+                                          "or replaced")
+    assert verify(tmp_path / "nothing-here").problems == ("it holds no run record (events.jsonl)",)
 
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     ok = subprocess.run([*SOPC, "verify", str(whole.folder)], env=env, capture_output=True, text=True)
@@ -341,6 +351,10 @@ def test_typed_text_becomes_its_type_or_stays_text_for_the_schema_to_report() ->
     message = str(raised.value)
     assert "n: '12x' is not of type 'integer'" in message and "ok: 'maybe' is not of type 'boolean'" in message
     assert "x: nan is not a number the record can hold" in message
+    with pytest.raises(UsageError, match="n: 99999999999999999999 is outside the 64-bit integers"):
+        checked_inputs(parse_pairs(["n=99999999999999999999", "ok=yes", "x=1"], skill["inputs_schema"]), skill)
+    assert [typed("١٢", {"type": "integer"}), typed("1_000", {"type": "integer"}),
+            typed('{"a": 1, "b": 2}', {"type": "array"})] == ["١٢", "1_000", '{"a": 1, "b": 2}']
 
 
 def test_the_same_file_opens_twice_in_one_process(ring_db: Path) -> None:

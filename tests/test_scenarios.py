@@ -125,6 +125,15 @@ def test_a_scenario_can_expect_the_run_to_be_refused(tmp_path: Path) -> None:
     assert "coverage probe-self-trading: 3/6 branches (50.0%)" in output  # refusals run no branch
 
 
+def test_a_decision_branch_without_a_label_is_named_by_its_place(tmp_path: Path) -> None:
+    sops = library(tmp_path, PASSING.replace('"assess.branch": material', '"assess.branch": branch 1'))
+    sop = sops / "market-abuse" / "probe-self-trading.yaml"
+    sop.write_text(sop.read_text().replace("      - label: material\n        when:", "      - when:", 1))
+    status, output = sopc_test(str(sops))
+    assert status == 0, output
+    assert "untested: assess → otherwise" in output and "assess → branch 1" not in output
+
+
 @pytest.mark.parametrize(("expected", "actual", "equal"), [
     (0.2, 0.2000000001, True), (0.2, 0.2001, False), (1, 1.0, True), (True, 1, False), ("a", "a", True),
     ([1, 2], [1, 2.0], True), ({"a": 1}, {"a": 1, "b": 2}, False), (None, None, True),

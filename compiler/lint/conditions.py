@@ -95,6 +95,13 @@ def check_conditions(found: Findings, sop: Sop, dominators: dict[str, frozenset[
                 _check_reference(found, sop, pointer, expression, ref, available, step, sql)
 
 
+def _guarded(expression: str, name: str) -> bool:
+    """Whether the check holds when the optional input is absent: `!has(inputs.x) || …` or `has(inputs.x) ? … : …`."""
+    compact = "".join(expression.split())
+    return f"!has(inputs.{name})||" in compact or compact.startswith(f"has(inputs.{name})?") \
+        or f"(has(inputs.{name})?" in compact
+
+
 def check_input_checks(found: Findings, sop: Sop) -> None:
     """Input checks parse and read only declared inputs and thresholds: they run before any step."""
     for check in sop.input_checks:
@@ -110,6 +117,6 @@ def check_input_checks(found: Findings, sop: Sop) -> None:
                 found.add(pointer, "SOP402", f"{render(ref)} is not a declared {ref.root[:-1]}",
                           closest(first or "", declared) or f"declared: {', '.join(sorted(declared)) or 'none'}")
             elif ref.root == "inputs" and not sop.inputs[first].required and sop.inputs[first].default is None \
-                    and f"has(inputs.{first})" not in "".join(check.require.split()):
+                    and not _guarded(check.require, first):
                 found.add(pointer, "SOP405", f"the check reads inputs.{first}, which is optional and has no default: "
                           "every run without it is refused", f"give it a default, or guard: !has(inputs.{first}) || …")

@@ -147,14 +147,26 @@ def resume(folder: Path, answers: Answers, *, by: str, database: Database | None
 def _finish(folder: Path, skill: dict[str, Any], engine: Engine) -> Finished:
     try:
         state = engine.run()
+    except KeyboardInterrupt:  # stopped at a prompt or in a query: the reports still match the record
+        engine.log.close()
+        _reported(folder, skill, engine.state, engine.log, engine.database.source)
+        raise
     finally:
         engine.log.close()
     return _reported(folder, skill, state, engine.log, engine.database.source)
 
 
+def report_files(skill: dict[str, Any], state: RunState, record: dict[str, Any],
+                 source: str) -> tuple[dict[str, Any], dict[str, bytes]]:
+    """The findings and the bytes of report.json and report.md: a function of the skill and the record alone."""
+    report = findings(skill, state, record)
+    return report, {REPORT_JSON: (json.dumps(report, indent=2, ensure_ascii=False) + "\n").encode(),
+                    REPORT_MD: markdown(skill, report, state.started_by, source).encode()}
+
+
 def _reported(folder: Path, skill: dict[str, Any], state: RunState, log: EventLog, source: str) -> Finished:
     """Write report.json and report.md from the run's state and its closed record."""
-    report = findings(skill, state, {"events": log.count, "head": log.head})
-    write_atomic(folder / REPORT_JSON, (json.dumps(report, indent=2, ensure_ascii=False) + "\n").encode())
-    write_atomic(folder / REPORT_MD, markdown(skill, report, state.started_by, source).encode())
+    report, files = report_files(skill, state, {"events": log.count, "head": log.head}, source)
+    for name, data in files.items():
+        write_atomic(folder / name, data)
     return Finished(folder, state, report)

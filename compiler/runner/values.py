@@ -40,6 +40,9 @@ def recordable(value: Any, where: str = "value") -> list[str]:
     """Why a value cannot go into the record (empty when it can): NaN and infinity, unpaired surrogates."""
     if isinstance(value, float) and not math.isfinite(value):
         return [f"{where}: {value} is not a number the record can hold"]
+    if isinstance(value, int) and not isinstance(value, bool) and not -_INT64 <= value < _INT64:
+        return [f"{where}: {str(value)[:24]}{'…' if len(str(value)) > 24 else ''} is outside the 64-bit integers "
+                "the record and CEL hold"]
     if isinstance(value, str):
         try:
             value.encode("utf-8")
@@ -130,11 +133,15 @@ def typed(text: str, spec: Mapping[str, Any]) -> Any:
     if kind == "boolean":
         return {"true": True, "yes": True, "false": False, "no": False}.get(word.lower(), text)
     if kind in ("integer", "number"):
+        if not word.isascii() or "_" in word:  # int() also reads other scripts' digits and 1_000
+            return text
         try:
             return int(word) if kind == "integer" else float(word)
         except ValueError:
             return text
     if kind == "array":
+        if word.startswith("{"):
+            return text  # an object is not a list of comma-separated items
         if word.startswith("["):
             try:
                 value = json.loads(word)

@@ -4,7 +4,9 @@ The hash chain shows a record was not edited, reordered or cut in the
 middle; it cannot show a record cut at its end. report.json names the
 record it was written from (its event count and the hash of its last line),
 so a record shorter than its report, or with another last line, was cut or
-replaced after the report was written.
+replaced after the report was written. The reports are a function of the
+skill and the record, so they are rebuilt and compared byte for byte: an
+edited report no longer matches.
 """
 
 from __future__ import annotations
@@ -15,10 +17,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import jsonschema
-
 from compiler.runner.errors import RunError
 from compiler.runner.events import read_record
+from compiler.runner.run import REPORT_JSON, REPORT_MD, report_files
+from compiler.runner.state import replay
+
+_UNREADABLE = (OSError, ValueError, KeyError, TypeError, IndexError, OverflowError, RecursionError)
+"""What a damaged or hand-made file can raise while it is read."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,9 +41,11 @@ class Verdict:
 
 
 def verify(folder: Path) -> Verdict:
-    """Check the record's chain, the skill copy against the record, and report.json against both."""
+    """Check the record's chain, the skill copy against the record, and both reports against both."""
     facts: list[str] = []
     problems: list[str] = []
+    if not (folder / "events.jsonl").is_file():
+        return Verdict(folder, (), ("it holds no run record (events.jsonl)",))
     try:
         events, torn, head = read_record(folder / "events.jsonl")
     except RunError as err:
@@ -51,12 +58,8 @@ def verify(folder: Path) -> Verdict:
                         "sopc run --resume drops it)")
     skill = _skill(folder, events[0], problems)
     if skill is not None:
-        facts.append(f"skill: {skill['id']} {skill['version']}, the file the run started with")
-    report_path = folder / "report.json"
-    if not report_path.is_file():
-        problems.append("report.json is missing (sopc run --resume writes it for a run that ended)")
-    else:
-        _check_report(report_path, skill, len(events), head, facts, problems)
+        facts.append(f"skill: {skill.get('id')} {skill.get('version')}, the file the run started with")
+        _check_reports(folder, skill, events, head, facts, problems)
     return Verdict(folder, tuple(facts), tuple(problems))
 
 
@@ -69,30 +72,51 @@ def _skill(folder: Path, started: dict[str, Any], problems: list[str]) -> dict[s
     if "sha256:" + hashlib.sha256(raw).hexdigest() != started.get("skill_sha256"):
         problems.append("skill.json is not the file the run started with (its sha256 differs from run_started)")
         return None
-    skill: dict[str, Any] = json.loads(raw)
+    try:
+        skill = json.loads(raw)
+    except _UNREADABLE:
+        skill = None
+    if not isinstance(skill, dict):
+        problems.append("skill.json is not a compiled skill")
+        return None
     return skill
 
 
-def _check_report(path: Path, skill: dict[str, Any] | None, count: int, head: str, facts: list[str],
-                  problems: list[str]) -> None:
+def _check_reports(folder: Path, skill: dict[str, Any], events: list[dict[str, Any]], head: str, facts: list[str],
+                   problems: list[str]) -> None:
     try:
-        report = json.loads(path.read_bytes())
-        record = report["record"]
-        named_count, named_head = int(record["events"]), str(record["head"])
-    except (OSError, ValueError, KeyError, TypeError):
+        report = json.loads((folder / REPORT_JSON).read_bytes())
+        named_count, named_head = int(report["record"]["events"]), str(report["record"]["head"])
+    except FileNotFoundError:
+        problems.append("report.json is missing (sopc run --resume writes it for a run that ended)")
+        return
+    except _UNREADABLE:
         problems.append("report.json cannot be read as a findings report")
         return
+    count = len(events)
     if named_count > count:
         problems.append(f"the record was cut: report.json was written from {named_count} events, "
                         f"the record holds {count}")
-    elif named_count == count and named_head != head:
-        problems.append("the record was replaced: its last line is not the one report.json was written from")
-    elif named_count < count:
+        return
+    if named_count < count:
         problems.append(f"report.json is older than the record ({named_count} of {count} events); "
                         "sopc run --resume rewrites it")
-    else:
-        facts.append(f"report.json: written from this record ({count} events), status {report.get('status')}")
-    if skill is not None:
-        errors = list(jsonschema.Draft202012Validator(skill["findings_schema"]).iter_errors(report))
-        if errors:
-            problems.append(f"report.json does not fit the skill's findings schema: {errors[0].message}")
+        return
+    if named_head != head:
+        problems.append("the record was replaced: its last line is not the one report.json was written from")
+        return
+    source = next(str(e.get("source")) for e in reversed(events) if e.get("type") in ("run_started", "run_resumed"))
+    try:
+        _, expected = report_files(skill, replay(events), {"events": count, "head": head}, source)
+    except _UNREADABLE as err:
+        problems.append(f"the reports cannot be rebuilt from the record: {type(err).__name__}")
+        return
+    for name, data in expected.items():
+        try:
+            found = (folder / name).read_bytes()
+        except OSError:
+            found = None
+        if found != data:
+            problems.append(f"{name} is not the report this record gives: it was edited or replaced")
+    if not any(name in p for p in problems for name in expected):
+        facts.append(f"{REPORT_JSON} and {REPORT_MD}: exactly what this record gives, status {report.get('status')}")

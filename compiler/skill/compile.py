@@ -104,8 +104,10 @@ def _transition(label: str, to: Transition, when: str | None = None) -> dict[str
 def transitions(step: Step) -> list[dict[str, Any]]:
     """Ordered transitions: the first whose `when` holds (or that has none) is taken."""
     if step.kind == "decision":
-        return [_transition(b.label or ("otherwise" if b.otherwise else ""), b.to, None if b.otherwise else b.when)
-                for b in step.branches]
+        # Every branch has a label: the record, the report and coverage name the branch taken by it.
+        return [_transition(b.label or ("otherwise" if b.otherwise else f"branch {number}"), b.to,
+                            None if b.otherwise else b.when)
+                for number, b in enumerate(step.branches, start=1)]
     if step.kind == "check" and step.on_pass and step.on_fail:
         return [_transition("pass", step.on_pass, step.condition), _transition("fail", step.on_fail)]
     return [_transition("", step.to)] if step.to is not None else []

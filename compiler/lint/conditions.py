@@ -26,15 +26,23 @@ def result_fields(step: Step, sql: SqlReport | None) -> set[str] | None:
     return fields | kinds[step.kind]
 
 
+def _check_declared(found: Findings, sop: Sop, pointer: str, ref: Reference) -> bool:
+    """Whether inputs.<name> or thresholds.<name> is declared; SOP402 if not."""
+    declared = sop.inputs if ref.root == "inputs" else sop.thresholds
+    first = ref.fields[0] if ref.fields else None
+    if first is not None and first in declared:
+        return True
+    found.add(pointer, "SOP402", f"{render(ref)} is not a declared {ref.root[:-1]}",
+              closest(first or "", declared) or f"declared: {', '.join(sorted(declared)) or 'none'}")
+    return False
+
+
 def _check_reference(found: Findings, sop: Sop, pointer: str, expression: str, ref: Reference,
                      available: frozenset[str], owner: Step, sql: dict[str, SqlReport]) -> None:
     steps = {s.id: s for s in sop.steps if s.id}
     first = ref.fields[0] if ref.fields else None
     if ref.root in ("inputs", "thresholds"):
-        declared = sop.inputs if ref.root == "inputs" else sop.thresholds
-        if first is None or first not in declared:
-            found.add(pointer, "SOP402", f"{render(ref)} is not a declared {ref.root[:-1]}",
-                      closest(first or "", declared) or f"declared: {', '.join(sorted(declared)) or 'none'}")
+        _check_declared(found, sop, pointer, ref)
         return
     step = steps.get(ref.root)
     if step is None:
@@ -108,15 +116,14 @@ def check_input_checks(found: Findings, sop: Sop) -> None:
         pointer = f"{check.pointer}/require"
         parsed = _parsed(found, pointer, check.require)
         for ref in parsed.references if parsed else ():
-            first = ref.fields[0] if ref.fields else None
             if ref.root not in ("inputs", "thresholds"):
                 found.add(pointer, "SOP402", f"an input check reads {render(ref)}, which does not exist before "
                           "the first step", "read only inputs.<name> and thresholds.<name>")
-            elif first is None or first not in (sop.inputs if ref.root == "inputs" else sop.thresholds):
-                declared = sop.inputs if ref.root == "inputs" else sop.thresholds
-                found.add(pointer, "SOP402", f"{render(ref)} is not a declared {ref.root[:-1]}",
-                          closest(first or "", declared) or f"declared: {', '.join(sorted(declared)) or 'none'}")
-            elif ref.root == "inputs" and not sop.inputs[first].required and sop.inputs[first].default is None \
-                    and not _guarded(check.require, first):
-                found.add(pointer, "SOP405", f"the check reads inputs.{first}, which is optional and has no default: "
-                          "every run without it is refused", f"give it a default, or guard: !has(inputs.{first}) || …")
+                continue
+            if not _check_declared(found, sop, pointer, ref) or ref.root != "inputs":
+                continue
+            name = str(ref.fields[0])
+            spec = sop.inputs[name]
+            if not spec.required and spec.default is None and not _guarded(check.require, name):
+                found.add(pointer, "SOP405", f"the check reads inputs.{name}, which is optional and has no default: "
+                          "every run without it is refused", f"give it a default, or guard: !has(inputs.{name}) || …")

@@ -21,7 +21,7 @@ import duckdb
 
 from compiler.resources import schema_text
 from compiler.runner.errors import RunError, first_line
-from compiler.runner.querycheck import refuse_unsafe
+from compiler.runner.querycheck import canonical_tables, refuse_unsafe
 from compiler.runner.values import to_json
 
 DEFAULT_TIMEOUT_S = 60.0
@@ -213,8 +213,7 @@ def _folder(folder: Path) -> duckdb.DuckDBPyConnection:
     connection.execute("SET allowed_directories = $dirs", {"dirs": [root + "/"]})
     connection.execute("SET enable_external_access = false")
     connection.execute(schema_text("exchange.sql"))
-    tables = [str(row[0]) for row in connection.execute("SELECT table_name FROM duckdb_tables() ORDER BY 1").fetchall()]
-    for table in tables:
+    for table in sorted(canonical_tables()):
         parquet, csv = folder / f"{table}.parquet", folder / f"{table}.csv"
         try:
             if parquet.is_file():

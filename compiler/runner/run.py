@@ -26,7 +26,7 @@ from compiler.runner.errors import RunError
 from compiler.runner.events import Clock, EventLog, utc_now
 from compiler.runner.inputs import checked_inputs
 from compiler.runner.report import findings, markdown
-from compiler.runner.state import ENDED, RunState, replay
+from compiler.runner.state import ENDED, RunState, data_source, replay
 
 EVENTS, REPORT_JSON, REPORT_MD, SKILL = "events.jsonl", "report.json", "report.md", "skill.json"
 RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
@@ -121,8 +121,7 @@ def resume(folder: Path, answers: Answers, *, by: str, database: Database | None
             if not all((folder / name).is_file() for name in (REPORT_JSON, REPORT_MD)):
                 # Killed after its end was recorded but before the reports were written: write them now.
                 log.close()
-                source = next(e["source"] for e in reversed(events) if e["type"] in ("run_started", "run_resumed"))
-                return _reported(folder, skill, state, log, source)
+                return _reported(folder, skill, state, log, data_source(events))
             raise UsageError(f"run {state.run_id} already ended ({state.status}); nothing to resume")
         if sha256((folder / SKILL).read_bytes()) != events[0].get("skill_sha256"):
             raise UsageError(f"{folder / SKILL} changed since the run started; a run continues with the skill it began")

@@ -93,6 +93,11 @@ def apply(state: RunState, event: dict[str, Any]) -> RunState:
     return state
 
 
+def data_source(events: list[dict[str, Any]]) -> str:
+    """The data the run last started or resumed on (as the record names it)."""
+    return next(str(e.get("source")) for e in reversed(events) if e.get("type") in ("run_started", "run_resumed"))
+
+
 def replay(events: list[dict[str, Any]]) -> RunState:
     """The state a record describes."""
     state = RunState()

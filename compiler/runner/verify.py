@@ -20,7 +20,7 @@ from typing import Any
 from compiler.runner.errors import RunError
 from compiler.runner.events import read_record
 from compiler.runner.run import REPORT_JSON, REPORT_MD, report_files
-from compiler.runner.state import replay
+from compiler.runner.state import data_source, replay
 
 _UNREADABLE = (OSError, ValueError, KeyError, TypeError, IndexError, OverflowError, RecursionError)
 """What a damaged or hand-made file can raise while it is read."""
@@ -105,9 +105,8 @@ def _check_reports(folder: Path, skill: dict[str, Any], events: list[dict[str, A
     if named_head != head:
         problems.append("the record was replaced: its last line is not the one report.json was written from")
         return
-    source = next(str(e.get("source")) for e in reversed(events) if e.get("type") in ("run_started", "run_resumed"))
     try:
-        _, expected = report_files(skill, replay(events), {"events": count, "head": head}, source)
+        _, expected = report_files(skill, replay(events), {"events": count, "head": head}, data_source(events))
     except _UNREADABLE as err:
         problems.append(f"the reports cannot be rebuilt from the record: {type(err).__name__}")
         return

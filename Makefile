@@ -1,14 +1,19 @@
-# Two entry points, both safe to run on a fresh machine (see README.md).
+# Entry points, all safe to run on a fresh machine (see README.md).
+# `run` and `test` install exact, hashed versions from requirements/*.txt (the lock);
+# `lock` refreshes the lock; `test-latest` runs the suite on the newest releases.
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+PIP_TOOLS := pip-tools==7.7.0
+COMPILE := pip-compile -q --generate-hashes --strip-extras --allow-unsafe --no-header --resolver=backtracking
 
-.PHONY: run test chromium lint
+.PHONY: run test test-latest lock chromium checks lint
 
-# Install sopc, check and compile the shipped library, build the runbook site.
+# Install sopc from the lock, check and compile the shipped library, build the runbook site.
 run:
 	$(PY) -m venv $(VENV)
-	$(BIN)/pip install -q .
+	$(BIN)/pip install -q --require-hashes -r requirements/run.txt
+	$(BIN)/pip install -q --no-deps --no-build-isolation .
 	$(BIN)/sopc validate sops
 	$(BIN)/sopc build
 	$(BIN)/mkdocs build --strict -q -f site/mkdocs.yml
@@ -16,17 +21,40 @@ run:
 
 # Debian's Chromium for the browser tests (Playwright's own download is not used).
 chromium:
-	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium; }
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium; } \
+	  || { echo "make: chromium is missing and 'apt-get install chromium' failed: install Debian's chromium package (as root) and run make test again" >&2; exit 1; }
 
-# Install everything the tests need and run them all.
+# Install everything the tests need from the lock and run them all.
 test: chromium
 	$(PY) -m venv $(VENV)
-	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/pip install -q --require-hashes -r requirements/test.txt
+	$(BIN)/pip install -q --no-deps --no-build-isolation -e .
+	$(MAKE) --no-print-directory checks BIN=$(BIN)
+
+# The suite itself, on whichever environment BIN points at.
+checks:
 	$(BIN)/python -m pytest
 	$(BIN)/sopc build --check
 	$(BIN)/sopc test --min-coverage 100
 	$(BIN)/ruff check compiler tests benchmarks
 	$(BIN)/mypy
+
+# The same suite on the newest release of every dependency, in its own venv: drift found on purpose.
+test-latest: chromium
+	rm -rf .venv-latest
+	$(PY) -m venv .venv-latest
+	.venv-latest/bin/pip install -q --upgrade pip
+	.venv-latest/bin/pip install -q --upgrade --upgrade-strategy eager -e '.[test]'
+	$(MAKE) --no-print-directory checks BIN=.venv-latest/bin
+
+# Refresh the lock from pyproject.toml (newest versions within its bounds), then run `make test`.
+lock:
+	rm -rf .venv-lock
+	$(PY) -m venv .venv-lock
+	.venv-lock/bin/pip install -q $(PIP_TOOLS)
+	.venv-lock/bin/$(COMPILE) -o requirements/run.txt pyproject.toml requirements/build.in
+	.venv-lock/bin/$(COMPILE) --extra test -o requirements/test.txt pyproject.toml requirements/build.in
+	rm -rf .venv-lock
 
 lint:
 	$(BIN)/ruff check compiler tests benchmarks

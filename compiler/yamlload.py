@@ -34,6 +34,8 @@ _BREAKS = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
 """Line breaks as the YAML parser counts them (str.splitlines knows more)."""
 
 _Parser: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_PURE_PARSER: Any = yaml.SafeLoader
+"""PyYAML's own Python parser: slower, but with no nesting limit of its own (see `_library_depth_error`)."""
 _RESOLVER = yaml.resolver.Resolver()
 # Typed handle on the resolver (its stub is untyped): implicit tag of a plain scalar.
 _resolve_tag: Callable[[type[yaml.Node], str, tuple[bool, bool]], str] = _RESOLVER.resolve
@@ -284,6 +286,11 @@ def _tab_diagnostics(path: str, text: str) -> list[Diagnostic]:
 _OPENED = re.compile(r"^while (?:parsing|scanning) (?:a|an|the) (.+)$")
 
 
+def _library_depth_error(err: yaml.MarkedYAMLError) -> bool:
+    """True when the YAML library, not the document's syntax, refused the nesting."""
+    return "nesting depth" in (err.problem or "")
+
+
 def _syntax_hint(err: yaml.MarkedYAMLError, pos: Position) -> str:
     """Where the construct the parser gave up on began.
 
@@ -306,8 +313,18 @@ def load_text(path: str, text: str) -> tuple[Document | None, list[Diagnostic]]:
         return None, tabs
     builder = _Builder(path)
     try:
-        for event in yaml.parse(text, Loader=_Parser):
-            builder.feed(event)
+        try:
+            for event in yaml.parse(text, Loader=_Parser):
+                builder.feed(event)
+        except yaml.MarkedYAMLError as err:
+            if not _library_depth_error(err):
+                raise
+            # libyaml (PyYAML >= 6.0.4) has a nesting limit of its own, met while scanning ahead of
+            # the events it has handed out. Read again with the limitless Python parser so that the
+            # builder's own check decides, at its own place: same diagnostic whatever the version.
+            builder = _Builder(path)
+            for event in yaml.parse(text, Loader=_PURE_PARSER):
+                builder.feed(event)
     except _Abort:
         builder.finish()
         return None, builder.diagnostics

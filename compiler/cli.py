@@ -364,19 +364,25 @@ def mcp_command(db: str, runs_dir: str, skills: str, http: str | None, by: str, 
         Database.open(Path(db)).close()  # a missing or unreadable source is said now, not at the first call
     except RunError as err:
         raise UsageError(str(err)) from err
-    server = build_server(Runs(Path(db), Path(runs_dir), Path(skills), timeout, max_rows), by=by)
-    if http is None:
-        server.run("stdio")
-        return
-    host, _, port = http.rpartition(":")
+    number = 0
+    if http is not None:
+        host, _, port = http.rpartition(":")
+        try:
+            loopback = ipaddress.ip_address(host.strip("[]")).is_loopback
+            number = int(port)
+        except ValueError:
+            loopback = False
+        if not loopback or not 0 < number < 65536:
+            raise UsageError(f"--http {http}: give a loopback address and port, e.g. 127.0.0.1:8765")
+    runs = Runs(Path(db), Path(runs_dir), Path(skills), timeout, max_rows)
+    server = build_server(runs, by=by)
     try:
-        loopback = ipaddress.ip_address(host.strip("[]")).is_loopback
-        number = int(port)
-    except ValueError:
-        loopback, number = False, 0
-    if not loopback or not 0 < number < 65536:
-        raise UsageError(f"--http {http}: give a loopback address and port, e.g. 127.0.0.1:8765")
-    server.run("streamable-http", host=host.strip("[]"), port=number)
+        if http is None:
+            server.run("stdio")
+        else:
+            server.run("streamable-http", host=http.rpartition(":")[0].strip("[]"), port=number)
+    finally:
+        runs.close()
 
 
 @cli.command()

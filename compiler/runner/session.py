@@ -13,9 +13,12 @@ can count an agent's mistakes. `sopc mcp` is a thin layer over this module;
 
 from __future__ import annotations
 
+import hashlib
 import json
-from collections.abc import Mapping
-from dataclasses import dataclass
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -94,15 +97,40 @@ def refusal(skill: Mapping[str, Any], state: RunState, step_id: str) -> tuple[st
     return None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Runs:
-    """Runs of the compiled skills in `skills`, on the data `db`, kept in `out`."""
+    """Runs of the compiled skills in `skills`, on the data `db`, kept in `out`.
+
+    Safe to call from several threads: each run's record is locked while it
+    is written, and the one connection to the data is used by one call at a time.
+    """
 
     db: Path
     out: Path
     skills: Path
     timeout_s: float = DEFAULT_TIMEOUT_S
     max_rows: int = DEFAULT_MAX_ROWS
+    _data: Database | None = None
+    _data_lock: threading.Lock = field(default_factory=threading.Lock)
+    _checked: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Skills already checked against the skill schema, by the sha256 of their bytes."""
+
+    def close(self) -> None:
+        """Close the connection to the data."""
+        with self._data_lock:
+            if self._data is not None:
+                self._data.close()
+                self._data = None
+
+    def _skill(self, path: Path) -> dict[str, Any]:
+        """A compiled skill, checked once per content (a run folder's copy is read at every get_run)."""
+        try:
+            key = hashlib.sha256(path.read_bytes()).hexdigest()
+        except OSError as err:
+            raise UsageError(f"cannot read {path}: {err.strerror}") from err
+        if key not in self._checked:
+            self._checked[key] = load_skill(path)
+        return self._checked[key]
 
     def catalog(self) -> list[dict[str, Any]]:
         """Every compiled skill the index lists, checked against the skill schema."""
@@ -110,7 +138,7 @@ class Runs:
             index = json.loads((self.skills / "index.json").read_bytes())
         except (OSError, ValueError) as err:
             raise UsageError(f"cannot read {self.skills / 'index.json'}; run: sopc build") from err
-        return [load_skill(self.skills / entry["id"] / SKILL) for entry in index.get("skills", [])]
+        return [self._skill(self.skills / entry["id"] / SKILL) for entry in index.get("skills", [])]
 
     def find(self, alert: str) -> list[dict[str, Any]]:
         """Runbooks for an alert name: exact matches first, then close ones."""
@@ -122,11 +150,16 @@ class Runs:
             raise UsageError(f"no run {run_id!r} in {self.out}")
         return self.out / run_id
 
-    def _database(self) -> Database:
-        try:
-            return Database.open(self.db, timeout_s=self.timeout_s, max_rows=self.max_rows)
-        except RunError as err:
-            raise UsageError(str(err)) from err
+    @contextmanager
+    def _database(self) -> Iterator[Database]:
+        """The data, opened at first use and kept open (opening a DuckDB file costs more than a small run)."""
+        with self._data_lock:
+            if self._data is None:
+                try:
+                    self._data = Database.open(self.db, timeout_s=self.timeout_s, max_rows=self.max_rows)
+                except RunError as err:
+                    raise UsageError(str(err)) from err
+            yield self._data
 
     def start(self, sop_id: str, *, by: str, inputs: Mapping[str, Any] | None = None,
               alert: Mapping[str, Any] | None = None, run_id: str | None = None) -> dict[str, Any]:
@@ -137,15 +170,13 @@ class Runs:
             raise UsageError(f"no compiled skill {sop_id!r} in {self.skills}")
         skill, raw = read_skill(self.skills / sop_id / SKILL)
         values = dict(inputs) if inputs is not None else inputs_from_alert(skill, alert or {})
-        database = self._database()
         try:
-            finished = start(skill, database, values, GivenAnswers({}), self.out, started_by=by, run_id=run_id,
-                             raw=raw)
+            with self._database() as database:
+                finished = start(skill, database, values, GivenAnswers({}), self.out, started_by=by, run_id=run_id,
+                                 raw=raw)
         except RunError as err:
             raise UsageError(str(err)) from err
-        finally:
-            database.close()
-        return self._state(finished)
+        return self._state(skill, finished)
 
     def get(self, run_id: str) -> dict[str, Any]:
         """Where a run stands now, as its record says (whoever last wrote it: an agent, a person, a resume)."""
@@ -154,8 +185,8 @@ class Runs:
             events, _, head = read_record(folder / EVENTS)
         except RunError as err:
             raise UsageError(str(err)) from err
-        skill = load_skill(folder / SKILL)
-        return run_state(skill, replay(events), {"events": len(events), "head": head}, str(folder))
+        return run_state(self._skill(folder / SKILL), replay(events), {"events": len(events), "head": head},
+                         str(folder))
 
     def submit(self, run_id: str, step_id: str, output: Any, *, by: str) -> dict[str, Any]:
         """Hand the pending agent step its output: checked, grounded, recorded, then the run goes on.
@@ -189,22 +220,20 @@ class Runs:
                 reason, message = refused
                 event = {"step": step_id, "by": by, "reason": reason, "message": message, "problems": problems, **extra}
                 finished = append(folder, skill, log, events, "submission_refused", **event)
-                raise Refused(event, self._state(finished))
+                raise Refused(event, self._state(skill, finished))
             if data_source(events) != str(self.db.resolve()):
                 log.close()
                 raise UsageError(f"run {run_id} runs on {data_source(events)}; this server serves {self.db.resolve()}")
         except BaseException:
             log.close()  # closing twice is harmless
             raise
-        database = self._database()
         try:
-            finished = proceed(folder, skill, log, events, state, AgentOutput(step_id, output), by=by,
-                               database=database, torn=torn, checked=checked)
+            with self._database() as database:
+                finished = proceed(folder, skill, log, events, state, AgentOutput(step_id, output), by=by,
+                                   database=database, torn=torn, checked=checked)
         except RunError as err:
             raise UsageError(str(err)) from err
-        finally:
-            database.close()
-        return self._state(finished)
+        return self._state(skill, finished)
 
     def report(self, run_id: str) -> dict[str, Any]:
         """report.json and report.md of a run, as its folder holds them."""
@@ -216,8 +245,7 @@ class Runs:
             raise UsageError(f"run {run_id} has no readable report yet: {err}") from err
 
     @staticmethod
-    def _state(finished: Finished) -> dict[str, Any]:
-        skill = load_skill(finished.folder / SKILL)
+    def _state(skill: Mapping[str, Any], finished: Finished) -> dict[str, Any]:
         return run_state(skill, finished.state, finished.report["record"], str(finished.folder))
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from importlib.metadata import PackageNotFoundError, version
 from typing import Annotated, Any
 
 from mcp.server.mcpserver import MCPServer
@@ -112,8 +113,12 @@ def build_server(runs: Runs, *, by: str = "agent") -> MCPServer:
         _tool(get_report, "get_report", "run-report.schema.json", read_only=True, description=(
             "The run's findings: report.json (valid against the skill's findings schema) and report.md.")),
     ]
+    try:
+        release = version("sopc")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        release = ""
     server: MCPServer = MCPServer(name="sopc", title="sopc: risk SOPs as code", instructions=INSTRUCTIONS,
-                                  tools=tools, log_level="WARNING")
+                                  version=release, tools=tools, log_level="WARNING")
 
     def skill_file(skill_id: str, name: str) -> str:
         path = runs.skills / skill_id / name

@@ -19,7 +19,8 @@ FACTS: Facts = recorded_facts(
         "linked_volume": {"row_count": 1, "rows": [{"volume_usd": 332491.34, "self_volume_usd": 0.0,
                                                     "related_volume_usd": 330811.34,
                                                     "related_match_ratio": 0.9949472368212657}]},
-        "trades": {"row_count": 12, "rows": [{"trade_id": "T31", "symbol": "BTCUSDT", "price": 50000.0}]},
+        "trades": {"row_count": 12, "rows": [{"trade_id": "T31", "symbol": "BTCUSDT", "price": 50000.0,
+                                              "maker_account_id": "100234567"}]},
         "net_position": {"row_count": 1, "rows": [{"net_usd": 210.5, "gross_usd": 663302.68,
                                                    "net_position_ratio": 0.000317352}]},
     },
@@ -118,6 +119,7 @@ def test_dates_years_step_numbers_and_ids_are_not_figures(text: str) -> None:
     ("Trade T31 on BTCUSDT.", ["T31", "BTCUSDT"], []),
     ("Trade T99 on ETHUSDT.", [], ["T99", "ETHUSDT"]),
     ("Account A3001 is unrelated.", [], ["A3001"]),
+    ("Maker 100234567 in Q4, H1 and L2.", ["100234567"], []),
 ])
 def test_identifiers_must_be_in_recorded_rows(text: str, known: list[str], unknown: list[str]) -> None:
     verdict = grounding.check({"note": text}, SCHEMA, FACTS)
@@ -164,3 +166,9 @@ def test_figures_in_reads_each_form() -> None:
     assert shown["50 bps"] == (pytest.approx(0.005), pytest.approx(0.00005), False)
     assert shown["3x"] == (3.0, 0.5, False)
     assert shown["1.2 billion"] == (pytest.approx(1.2e9), pytest.approx(5e7), False)
+
+
+def test_an_all_digit_id_the_run_never_saw_is_refused_as_a_figure() -> None:
+    verdict = grounding.check({"note": "Maker 100234568 traded."}, SCHEMA, FACTS)
+    assert [u["text"] for u in verdict.ungrounded] == ["100234568"]
+    assert verdict.identifiers == ()

@@ -17,10 +17,12 @@ Not figures: dates and times (2026-01-05, 01:00:05 UTC, 5 Jan), durations
 (a year), ordinals (3rd), numbers after step, article, section, rule, §, #
 or No., versions (1.3.0), URLs, and digits inside identifiers.
 
-An identifier is a token of letters and digits (WR-1, A3001, T31, dev-9)
-or a trading symbol (BTCUSDT, ETH-PERP). It is known when a recorded row or
-input holds it, or the skill's own text uses it (P2P, SHA256); otherwise it
-is refused with the closest known ones.
+An identifier is a token of at least three letters and digits (WR-1, A3001,
+T31, dev-9) or a trading symbol (BTCUSDT, ETH-PERP). It is known when a
+recorded row or input holds it, or the skill's own text uses it (P2P,
+SHA256); otherwise it is refused with the closest known ones. A run of
+digits that a recorded row holds as text (an account id 100234567) is an
+identifier, not a figure.
 """
 
 from __future__ import annotations
@@ -182,7 +184,8 @@ def recorded_facts(inputs: Mapping[str, Any], thresholds: Mapping[str, Any], que
 
 
 def _tokens(text: str) -> Iterator[str]:
-    yield from (m.group(0) for m in _IDENTIFIER.finditer(text))
+    """Identifier-like tokens; two characters (Q4, H1, L2) are too short to name an account or a trade."""
+    yield from (m.group(0) for m in _IDENTIFIER.finditer(text) if len(m.group(0)) >= 3)
 
 
 def identifiers_in(text: str) -> list[str]:
@@ -281,6 +284,9 @@ def check(output: Mapping[str, Any], schema: Mapping[str, Any], facts: Facts) ->
         else:
             continue
         for figure in written:
+            if figure.text.isdigit() and figure.text in facts.identifiers:  # an all-digit id: 100234567
+                identifiers.append({"field": field, "identifier": figure.text})
+                continue
             found = match(figure, facts)
             if found is None:
                 ungrounded.append({"field": field, "text": figure.text, "nearest": nearest(figure, facts)})

@@ -304,7 +304,8 @@ def test_two_clients_submitting_to_one_run_at_once_one_wins_and_the_chain_holds(
     lost = [r for r in both if r.is_error]
     assert len(won) == 1 and len(lost) == 1
     message = lost[0].content[0].text  # type: ignore[union-attr]
-    assert ("another sopc process is writing" in message or "already has its output" in message), message
+    assert ("is being written by another client (a submission or a resume); call get_run" in message
+            or "already has its output" in message), message
     folder = final.structured_content["folder"]  # type: ignore[index]
     events = records_valid(folder)
     assert [e["step"] for e in events if e["type"] == "answer_recorded"] == ["draft_narrative"]

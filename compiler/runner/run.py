@@ -22,7 +22,7 @@ from compiler.resources import schema_json
 from compiler.runner.answers import Answers
 from compiler.runner.database import Database
 from compiler.runner.engine import Engine
-from compiler.runner.errors import RunError
+from compiler.runner.errors import RecordBusy, RunError
 from compiler.runner.events import Clock, EventLog, utc_now
 from compiler.runner.inputs import checked_inputs
 from compiler.runner.report import findings, markdown
@@ -106,14 +106,17 @@ def start(skill: dict[str, Any], database: Database, inputs: dict[str, Any], ans
 def reopen(folder: Path, clock: Clock = utc_now) -> tuple[dict[str, Any], EventLog, list[dict[str, Any]], int]:
     """A run's skill and its record, locked for appending: the events and the torn bytes dropped.
 
-    The caller closes the record. Only one process holds it at a time, so
-    whatever the caller decides from these events still holds when it appends.
+    The caller closes the record. Only one writer holds it at a time, so
+    whatever the caller decides from these events still holds when it appends;
+    RecordBusy when another holds it now.
     """
     if not (folder / EVENTS).is_file():
         raise UsageError(f"{folder} holds no run record ({EVENTS})")
     skill = load_skill(folder / SKILL)
     try:
         log, events, torn = EventLog.reopen(folder / EVENTS, clock)
+    except RecordBusy:
+        raise  # the caller may say who else is writing
     except RunError as err:
         raise UsageError(str(err)) from err
     if not events or events[0]["type"] != "run_started":
@@ -125,7 +128,10 @@ def reopen(folder: Path, clock: Clock = utc_now) -> tuple[dict[str, Any], EventL
 def resume(folder: Path, answers: Answers, *, by: str, database: Database | None = None,
            clock: Clock = utc_now) -> Finished:
     """Continue a paused, failed or killed run from its last complete step."""
-    skill, log, events, torn = reopen(folder, clock)
+    try:
+        skill, log, events, torn = reopen(folder, clock)
+    except RecordBusy as err:
+        raise UsageError(str(err)) from err
     try:
         state = replay(events)
         if state.status in ENDED:

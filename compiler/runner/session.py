@@ -27,7 +27,7 @@ from compiler.runner import grounding
 from compiler.runner.alerts import find_runbooks, inputs_from_alert
 from compiler.runner.answers import GivenAnswers, answer_problems
 from compiler.runner.database import DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT_S, Database
-from compiler.runner.errors import RunError
+from compiler.runner.errors import RecordBusy, RunError
 from compiler.runner.events import read_record
 from compiler.runner.run import (
     EVENTS,
@@ -195,7 +195,11 @@ class Runs:
         UsageError when another client is writing the run at this moment.
         """
         folder = self.folder(run_id)
-        skill, log, events, torn = reopen(folder)  # the lock: whatever is decided below still holds when recorded
+        try:
+            skill, log, events, torn = reopen(folder)  # the lock: what is decided below still holds when recorded
+        except RecordBusy as err:
+            raise UsageError(f"run {run_id} is being written by another client (a submission or a resume); "
+                             "call get_run, then submit again if the step still waits") from err
         try:
             state = replay(events)
             refused = refusal(skill, state, step_id)

@@ -216,6 +216,8 @@ def test_a_scripted_agent_takes_the_wash_ring_alert_to_a_verified_run_over_stdio
             assert narrative["grounding"]["checked"] and len(narrative["grounding"]["refused"]) == 1
             assert ("(checked against the record: 6 figure(s) and 3 identifier(s) match recorded values; "
                     "1 earlier output(s) refused)") in report["markdown"]
+            assert "    - `$330.8k` in narrative = `linked_volume.rows[0].related_volume_usd` (330,811.34)" \
+                in report["markdown"].splitlines()
             assert [a["action"] for a in report["report"]["recommended_actions"]] == ["force_stp"]
             seen["report"] = report
 

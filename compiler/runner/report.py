@@ -124,6 +124,13 @@ def _checked(step: Mapping[str, Any]) -> str:
             f"identifier(s) match recorded values{refused})")
 
 
+def _matched(step: Mapping[str, Any]) -> list[str]:
+    """Each figure of a checked agent answer with the recorded value it stands for, for report.md."""
+    found = step.get("grounding") or {}
+    return [f"    - {_code(f['text'])} in {f['field']} = `{_cell(f['source'])}` ({_cell(f['value'])})"
+            for f in found.get("figures", [])]
+
+
 def _figure(value: float) -> str:
     """A number as a reader expects it: 332,491.34 or 0.994947, not 332491.3400000001."""
     return f"{value:,.2f}" if abs(value) >= 1000 else f"{value:.6g}"
@@ -214,7 +221,7 @@ def markdown(skill: Mapping[str, Any], report: Mapping[str, Any], started_by: st
         out += ["", "## Answers from people and agents", ""]
         for step in answered:
             out += [f"- `{step['step']}`: " + "; ".join(f"{k}: {_cell(v)}" for k, v in step["result"].items())
-                    + _checked(step)]
+                    + _checked(step), *_matched(step)]
     out += ["", "## Audit trail", "", "Every fact above is in `events.jsonl` beside this report: one event per line,"
             " each chained to the one before by its sha256.", ""]
     return "\n".join(out)

@@ -254,9 +254,11 @@ def _answers_file(path: str | None) -> dict[str, object]:
 @click.option("--max-rows", type=click.IntRange(1, 1_000_000), default=1000, show_default=True,
               help="Rows of each query kept in the record and visible to conditions (the count is always exact).")
 @click.option("--no-prompt", is_flag=True, help="Never ask on the terminal; pause instead.")
+@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True,
+              help="json: print the run-state object (schema/run-state.schema.json), as sopc mcp returns it.")
 def run(sop_id: str | None, db: str | None, pairs: tuple[str, ...], answers: str | None, out: str,
         resume_dir: str | None, skills: str, by: str, run_id: str | None, timeout: float, max_rows: int,
-        no_prompt: bool) -> None:
+        no_prompt: bool, fmt: str) -> None:
     """Execute a compiled skill against exchange data, recording every step.
 
     Exit status: 0 completed, 1 failed or approval refused, 2 usage error,
@@ -272,7 +274,7 @@ def run(sop_id: str | None, db: str | None, pairs: tuple[str, ...], answers: str
         raise UsageError("--by must be a name of at most 64 printable characters")
     given = GivenAnswers(_answers_file(answers))
     source: Answers = given
-    if not no_prompt and sys.stdin.isatty():
+    if not no_prompt and fmt == "text" and sys.stdin.isatty():
         source = PromptedAnswers(given, lambda text: str(click.prompt(text, default="", show_default=False)))
     database: Database | None = None
     try:
@@ -300,6 +302,15 @@ def run(sop_id: str | None, db: str | None, pairs: tuple[str, ...], answers: str
         if database is not None:
             database.close()
     state = finished.state
+    if fmt == "json":
+        import json
+
+        from compiler.runner.runstate import run_state
+
+        shown = run_state(read_skill(finished.folder / "skill.json")[0], state, finished.report["record"],
+                          str(finished.folder))
+        click.echo(json.dumps(shown, indent=2, ensure_ascii=False))
+        sys.exit(RUN_EXIT.get(state.status, 1))
     click.echo(f"run {state.run_id}: {state.status}" + (f", outcome {state.outcome}" if state.outcome else ""))
     if state.status == "failed":
         click.echo(f"  stopped at {state.failed_step}: {state.error}")
@@ -314,6 +325,64 @@ def run(sop_id: str | None, db: str | None, pairs: tuple[str, ...], answers: str
     record = finished.report["record"]  # keep it elsewhere: `sopc verify` then shows nothing was swapped since
     click.echo(f"  record: {record['events']} events, last line {record['head']}")
     sys.exit(RUN_EXIT.get(state.status, 1))
+
+
+@cli.command("mcp")
+@click.option("--db", "db", required=True, type=click.Path(), help="A .duckdb file or a folder of <table>.parquet/.csv files.")
+@click.option("--runs", "runs_dir", default="runs", show_default=True, type=click.Path(file_okay=False),
+              help="Folder of run folders (start_run writes here; get_run and submit_step read here).")
+@click.option("--skills", default="skills", show_default=True, type=click.Path(file_okay=False),
+              help="Folder of compiled skills.")
+@click.option("--http", "http", metavar="127.0.0.1:PORT", help="Serve streamable HTTP on this loopback address "
+              "(default: stdio).")
+@click.option("--by", default="agent", show_default=True,
+              help="Who the agent is in run records (it can never approve: it starts the runs).")
+@click.option("--timeout", type=click.FloatRange(0.1, 86_400), default=60.0, show_default=True,
+              help="Time limit of each query, in seconds.")
+@click.option("--max-rows", type=click.IntRange(1, 1_000_000), default=1000, show_default=True,
+              help="Rows of each query kept in the record.")
+def mcp_command(db: str, runs_dir: str, skills: str, http: str | None, by: str, timeout: float,
+                max_rows: int) -> None:
+    """Serve the compiled skills and the runner to an agent over the Model Context Protocol.
+
+    Tools: find_runbooks, start_run, get_run, submit_step, get_report. The
+    machine computes, the agent judges, people approve: no tool answers a
+    manual step or approves a gate.
+    """
+    import ipaddress
+
+    from compiler.mcp.server import build_server
+    from compiler.runner.database import Database
+    from compiler.runner.errors import RunError
+    from compiler.runner.session import Runs
+
+    if not by.strip() or len(by) > 64 or not by.isprintable():
+        raise UsageError("--by must be a name of at most 64 printable characters")
+    if not (Path(skills) / "index.json").is_file():
+        raise UsageError(f"no compiled skills in {skills} (index.json); run: sopc build")
+    try:
+        Database.open(Path(db)).close()  # a missing or unreadable source is said now, not at the first call
+    except RunError as err:
+        raise UsageError(str(err)) from err
+    number = 0
+    if http is not None:
+        host, _, port = http.rpartition(":")
+        try:
+            loopback = ipaddress.ip_address(host.strip("[]")).is_loopback
+            number = int(port)
+        except ValueError:
+            loopback = False
+        if not loopback or not 0 < number < 65536:
+            raise UsageError(f"--http {http}: give a loopback address and port, e.g. 127.0.0.1:8765")
+    runs = Runs(Path(db), Path(runs_dir), Path(skills), timeout, max_rows)
+    server = build_server(runs, by=by)
+    try:
+        if http is None:
+            server.run("stdio")
+        else:
+            server.run("streamable-http", host=http.rpartition(":")[0].strip("[]"), port=number)
+    finally:
+        runs.close()
 
 
 @cli.command()

@@ -91,6 +91,8 @@ _TABLE: tuple[Code, ...] = (
     Code("SOP603", "error", "changelog out of order", "Changelog entries must be newest first, with strictly decreasing versions and non-increasing dates."),
     Code("SOP604", "error", "bad input default", "An input's default does not fit its type, pattern or allowed values, or a field that only applies to another type is set."),
     Code("SOP605", "error", "bad pattern", "An input's pattern is not a valid regular expression, or it repeats a repeated group such as (a+)+ or (\\w+\\s?)*, which makes matching take exponential time on some inputs (a hang, not an error). Repeat once: a+ or (ab)+."),
+    Code("SOP606", "error", "trigger maps an unknown input", "A trigger's inputs map a name that is not a declared input; a run from the alert could not take it. Use a declared input's name."),
+    Code("SOP607", "error", "trigger leaves a required input unmapped", "A trigger that maps inputs from its alert must map every required input without a default, or every run started from the alert would be refused. Map it to a JSON pointer into the payload, or give the input a default."),
     # -- tests --------------------------------------------------------------
     Code("SOP701", "error", "test names an unknown input", "A test sets an input the SOP does not declare, or leaves out a required input."),
     Code("SOP702", "error", "test answers an unknown step", "A test answers a step that does not exist or that takes no answers (only manual, agent, action and escalate steps, and steps with an approval gate, do)."),

@@ -83,6 +83,7 @@ def findings(skill: Mapping[str, Any], state: RunState, record: Mapping[str, Any
             item["approval"] = {k: approval.get(k) for k in ("approved", "by", "role", "note", "target")
                                 if k in approval}
         item["note"] = (approval or {}).get("note") or (state.error if state.failed_step == step_id else None)
+        item.update(grounding(state, step_id))
         steps.append(item)
     outcome = state.outcome if state.status == "completed" else None
     return {
@@ -97,6 +98,37 @@ def findings(skill: Mapping[str, Any], state: RunState, record: Mapping[str, Any
         "summary": summary(skill, state),
         "record": dict(record),
     }
+
+
+def grounding(state: RunState, step_id: str) -> dict[str, Any]:
+    """An agent step's grounding: what of its output was checked against the record, and the outputs refused before."""
+    refused = [{k: r[k] for k in ("reason", "message", "problems")} for r in state.refusals if r["step"] == step_id]
+    checked = state.checked.get(step_id)
+    if checked is None and not refused:
+        return {}
+    return {"grounding": {"checked": checked is not None, "figures": (checked or {}).get("figures", []),
+                          "identifiers": (checked or {}).get("identifiers", []), "refused": refused}}
+
+
+def _checked(step: Mapping[str, Any]) -> str:
+    """How an agent's answer was checked, for report.md."""
+    found = step.get("grounding")
+    if not found:  # answered in an answers file: nothing was checked, and older reports stay as they were
+        return ""
+    refused = f"; {len(found['refused'])} earlier output(s) refused" if found["refused"] else ""
+    if step["kind"] != "agent":
+        return f" ({len(found['refused'])} agent submission(s) refused: people answer this step)"
+    if not found["checked"]:
+        return " (not checked against the record: given outside sopc's runner API)" + refused
+    return (f" (checked against the record: {len(found['figures'])} figure(s) and {len(found['identifiers'])} "
+            f"identifier(s) match recorded values{refused})")
+
+
+def _matched(step: Mapping[str, Any]) -> list[str]:
+    """Each figure of a checked agent answer with the recorded value it stands for, for report.md."""
+    found = step.get("grounding") or {}
+    return [f"    - {_code(f['text'])} in {f['field']} = `{_cell(f['source'])}` ({_cell(f['value'])})"
+            for f in found.get("figures", [])]
 
 
 def _figure(value: float) -> str:
@@ -188,7 +220,8 @@ def markdown(skill: Mapping[str, Any], report: Mapping[str, Any], started_by: st
     if answered:
         out += ["", "## Answers from people and agents", ""]
         for step in answered:
-            out += [f"- `{step['step']}`: " + "; ".join(f"{k}: {_cell(v)}" for k, v in step["result"].items())]
+            out += [f"- `{step['step']}`: " + "; ".join(f"{k}: {_cell(v)}" for k, v in step["result"].items())
+                    + _checked(step), *_matched(step)]
     out += ["", "## Audit trail", "", "Every fact above is in `events.jsonl` beside this report: one event per line,"
             " each chained to the one before by its sha256.", ""]
     return "\n".join(out)

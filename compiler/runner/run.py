@@ -22,7 +22,7 @@ from compiler.resources import schema_json
 from compiler.runner.answers import Answers
 from compiler.runner.database import Database
 from compiler.runner.engine import Engine
-from compiler.runner.errors import RunError
+from compiler.runner.errors import RecordBusy, RunError
 from compiler.runner.events import Clock, EventLog, utc_now
 from compiler.runner.inputs import checked_inputs
 from compiler.runner.report import findings, markdown
@@ -103,26 +103,54 @@ def start(skill: dict[str, Any], database: Database, inputs: dict[str, Any], ans
     return _finish(folder, skill, engine)
 
 
-def resume(folder: Path, answers: Answers, *, by: str, database: Database | None = None,
-           clock: Clock = utc_now) -> Finished:
-    """Continue a paused, failed or killed run from its last complete step."""
+def reopen(folder: Path, clock: Clock = utc_now) -> tuple[dict[str, Any], EventLog, list[dict[str, Any]], int]:
+    """A run's skill and its record, locked for appending: the events and the torn bytes dropped.
+
+    The caller closes the record. Only one writer holds it at a time, so
+    whatever the caller decides from these events still holds when it appends;
+    RecordBusy when another holds it now.
+    """
     if not (folder / EVENTS).is_file():
         raise UsageError(f"{folder} holds no run record ({EVENTS})")
     skill = load_skill(folder / SKILL)
     try:
         log, events, torn = EventLog.reopen(folder / EVENTS, clock)
+    except RecordBusy:
+        raise  # the caller may say who else is writing
     except RunError as err:
+        raise UsageError(str(err)) from err
+    if not events or events[0]["type"] != "run_started":
+        log.close()
+        raise UsageError(f"run in {folder} never started; start a new one")
+    return skill, log, events, torn
+
+
+def resume(folder: Path, answers: Answers, *, by: str, database: Database | None = None,
+           clock: Clock = utc_now) -> Finished:
+    """Continue a paused, failed or killed run from its last complete step."""
+    try:
+        skill, log, events, torn = reopen(folder, clock)
+    except RecordBusy as err:
         raise UsageError(str(err)) from err
     try:
         state = replay(events)
-        if not events or events[0]["type"] != "run_started":
-            raise UsageError(f"run in {folder} never started; start a new one")
         if state.status in ENDED:
             if not all((folder / name).is_file() for name in (REPORT_JSON, REPORT_MD)):
                 # Killed after its end was recorded but before the reports were written: write them now.
                 log.close()
                 return _reported(folder, skill, state, log, data_source(events))
             raise UsageError(f"run {state.run_id} already ended ({state.status}); nothing to resume")
+    except BaseException:
+        log.close()
+        raise
+    return proceed(folder, skill, log, events, state, answers, by=by, database=database, torn=torn)
+
+
+def proceed(folder: Path, skill: dict[str, Any], log: EventLog, events: list[dict[str, Any]], state: RunState,
+            answers: Answers, *, by: str, database: Database | None = None, torn: int = 0,
+            checked: dict[str, Any] | None = None) -> Finished:
+    """Run a reopened record on from where it stands (checked: an output_checked event to record first)."""
+    try:
         if sha256((folder / SKILL).read_bytes()) != events[0].get("skill_sha256"):
             raise UsageError(f"{folder / SKILL} changed since the run started; a run continues with the skill it began")
         data = database or Database.open(Path(events[0]["source"]), **events[0]["limits"])
@@ -134,6 +162,8 @@ def resume(folder: Path, answers: Answers, *, by: str, database: Database | None
         try:
             engine.emit("run_resumed", by=by, from_step=state.current, discarded_torn_bytes=torn,
                         source=data.source, limits=data.limits)
+            if checked is not None:
+                engine.emit("output_checked", **checked)
         except BaseException:
             log.close()
             raise
@@ -141,6 +171,16 @@ def resume(folder: Path, answers: Answers, *, by: str, database: Database | None
     finally:
         if database is None:  # opened here, so closed here
             data.close()
+
+
+def append(folder: Path, skill: dict[str, Any], log: EventLog, events: list[dict[str, Any]], event_type: str,
+           **fields: Any) -> Finished:
+    """Record one event on a reopened record, close it and rewrite the reports (which name the record's end)."""
+    try:
+        event = log.append(event_type, **fields)
+    finally:
+        log.close()
+    return _reported(folder, skill, replay([*events, event]), log, data_source(events))
 
 
 def _finish(folder: Path, skill: dict[str, Any], engine: Engine) -> Finished:

@@ -41,6 +41,10 @@ class RunState:
     waiting: dict[str, Any] | None = None
     error: str | None = None
     failed_step: str | None = None
+    checked: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """The grounding of each agent output accepted through the runner API, by step."""
+    refusals: list[dict[str, Any]] = field(default_factory=list)
+    """Every output the runner API refused, in order (they change nothing else)."""
 
 
 def _detail(event: dict[str, Any]) -> dict[str, Any]:
@@ -88,6 +92,10 @@ def apply(state: RunState, event: dict[str, Any]) -> RunState:
         state.waiting = _detail(event)
     elif kind == "step_failed":
         state.status, state.error, state.failed_step = "failed", event["error"], step or None
+    elif kind == "output_checked":
+        state.checked[step] = _detail(event)
+    elif kind == "submission_refused":
+        state.refusals.append(_detail(event))
     elif kind == "run_ended":
         state.status, state.outcome = event["status"], event.get("outcome")
     return state

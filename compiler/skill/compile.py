@@ -247,6 +247,9 @@ def findings_schema(sop: Sop) -> dict[str, Any]:
                         "approved_by": approvers,
                         "approval": {"type": "object", "description": "The gate's decision: approved, by, role, note."},
                         "note": {"type": ["string", "null"]},
+                        "grounding": {"type": "object", "description": (
+                            "For an agent step answered through sopc's runner API: each figure and identifier of "
+                            "the output with the recorded value it matched, and the outputs refused before it.")},
                     },
                 },
             },
@@ -291,7 +294,8 @@ def compile_skill(sop: Sop, doc: Document, library: Mapping[str, Sop]) -> dict[s
         "severity": sop.severity,
         "domain": sop.domain,
         "tags": list(sop.tags),
-        "triggers": [{"alert": t.alert, "when": t.when} for t in sop.triggers],
+        "triggers": [{"alert": t.alert, "when": t.when, **({"inputs": dict(t.inputs)} if t.inputs else {})}
+                     for t in sop.triggers],
         "inputs_schema": inputs_schema(sop),
         "input_checks": [{"require": c.require, "message": c.message} for c in sop.input_checks],
         "thresholds": {n: {"value": t.value, "unit": t.unit, "rationale": t.rationale}

@@ -145,10 +145,21 @@ def serve(root: str, addr: str, drafts: bool, today: str | None) -> None:
 @click.option("--seed", type=click.IntRange(0, 2**31 - 1), default=7, show_default=True,
               help="Seed of the background; cases never change.")
 @click.option("--list", "list_cases", is_flag=True, help="List the injected cases and exit.")
-def demo_data(out: str | None, scale: int, seed: int, list_cases: bool) -> None:
+@click.option("--alerts", type=click.Path(dir_okay=False), metavar="FILE.jsonl",
+              help="Also write alerts on the demo cases, made from the library's scenarios (for sopc triage).")
+@click.option("--alerts-count", type=click.IntRange(1, 10_000_000), default=100, show_default=True,
+              help="How many alerts --alerts writes (cycling over every SOP's demo scenarios).")
+@click.option("--sops", default="sops", show_default=True, type=click.Path(file_okay=False),
+              help="The SOP library the alerts are made from.")
+def demo_data(out: str | None, scale: int, seed: int, list_cases: bool, alerts: str | None, alerts_count: int,
+              sops: str) -> None:
     """Write a deterministic synthetic exchange with injected risk cases and benign look-alikes."""
     from compiler.demo.catalog import cases
 
+    if alerts:
+        _demo_alerts(Path(alerts), alerts_count, sops)
+        if out is None:
+            return
     if list_cases:
         for case in cases().values():
             kind = "look-alike" if case.benign else "injected"
@@ -163,6 +174,24 @@ def demo_data(out: str | None, scale: int, seed: int, list_cases: bool) -> None:
     total = sum(summary.rows.values())
     click.echo(f"wrote {summary.path}: {total:,} rows, {summary.rows['trades']:,} trades, "
                f"{len(cases())} cases (sopc demo-data --list)")
+
+
+def _demo_alerts(target: Path, count: int, sops: str) -> None:
+    import json
+
+    from compiler.check import check_files
+    from compiler.demo.alerts import demo_alerts
+    from compiler.files import discover, read_all, write_atomic
+
+    checked = check_files(read_all(discover((sops,))), datetime.date.today())
+    if not checked.ok:
+        raise UsageError(f"the SOPs in {sops} have errors; run: sopc validate {sops}")
+    made = demo_alerts(checked.sops, count)
+    if not made:
+        raise UsageError(f"no SOP in {sops} has a demo-data scenario and a trigger that maps its inputs")
+    write_atomic(target, "".join(json.dumps(a, ensure_ascii=False) + "\n" for a in made).encode())
+    names = len({a["name"] for a in made})
+    click.echo(f"wrote {target}: {len(made):,} alerts of {names} alert types")
 
 
 @cli.command("test")
@@ -383,6 +412,49 @@ def mcp_command(db: str, runs_dir: str, skills: str, http: str | None, by: str, 
             server.run("streamable-http", host=http.rpartition(":")[0].strip("[]"), port=number)
     finally:
         runs.close()
+
+
+@cli.command()
+@click.argument("alerts", type=click.Path(dir_okay=False), metavar="ALERTS.jsonl")
+@click.option("--db", "db", required=True, type=click.Path(), help="A .duckdb file or a folder of <table>.parquet/.csv files.")
+@click.option("--out", required=True, type=click.Path(file_okay=False),
+              help="Folder for queue.json, queue.md and runs/ (one run folder per alert).")
+@click.option("--skills", default="skills", show_default=True, type=click.Path(file_okay=False),
+              help="Folder of compiled skills.")
+@click.option("--workers", type=click.IntRange(1, 256), help="Worker processes (default: one per core).")
+@click.option("--by", default="triage", show_default=True,
+              help="Who starts the runs (recorded; never allowed to approve them).")
+@click.option("--timeout", type=click.FloatRange(0.1, 86_400), default=60.0, show_default=True,
+              help="Time limit per query, in seconds.")
+@click.option("--max-rows", type=click.IntRange(1, 1_000_000), default=1000, show_default=True,
+              help="Rows of each query kept in the record.")
+def triage(alerts: str, db: str, out: str, skills: str, workers: int | None, by: str, timeout: float,
+           max_rows: int) -> None:
+    """Take every alert of a JSON Lines file to its runbook, as far as the deterministic steps go.
+
+    Each line is an alert {id, name, ts, payload}. Writes OUT/queue.json and
+    OUT/queue.md; running it again on the same file starts no run twice.
+    Exit status: 0 every alert accounted for, 1 some alert unreadable or its
+    run failed, 2 usage error.
+    """
+    from compiler.runner.triage import Settings, count_lines, default_workers
+    from compiler.runner.triage import triage as run_triage
+
+    if not by.strip() or len(by) > 64 or not by.isprintable():
+        raise UsageError("--by must be a name of at most 64 printable characters")
+    settings = Settings(Path(db), Path(skills), Path(out) / "runs", by, timeout, max_rows)
+    if not settings.db.exists():
+        raise UsageError(f"no such database file or folder: {db}")
+    total = count_lines(Path(alerts))
+    with click.progressbar(length=total, label="triage", file=sys.stderr,
+                           hidden=not sys.stderr.isatty()) as bar:
+        queue = run_triage(Path(alerts), settings, Path(out), workers=workers or default_workers(),
+                           progress=bar.update)
+    by_status = ", ".join(f"{n:,} {s.replace('_', ' ')}" for s, n in queue["totals"]["by_status"].items())
+    click.echo(f"{queue['alerts']:,} alerts: {by_status or 'none'}")
+    click.echo(f"queue: {Path(out) / 'queue.md'}")
+    bad = queue["totals"]["by_status"]
+    sys.exit(1 if bad.get("failed") or bad.get("bad_alert") else 0)
 
 
 @cli.command()

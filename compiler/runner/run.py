@@ -17,6 +17,7 @@ from typing import Any
 
 import jsonschema
 
+from compiler.approvers import Registry
 from compiler.files import UsageError, write_atomic
 from compiler.resources import schema_json
 from compiler.runner.answers import Answers
@@ -79,8 +80,10 @@ def skill_bytes(skill: dict[str, Any]) -> bytes:
 
 
 def start(skill: dict[str, Any], database: Database, inputs: dict[str, Any], answers: Answers, out: Path, *,
-          started_by: str, run_id: str | None = None, clock: Clock = utc_now, raw: bytes | None = None) -> Finished:
-    """Check the inputs, then run a skill from its first step (raw: the skill file's bytes, when read from one)."""
+          started_by: str, run_id: str | None = None, clock: Clock = utc_now, raw: bytes | None = None,
+          registry: Registry | None = None) -> Finished:
+    """Check the inputs, then run a skill from its first step (raw: the skill file's bytes, when read from one;
+    registry: the approver registry signed approvals are checked against)."""
     values = checked_inputs(inputs, skill)
     run_id = run_id or new_run_id(skill["id"], clock)
     if not RUN_ID.fullmatch(run_id):
@@ -93,7 +96,8 @@ def start(skill: dict[str, Any], database: Database, inputs: dict[str, Any], ans
     try:
         kept = raw if raw is not None else skill_bytes(skill)
         write_atomic(folder / SKILL, kept)
-        engine = Engine(skill, database, answers, log, RunState(), operator=started_by)
+        engine = Engine(skill, database, answers, log, RunState(), operator=started_by, registry=registry,
+                        clock=clock)
         engine.begin(run_id, values, sha256(kept))
     except BaseException as err:
         log.close()  # release the record and its lock
@@ -104,7 +108,7 @@ def start(skill: dict[str, Any], database: Database, inputs: dict[str, Any], ans
 
 
 def resume(folder: Path, answers: Answers, *, by: str, database: Database | None = None,
-           clock: Clock = utc_now) -> Finished:
+           clock: Clock = utc_now, registry: Registry | None = None) -> Finished:
     """Continue a paused, failed or killed run from its last complete step."""
     if not (folder / EVENTS).is_file():
         raise UsageError(f"{folder} holds no run record ({EVENTS})")
@@ -130,7 +134,7 @@ def resume(folder: Path, answers: Answers, *, by: str, database: Database | None
         log.close()
         raise
     try:
-        engine = Engine(skill, data, answers, log, state, operator=by)
+        engine = Engine(skill, data, answers, log, state, operator=by, registry=registry, clock=clock)
         try:
             engine.emit("run_resumed", by=by, from_step=state.current, discarded_torn_bytes=torn,
                         source=data.source, limits=data.limits)

@@ -26,10 +26,11 @@ from compiler.runner.engine import Engine
 from compiler.runner.errors import RunError
 from compiler.runner.events import Clock, EventLog, utc_now
 from compiler.runner.inputs import checked_inputs
-from compiler.runner.report import findings, markdown
+from compiler.runner.report import findings, html, markdown
 from compiler.runner.state import ENDED, RunState, data_source, replay
 
 EVENTS, REPORT_JSON, REPORT_MD, SKILL = "events.jsonl", "report.json", "report.md", "skill.json"
+REPORT_HTML = "report.html"
 RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 
 
@@ -122,7 +123,7 @@ def resume(folder: Path, answers: Answers, *, by: str, database: Database | None
         if not events or events[0]["type"] != "run_started":
             raise UsageError(f"run in {folder} never started; start a new one")
         if state.status in ENDED:
-            if not all((folder / name).is_file() for name in (REPORT_JSON, REPORT_MD)):
+            if not all((folder / name).is_file() for name in (REPORT_JSON, REPORT_MD, REPORT_HTML)):
                 # Killed after its end was recorded but before the reports were written: write them now.
                 log.close()
                 return _reported(folder, skill, state, log, data_source(events))
@@ -161,10 +162,11 @@ def _finish(folder: Path, skill: dict[str, Any], engine: Engine) -> Finished:
 
 def report_files(skill: dict[str, Any], state: RunState, record: dict[str, Any],
                  source: str) -> tuple[dict[str, Any], dict[str, bytes]]:
-    """The findings and the bytes of report.json and report.md: a function of the skill and the record alone."""
+    """The findings and the bytes of report.json, .md and .html: a function of the skill and the record alone."""
     report = findings(skill, state, record)
     return report, {REPORT_JSON: (json.dumps(report, indent=2, ensure_ascii=False) + "\n").encode(),
-                    REPORT_MD: markdown(skill, report, state.started_by, source).encode()}
+                    REPORT_MD: markdown(skill, report, state.started_by, source).encode(),
+                    REPORT_HTML: html(skill, report, state.started_by, source).encode()}
 
 
 def _reported(folder: Path, skill: dict[str, Any], state: RunState, log: EventLog, source: str) -> Finished:

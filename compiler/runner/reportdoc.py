@@ -1,0 +1,180 @@
+"""The findings report as a document: what a Compliance officer reads, independent of Markdown or HTML.
+
+Pure: made from the skill and report.json alone. The summary says in plain
+words what was reviewed, what was found (the decisive figures against their
+thresholds), what is recommended and who must act by when; the decision path
+gives, for every decision, the values read and the thresholds they were
+compared with, including the conditions that did not hold when an
+`otherwise` branch was taken. Text from SOPs, answers and data is carried as
+plain text; the renderers (`reportmd`, `reporthtml`) make it inert.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from compiler.runner import figures as fig
+
+MD_ROWS = 20
+"""Rows of each query shown; report.json keeps every recorded row."""
+_OPS = {">=": "≥", "<=": "≤", ">": ">", "<": "<", "==": "=", "!=": "≠"}
+_FLIP = {">=": "<=", "<=": ">=", ">": "<", "<": ">", "==": "==", "!=": "!="}
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A piece of text: plain, strong (our own emphasis) or code (identifiers and hashes we made or checked)."""
+
+    text: str
+    kind: str = ""
+
+
+Inline = tuple[Span, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """A list item, with items under it."""
+
+    spans: Inline
+    children: tuple[Item, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Chart:
+    """A decisive figure against its threshold (drawn as a small bar in HTML)."""
+
+    label: str
+    value: float
+    limit: float
+    op: str
+    value_text: str
+    limit_text: str
+    holds: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """heading (level, text), para (spans), list (items, ordered), table (header, rows) or charts."""
+
+    kind: str
+    spans: Inline = ()
+    level: int = 0
+    items: tuple[Item, ...] = ()
+    ordered: bool = False
+    header: tuple[str, ...] = ()
+    rows: tuple[tuple[str, ...], ...] = ()
+    charts: tuple[Chart, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """One value a condition compared with a threshold."""
+
+    read: str
+    op: str
+    threshold: str
+    value: Any
+    limit: Any
+    unit: str
+
+    @property
+    def numeric(self) -> bool:
+        return all(isinstance(v, int | float) and not isinstance(v, bool) for v in (self.value, self.limit))
+
+    @property
+    def holds(self) -> bool:
+        a, b = self.value, self.limit
+        return bool({">=": a >= b, "<=": a <= b, ">": a > b, "<": a < b, "==": a == b, "!=": a != b}[self.op])
+
+    def words(self) -> str:
+        shown = fig.against(self.value, self.limit, self.unit) if self.numeric else value_text(self.value)
+        limit = fig.threshold(self.limit, self.unit) if self.numeric else value_text(self.limit)
+        mark = "met" if self.holds else "not met"
+        named = "" if fig.label(self.threshold) == fig.label(self.read) else f" ({fig.label(self.threshold)})"
+        return f"{fig.label(self.read)} {shown} {_OPS[self.op]} {limit}{named}: {mark}"
+
+    def chart(self) -> Chart:
+        return Chart(fig.label(self.read), float(self.value), float(self.limit), self.op,
+                     fig.against(self.value, self.limit, self.unit), fig.threshold(self.limit, self.unit),
+                     self.holds)
+
+
+@dataclass(slots=True)
+class _Doc:
+    blocks: list[Block] = field(default_factory=list)
+
+    def heading(self, level: int, text: str) -> None:
+        self.blocks.append(Block("heading", (Span(text),), level=level))
+
+    def para(self, *spans: Span) -> None:
+        self.blocks.append(Block("para", spans))
+
+    def bullets(self, items: list[Item], ordered: bool = False) -> None:
+        if items:
+            self.blocks.append(Block("list", items=tuple(items), ordered=ordered))
+
+    def table(self, header: list[str], rows: list[list[str]]) -> None:
+        self.blocks.append(Block("table", header=tuple(header), rows=tuple(tuple(r) for r in rows)))
+
+
+def value_text(value: Any, name: str = "") -> str:
+    """Any JSON value in words: numbers formatted, times in UTC, lists joined, objects as name: value pairs."""
+    if value is None:
+        return "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int | float):
+        return fig.percent(value) if fig.is_ratio_name(name) else fig.number(value)
+    if isinstance(value, str):
+        return fig.timestamp(value) if fig.looks_like_time(value) else value
+    if isinstance(value, list):
+        if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            return f"{len(value):,} records"
+        return fig.words([value_text(v) for v in value]) if value else "none"
+    if isinstance(value, dict):
+        if set(value) == {"first_20", "items"}:
+            return f"{value_text(value['first_20'])} (first 20 of {value['items']:,})"
+        return "; ".join(f"{k.replace('_', ' ')}: {value_text(v, k)}" for k, v in value.items()) or "none"
+    return str(value)
+
+
+def comparisons(condition: Mapping[str, Any], thresholds: Mapping[str, Any]) -> list[Comparison]:
+    """The threshold comparisons in a recorded condition, with the values it read."""
+    found: list[Comparison] = []
+    expression, reads = str(condition["expression"]), condition["reads"]
+    for read in (r for r in reads if not r.startswith("thresholds.")):
+        for name, spec in thresholds.items():
+            key = f"thresholds.{name}"
+            if key not in reads:
+                continue
+            ahead = re.search(re.escape(read) + r"\s*(>=|<=|==|!=|>|<)\s*" + re.escape(key) + r"\b", expression)
+            behind = re.search(re.escape(key) + r"\s*(>=|<=|==|!=|>|<)\s*" + re.escape(read) + r"(?![\w.\[])",
+                               expression)
+            op = ahead.group(1) if ahead else _FLIP[behind.group(1)] if behind else None
+            if op is not None:
+                found.append(Comparison(read, op, name, reads[read], reads[key], str(spec.get("unit", ""))))
+    return found
+
+
+def _plain_reads(condition: Mapping[str, Any], compared: list[Comparison]) -> list[str]:
+    used = {c.read for c in compared} | {f"thresholds.{c.threshold}" for c in compared}
+    return [f"{fig.label(k)}: {value_text(v, fig.label(k).replace(' ', '_'))}"
+            for k, v in condition["reads"].items() if k not in used]
+
+
+def decisive(skill: Mapping[str, Any], report: Mapping[str, Any]) -> list[Comparison]:
+    """Threshold comparisons that decided the path: of the branch taken, or all that failed before an otherwise."""
+    out: list[Comparison] = []
+    for step in report["steps"]:
+        conditions = step.get("conditions", [])
+        if not conditions or step["status"] != "done":
+            continue
+        held = [c for c in conditions if c["result"]]
+        chosen = held[-1:] if held else conditions
+        for condition in chosen:
+            out += [c for c in comparisons(condition, skill["thresholds"]) if c not in out]
+    return out

@@ -83,6 +83,8 @@ def number(value: float | int) -> str:
         return fixed(value, 2)
     if value == 0:
         return "0"
+    if abs(value) < 1e-12:
+        return ("-" if value < 0 else "") + "less than 0.000000000001"
     places = min(max(0, 3 - math.floor(math.log10(abs(value)))), 12)
     return fixed(value, places).rstrip("0").rstrip(".")
 

@@ -94,8 +94,9 @@ class Comparison:
         shown = fig.against(self.value, self.limit, self.unit) if self.numeric else value_text(self.value)
         limit = fig.threshold(self.limit, self.unit) if self.numeric else value_text(self.limit)
         mark = "met" if self.holds else "not met"
-        named = "" if fig.label(self.threshold) == fig.label(self.read) else f" ({fig.label(self.threshold)})"
-        return f"{fig.label(self.read)} {shown} {_OPS[self.op]} {limit}{named}: {mark}"
+        read, named = _unitless(fig.label(self.read), self.unit), _unitless(fig.label(self.threshold), self.unit)
+        named = "" if named == read else f" ({named})"
+        return f"{read} {shown} {_OPS[self.op]} {limit}{named}: {mark}"
 
     def chart(self) -> Chart:
         return Chart(fig.label(self.read), float(self.value), float(self.limit), self.op,
@@ -103,8 +104,15 @@ class Comparison:
                      self.holds)
 
 
+def _unitless(label: str, unit: str) -> str:
+    """volume usd → volume when the figure is written with USD anyway."""
+    return label.removesuffix(f" {unit}") if unit in ("usd", "bps") else label
+
+
 @dataclass(slots=True)
-class _Doc:
+class Doc:
+    """Blocks in reading order, added section by section."""
+
     blocks: list[Block] = field(default_factory=list)
 
     def heading(self, level: int, text: str) -> None:
@@ -151,30 +159,51 @@ def comparisons(condition: Mapping[str, Any], thresholds: Mapping[str, Any]) -> 
             key = f"thresholds.{name}"
             if key not in reads:
                 continue
-            ahead = re.search(re.escape(read) + r"\s*(>=|<=|==|!=|>|<)\s*" + re.escape(key) + r"\b", expression)
-            behind = re.search(re.escape(key) + r"\s*(>=|<=|==|!=|>|<)\s*" + re.escape(read) + r"(?![\w.\[])",
-                               expression)
+            a, b = _operand(read), _operand(key)
+            ahead = re.search(a + r"\s*(>=|<=|==|!=|>|<)\s*" + b, expression)
+            behind = re.search(b + r"\s*(>=|<=|==|!=|>|<)\s*" + a, expression)
             op = ahead.group(1) if ahead else _FLIP[behind.group(1)] if behind else None
             if op is not None:
                 found.append(Comparison(read, op, name, reads[read], reads[key], str(spec.get("unit", ""))))
     return found
 
 
-def _plain_reads(condition: Mapping[str, Any], compared: list[Comparison]) -> list[str]:
+def _operand(path: str) -> str:
+    """A regex for a read as an operand, bare or converted (double(x), int(x))."""
+    return r"(?:\b(?:double|int|uint)\(\s*)?" + re.escape(path) + r"(?![\w.\[])(?:\s*\))?"
+
+
+def plain_reads(condition: Mapping[str, Any], compared: list[Comparison], thresholds: Mapping[str, Any]) -> list[str]:
+    """The values a condition read that no threshold comparison shows, in words."""
     used = {c.read for c in compared} | {f"thresholds.{c.threshold}" for c in compared}
-    return [f"{fig.label(k)}: {value_text(v, fig.label(k).replace(' ', '_'))}"
-            for k, v in condition["reads"].items() if k not in used]
+    lines = []
+    for key, value in condition["reads"].items():
+        if key in used:
+            continue
+        root, _, rest = key.partition(".")
+        if root == "thresholds" and rest in thresholds and isinstance(value, int | float):
+            lines.append(f"threshold {fig.label(rest)}: {fig.threshold(value, str(thresholds[rest].get('unit', '')))}")
+        elif rest in ("rows", "row_count"):
+            count = value if isinstance(value, int) else len(value) if isinstance(value, list) else \
+                value.get("items", 0) if isinstance(value, dict) else 0
+            lines.append(f"{root.replace('_', ' ')}: {count:,} row{'s' if count != 1 else ''}")
+        else:
+            lines.append(f"{fig.label(key)}: {value_text(value, fig.label(key).replace(' ', '_'))}")
+    return list(dict.fromkeys(lines))
 
 
-def decisive(skill: Mapping[str, Any], report: Mapping[str, Any]) -> list[Comparison]:
-    """Threshold comparisons that decided the path: of the branch taken, or all that failed before an otherwise."""
+def decisive(skill: Mapping[str, Any], report: Mapping[str, Any]) -> tuple[list[Comparison], list[str]]:
+    """What decided the path: the comparisons (and other values read) of each branch taken, or of every condition
+    that failed before an otherwise was taken."""
     out: list[Comparison] = []
+    other: list[str] = []
     for step in report["steps"]:
         conditions = step.get("conditions", [])
         if not conditions or step["status"] != "done":
             continue
         held = [c for c in conditions if c["result"]]
-        chosen = held[-1:] if held else conditions
-        for condition in chosen:
-            out += [c for c in comparisons(condition, skill["thresholds"]) if c not in out]
-    return out
+        for condition in held[-1:] if held else conditions:
+            found = comparisons(condition, skill["thresholds"])
+            out += [c for c in found if c not in out]
+            other += [line for line in plain_reads(condition, found, skill["thresholds"]) if line not in other]
+    return out, other

@@ -2,9 +2,9 @@
 
 Every text from an SOP, an answer or the data goes through `inline`: one
 line (control characters replaced, as the site's `escape.clean` does), every
-character CommonMark reads as inline syntax backslash-escaped (emphasis,
-code, links, images, raw HTML, entities, strikethrough, table pipes, a
-heading's closing #), and an invisible word joiner (U+2060) placed where a
+character CommonMark could read as inline syntax there backslash-escaped
+(`*`, `` ` ``, `[`, `]`, `~`, `|`, `#`, `\\` always; `<` before a tag's first
+character, `&` before an entity, `_` at a word's edge), and an invisible word joiner (U+2060) placed where a
 GFM or linkify autolink would start (`://`, `www.`, `@`, `name.tld`), so a
 URL in a note stays text. Values never begin a line: each follows text of
 ours, so nothing in them can open a heading, list, quote or code fence.
@@ -17,7 +17,7 @@ import re
 from compiler.runner.reportdoc import Block, Item, Span
 from compiler.sitegen.escape import clean
 
-_SYNTAX = re.compile(r"([\\`*_\[\]<>!&~|#$])")
+_SYNTAX = re.compile(r"([\\`*\[\]~|#])|(<(?=[A-Za-z/!?])|&(?=[A-Za-z#])|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9]))")
 _LINKS = re.compile(r"(?<=:)(?=//)|(?<=www)(?=\.)|(?=@)|(?<=[A-Za-z0-9])(?=\.[A-Za-z])", re.IGNORECASE)
 WORD_JOINER = "\u2060"
 
@@ -25,7 +25,7 @@ WORD_JOINER = "\u2060"
 def inline(value: str) -> str:
     """Plain text as inert Markdown on one line."""
     text = " ".join(clean(value).split())
-    return _LINKS.sub(WORD_JOINER, _SYNTAX.sub(r"\\\1", text))
+    return _LINKS.sub(WORD_JOINER, _SYNTAX.sub(lambda m: "\\" + m.group(0), text))
 
 
 def _edges(text: str, body: str) -> str:

@@ -16,12 +16,13 @@ from compiler.runner.reportdoc import (
     MD_ROWS,
     Block,
     Chart,
+    Comparison,
+    Doc,
     Item,
     Span,
-    _Doc,
-    _plain_reads,
     comparisons,
     decisive,
+    plain_reads,
     value_text,
 )
 
@@ -58,14 +59,14 @@ def _state(skill: Mapping[str, Any], report: Mapping[str, Any]) -> str:
         refusal = next((a for a in report["approvals"] if a["decision"] == "refused"), None)
         if refusal:
             note = f" (note: {refusal['note']})" if refusal.get("note") else ""
-            return (f"ended: the approval at step {_title(skill, refusal['step'])} was refused by "
+            return (f"Ended: the approval at step {_title(skill, refusal['step'])} was refused by "
                     f"{fig.words(refusal['by'])}{note}; nothing after it ran")
-        return "ended: an approval was refused"
+        return "Ended: an approval was refused"
     current = report["steps"][-1] if report["steps"] else None
     if status == "failed" and current:
-        return f"stopped at step {_title(skill, current['step'])}: {current.get('note') or 'an error'}"
+        return f"Stopped at step {_title(skill, current['step'])}: {current.get('note') or 'an error'}"
     if status.startswith("awaiting") and current:
-        return f"open: waiting at step {_title(skill, current['step'])} for " \
+        return f"Open: waiting at step {_title(skill, current['step'])} for " \
                + ("an approval" if status == "awaiting_approval" else "an answer")
     return str(status)
 
@@ -81,7 +82,7 @@ def _who_must_act(skill: Mapping[str, Any], report: Mapping[str, Any]) -> list[s
         since = f" ({fig.duration(e['within'])} after the escalation at {fig.timestamp(e['at'])})" \
             if e.get("due") and e.get("at") else ""
         channel = f", through {e['channel']}" if e.get("channel") else ""
-        lines.append(f"{e['to']} must act {due}{since}{channel}.")
+        lines.append(f"The {e['to']} team must act {due}{since}{channel}.")
     for a in report["recommended_actions"]:
         lines.append(f"The team owning {a['action'].replace('_', ' ')} carries it out on {value_text(a['target'])} "
                      "(sopc never does).")
@@ -93,12 +94,15 @@ def _who_must_act(skill: Mapping[str, Any], report: Mapping[str, Any]) -> list[s
     return lines
 
 
-def _summary(doc: _Doc, skill: Mapping[str, Any], report: Mapping[str, Any], found: list[Any]) -> None:
+def _summary(doc: Doc, skill: Mapping[str, Any], report: Mapping[str, Any],
+             decided: tuple[list[Comparison], list[str]]) -> None:
+    found, other = decided
     doc.heading(2, "Summary")
+    figures = [c.words() for c in found] + other
     items = [Item((Span("Reviewed: ", "strong"), Span(f"{_reviewed(skill, report)}, under the SOP "
                                                         f"“{skill['title']}” version {skill['version']}."))),
              Item((Span("Found: ", "strong"),
-                   Span("; ".join(c.words() for c in found) + "." if found else "no threshold was compared."))),
+                   Span("; ".join(figures) + "." if figures else "no decision was reached yet."))),
              Item((Span("Result: ", "strong"), Span(_state(skill, report) + ".")))]
     recommended = [f"escalate to {e['to']}" for e in report["escalations"]] + [
         f"{a['action'].replace('_', ' ')} on {value_text(a['target'])}" for a in report["recommended_actions"]]
@@ -115,7 +119,7 @@ def _summary(doc: _Doc, skill: Mapping[str, Any], report: Mapping[str, Any], fou
 
 def summary_text(skill: Mapping[str, Any], report: Mapping[str, Any]) -> str:
     """The summary as one paragraph of plain text (report.json's summary)."""
-    doc = _Doc()
+    doc = Doc()
     _summary(doc, skill, report, decisive(skill, report))
     items = next(b for b in doc.blocks if b.kind == "list").items
     return " ".join("".join(s.text for s in i.spans) for i in items)
@@ -130,7 +134,7 @@ def _step_item(skill: Mapping[str, Any], report: Mapping[str, Any], step: Mappin
     for condition in conditions:
         compared = comparisons(condition, skill["thresholds"])
         verdict = "held" if condition["result"] else "did not hold"
-        parts = [c.words() for c in compared] + _plain_reads(condition, compared)
+        parts = [c.words() for c in compared] + plain_reads(condition, compared, skill["thresholds"])
         children.append(Item((Span(f"“{condition['label']}” {verdict}: " + "; ".join(parts) + "."),)))
     if spec["kind"] == "decision" and step["status"] == "done" and not held:
         children.append(Item((Span(f"No condition held, so the run took “{result.get('branch', 'otherwise')}”."),)))
@@ -156,7 +160,7 @@ def _step_item(skill: Mapping[str, Any], report: Mapping[str, Any], step: Mappin
     return Item((Span(spec["title"], "strong"), Span(f"{branch}{status}")), tuple(children))
 
 
-def _tables(doc: _Doc, report: Mapping[str, Any]) -> None:
+def _tables(doc: Doc, report: Mapping[str, Any]) -> None:
     if report["approvals"]:
         doc.heading(2, "Approvals")
         doc.table(["Step", "Decision", "By", "Role", "Time", "Signature", "Note"],
@@ -178,7 +182,7 @@ def _tables(doc: _Doc, report: Mapping[str, Any]) -> None:
                     fig.words(a["approved_by"] or []) or "nobody"] for a in report["recommended_actions"]])
 
 
-def _evidence(doc: _Doc, report: Mapping[str, Any]) -> None:
+def _evidence(doc: Doc, report: Mapping[str, Any]) -> None:
     shown = [s for s in report["steps"] if "evidence" in s]
     if not shown:
         return
@@ -199,7 +203,7 @@ def _evidence(doc: _Doc, report: Mapping[str, Any]) -> None:
 
 def sections(skill: Mapping[str, Any], report: Mapping[str, Any], started_by: str, source: str) -> list[Block]:
     """Every block of the report, in reading order."""
-    doc = _Doc()
+    doc = Doc()
     doc.heading(1, f"Findings: {skill['title']}")
     found = decisive(skill, report)
     _summary(doc, skill, report, found)

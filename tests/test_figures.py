@@ -96,13 +96,13 @@ INLINE = [
     ("plain words", "plain words"),
     ("**APPROVED**", "\\*\\*APPROVED\\*\\*"),
     ("[Approve here](javascript:alert(1))", "\\[Approve here\\](javascript:alert(1))"),
-    ("<script>x</script>", "\\<script>x\\</script>"),
+    ("<script>x</script>", "&lt;script>x&lt;/script>"),
     ("a < b > c & d_e", "a < b > c & d_e"),
-    ("_em_ &amp;", "\\_em\\_ \\&amp;"),
+    ("_em_ &amp; ~~s~~", "\\_em\\_ &amp;amp; &#126;&#126;s&#126;&#126;"),
     ("a\n# heading", "a \\# heading"),
     ("https://evil.example/x", f"https:{WORD_JOINER}//evil{WORD_JOINER}.example/x"),
     ("mail@evil.com", f"mail{WORD_JOINER}@evil{WORD_JOINER}.com"),
-    ("a | b", "a \\| b"),
+    ("a | b", "a &#124; b"),
     ("tab\tand\x07bell", "tab and\ufffdbell"),
 ]
 

@@ -1,11 +1,13 @@
 """report.md: the report's blocks as Markdown in which no value can act.
 
 Every text from an SOP, an answer or the data goes through `inline`: one
-line (control characters replaced, as the site's `escape.clean` does), every
-character CommonMark could read as inline syntax there backslash-escaped
-(`*`, `` ` ``, `[`, `]`, `~`, `|`, `#`, `\\` always; `<` before a tag's first
-character, `&` before an entity, `_` at a word's edge), and an invisible word joiner (U+2060) placed where a
-GFM or linkify autolink would start (`://`, `www.`, `@`, `name.tld`), so a
+line (control characters replaced, as the site's `escape.clean` does); the
+characters CommonMark and Python-Markdown both read as syntax and both
+unescape with a backslash (`*`, `` ` ``, `[`, `]`, `#`, `\\`, and `_` at a
+word's edge) backslash-escaped; `<` before a tag's first character, `&`
+before an entity, `~` and `|` written as entities (which both pass through
+as text); and an invisible word joiner (U+2060) placed where a GFM or
+linkify autolink would start (`://`, `www.`, `@`, `name.tld`), so a
 URL in a note stays text. Values never begin a line: each follows text of
 ours, so nothing in them can open a heading, list, quote or code fence.
 """
@@ -17,7 +19,9 @@ import re
 from compiler.runner.reportdoc import Block, Item, Span
 from compiler.sitegen.escape import clean
 
-_SYNTAX = re.compile(r"([\\`*\[\]~|#])|(<(?=[A-Za-z/!?])|&(?=[A-Za-z#])|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9]))")
+_SYNTAX = re.compile(r"[\\`*\[\]#]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
+_ENTITY = re.compile(r"<(?=[A-Za-z/!?])|&(?=[A-Za-z#])|[~|]")
+_ENTITIES = {"<": "&lt;", "&": "&amp;", "~": "&#126;", "|": "&#124;"}
 _LINKS = re.compile(r"(?<=:)(?=//)|(?<=www)(?=\.)|(?=@)|(?<=[A-Za-z0-9])(?=\.[A-Za-z])", re.IGNORECASE)
 WORD_JOINER = "\u2060"
 
@@ -25,7 +29,8 @@ WORD_JOINER = "\u2060"
 def inline(value: str) -> str:
     """Plain text as inert Markdown on one line."""
     text = " ".join(clean(value).split())
-    return _LINKS.sub(WORD_JOINER, _SYNTAX.sub(lambda m: "\\" + m.group(0), text))
+    escaped = _SYNTAX.sub(lambda m: "\\" + m.group(0), text)
+    return _LINKS.sub(WORD_JOINER, _ENTITY.sub(lambda m: _ENTITIES[m.group(0)], escaped))
 
 
 def _edges(text: str, body: str) -> str:

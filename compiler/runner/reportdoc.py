@@ -99,7 +99,7 @@ class Comparison:
         return f"{read} {shown} {_OPS[self.op]} {limit}{named}: {mark}"
 
     def chart(self) -> Chart:
-        return Chart(fig.label(self.read), float(self.value), float(self.limit), self.op,
+        return Chart(_unitless(fig.label(self.read), self.unit), float(self.value), float(self.limit), self.op,
                      fig.against(self.value, self.limit, self.unit), fig.threshold(self.limit, self.unit),
                      self.holds)
 

@@ -58,7 +58,7 @@ def _state(skill: Mapping[str, Any], report: Mapping[str, Any]) -> str:
     if status == "approval_refused":
         refusal = next((a for a in report["approvals"] if a["decision"] == "refused"), None)
         if refusal:
-            note = f" (note: {refusal['note']})" if refusal.get("note") else ""
+            note = f" (note: {refusal['note'].rstrip('.')})" if refusal.get("note") else ""
             return (f"Ended: the approval at step {_title(skill, refusal['step'])} was refused by "
                     f"{fig.words(refusal['by'])}{note}; nothing after it ran")
         return "Ended: an approval was refused"
@@ -69,6 +69,11 @@ def _state(skill: Mapping[str, Any], report: Mapping[str, Any]) -> str:
         return f"Open: waiting at step {_title(skill, current['step'])} for " \
                + ("an approval" if status == "awaiting_approval" else "an answer")
     return str(status)
+
+
+def _sentence(text: str) -> str:
+    """text ending in a full stop, without doubling one the text already has."""
+    return text if text.rstrip().endswith((".", "!", "?")) else text + "."
 
 
 def _title(skill: Mapping[str, Any], step_id: str) -> str:
@@ -135,7 +140,7 @@ def _step_item(skill: Mapping[str, Any], report: Mapping[str, Any], step: Mappin
         compared = comparisons(condition, skill["thresholds"])
         verdict = "held" if condition["result"] else "did not hold"
         parts = [c.words() for c in compared] + plain_reads(condition, compared, skill["thresholds"])
-        children.append(Item((Span(f"“{condition['label']}” {verdict}: " + "; ".join(parts) + "."),)))
+        children.append(Item((Span(_sentence(f"“{condition['label']}” {verdict}: " + "; ".join(parts))),)))
     if spec["kind"] == "decision" and step["status"] == "done" and not held:
         children.append(Item((Span(f"No condition held, so the run took “{result.get('branch', 'otherwise')}”."),)))
     if "evidence" in step:
@@ -152,7 +157,8 @@ def _step_item(skill: Mapping[str, Any], report: Mapping[str, Any], step: Mappin
         note = f": {a['note']}" if a.get("note") else ""
         who = fig.words(a["by"]) or "an unnamed approver"
         role = f" ({a['role']})" if a.get("role") else ""
-        children.append(Item((Span(f"{a['decision']} by {who}{role}{when}, {_SIGNATURE[a['signature']]}{note}."),)))
+        children.append(Item((Span(_sentence(f"{a['decision']} by {who}{role}{when}, {_SIGNATURE[a['signature']]}"
+                                              f"{note}")),)))
     status = {"done": "", "failed": " (stopped here)", "awaiting": " (waiting here)",
               "refused": " (approval refused)"}[step["status"]]
     branch = f" → {result['branch']}" if "branch" in result else \

@@ -20,7 +20,7 @@ from typing import Any
 from compiler.approvers import Registry
 from compiler.runner.errors import RunError
 from compiler.runner.events import read_record
-from compiler.runner.run import REPORT_JSON, REPORT_MD, report_files
+from compiler.runner.run import REPORT_JSON, report_files
 from compiler.runner.signatures import reverify
 from compiler.runner.state import data_source, replay
 
@@ -126,4 +126,4 @@ def _check_reports(folder: Path, skill: dict[str, Any], events: list[dict[str, A
         if found != data:
             problems.append(f"{name} is not the report this record gives: it was edited or replaced")
     if not any(name in p for p in problems for name in expected):
-        facts.append(f"{REPORT_JSON} and {REPORT_MD}: exactly what this record gives, status {report.get('status')}")
+        facts.append(f"{', '.join(expected)}: exactly what this record gives, status {report.get('status')}")

@@ -237,24 +237,43 @@ def _rechain(path: Path, change: Callable[[dict[str, Any]], None]) -> None:
     path.write_bytes(b"\n".join(lines) + b"\n")
 
 
-def test_verify_finds_an_altered_signed_statement_even_in_a_rechained_record(tmp_path: Path, db: Path) -> None:
+def _note(event: dict[str, Any]) -> None:
+    event["signed"][0]["statement"]["note"] = "edited"
+
+
+def _decision(event: dict[str, Any]) -> None:
+    event["approved"] = False
+
+
+def _names(event: dict[str, Any]) -> None:
+    event["by"] = ["Lee Chan", "Mallory"]
+
+
+def _validity(event: dict[str, Any]) -> None:
+    event["signed"][0]["approver"]["valid_until"] = "2030-12-31"
+
+
+EDITS = {"an altered statement": (_note, "does not verify against Dana Whitfield's key: it was altered"),
+         "a flipped decision": (_decision, "signed for decision 'approve', the record says 'refuse'"),
+         "another approver's name": (_names, "not the approver the record lists"),
+         "a widened validity": (_validity, "the registry no longer lists as recorded")}
+
+
+@pytest.mark.parametrize("case", sorted(EDITS))
+def test_verify_finds_an_edited_approval_even_in_a_rechained_record(tmp_path: Path, db: Path, case: str) -> None:
+    edit, problem = EDITS[case]
     first = paused(tmp_path, db)
     done = carry_on(first.folder, sign(first.folder, "dana"), sign(first.folder, "lee"))
-    assert done.state.status == "awaiting_approval"  # now at restrict
+    assert done.state.status == "awaiting_approval" and verify(done.folder, registry()).intact  # now at restrict
 
-    def edit(event: dict[str, Any]) -> None:
+    def change(event: dict[str, Any]) -> None:
         if event["type"] == "approval_recorded":
-            event["signed"][0]["statement"]["note"] = "edited"
+            edit(event)
 
-    _rechain(done.folder / "events.jsonl", edit)
+    _rechain(done.folder / "events.jsonl", change)
     verdict = verify(done.folder, registry())
-    assert any("does not verify against" in p and "altered" in p for p in verdict.problems), verdict.problems
-
-    def unchanged(event: dict[str, Any]) -> None:
-        pass
-
-    _rechain(done.folder / "events.jsonl", unchanged)  # re-chaining alone moves every head
-    assert any("from before the run waited" in p or "altered" in p for p in verify(done.folder).problems)
+    assert read_events(done.folder / "events.jsonl")[0]  # the chain itself verifies again
+    assert any(problem in p for p in verdict.problems), verdict.problems
 
 
 def test_without_a_registry_approvals_are_recorded_unverified(tmp_path: Path, db: Path) -> None:
@@ -335,3 +354,23 @@ def test_keys_new_writes_a_private_key_once_and_approve_writes_an_answers_file(t
                               "approvers.yaml", "--answers", "answers.json"], cwd=tmp_path, env=env,
                              capture_output=True, text=True)
     assert resumed.returncode == 4 and "has 1" in resumed.stdout, resumed.stdout + resumed.stderr
+
+
+def test_the_registry_beside_the_library_is_never_read_as_an_sop(tmp_path: Path) -> None:
+    from compiler.files import discover
+
+    library = tmp_path / "sops"
+    (library / "market-abuse").mkdir(parents=True)
+    (library / "approvers.yaml").write_text(registry_text())
+    (library / "market-abuse" / "approvers.yaml").write_text("not the registry: an SOP file of that name\n")
+    assert discover([str(library)]) == [library / "market-abuse" / "approvers.yaml"]
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    (library / "market-abuse" / "approvers.yaml").unlink()
+    checked = subprocess.run([*SOPC, "validate", "--today", "2026-01-10", str(library)], env=env,
+                             capture_output=True, text=True)
+    assert checked.returncode == 0 and "no problems in 1 file" in checked.stdout, checked.stdout + checked.stderr
+    (library / "approvers.yaml").write_text(registry_text().replace("valid_until: \"2027-12-31\"",
+                                                                    "valid_until: \"2025-12-31\"", 1))
+    broken = subprocess.run([*SOPC, "validate", "--today", "2026-01-10", str(library)], env=env,
+                            capture_output=True, text=True)
+    assert broken.returncode == 1 and "error[SOP803]" in broken.stdout and "approvers.yaml:8:18: error[SOP803]" in broken.stdout

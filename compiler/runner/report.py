@@ -103,3 +103,9 @@ def markdown(skill: Mapping[str, Any], report: Mapping[str, Any], started_by: st
 def html(skill: Mapping[str, Any], report: Mapping[str, Any], started_by: str, source: str) -> str:
     """report.html: the same report as one self-contained page, with a chart per decisive figure."""
     return reporthtml.render(sections(skill, report, started_by, source))
+
+
+def documents(skill: Mapping[str, Any], report: Mapping[str, Any], started_by: str, source: str) -> tuple[str, str]:
+    """report.md and report.html at once (their sections are made once)."""
+    blocks = sections(skill, report, started_by, source)
+    return reportmd.render(blocks), reporthtml.render(blocks)

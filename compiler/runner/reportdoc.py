@@ -11,6 +11,7 @@ plain text; the renderers (`reportmd`, `reporthtml`) make it inert.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -150,27 +151,33 @@ def value_text(value: Any, name: str = "") -> str:
     return str(value)
 
 
+_OPERAND = r"(?:\b(?:double|int|uint)\(\s*)?([A-Za-z_]\w*(?:\.[A-Za-z_]\w*|\[\d+\])*)(?:\s*\))?"
+_COMPARISON = re.compile(_OPERAND + r"\s*(>=|<=|==|!=|>|<)\s*" + _OPERAND)
+"""a >= b, where each side is a name path, bare or converted (double(x), int(x))."""
+
+
+@functools.lru_cache(maxsize=1024)  # a skill has few expressions; each report reads them several times
+def _pairs(expression: str) -> tuple[tuple[str, str, str], ...]:
+    return tuple(_COMPARISON.findall(expression))
+
+
 def comparisons(condition: Mapping[str, Any], thresholds: Mapping[str, Any]) -> list[Comparison]:
     """The threshold comparisons in a recorded condition, with the values it read."""
     found: list[Comparison] = []
-    expression, reads = str(condition["expression"]), condition["reads"]
-    for read in (r for r in reads if not r.startswith("thresholds.")):
-        for name, spec in thresholds.items():
-            key = f"thresholds.{name}"
-            if key not in reads:
-                continue
-            a, b = _operand(read), _operand(key)
-            ahead = re.search(a + r"\s*(>=|<=|==|!=|>|<)\s*" + b, expression)
-            behind = re.search(b + r"\s*(>=|<=|==|!=|>|<)\s*" + a, expression)
-            op = ahead.group(1) if ahead else _FLIP[behind.group(1)] if behind else None
-            if op is not None:
-                found.append(Comparison(read, op, name, reads[read], reads[key], str(spec.get("unit", ""))))
+    reads = condition["reads"]
+    for left, op, right in _pairs(str(condition["expression"])):
+        if right.startswith("thresholds.") and not left.startswith("thresholds."):
+            read, key = left, right
+        elif left.startswith("thresholds.") and not right.startswith("thresholds."):
+            read, key, op = right, left, _FLIP[op]
+        else:
+            continue
+        name = key.removeprefix("thresholds.")
+        if read in reads and key in reads and name in thresholds:
+            item = Comparison(read, op, name, reads[read], reads[key], str(thresholds[name].get("unit", "")))
+            if item not in found:
+                found.append(item)
     return found
-
-
-def _operand(path: str) -> str:
-    """A regex for a read as an operand, bare or converted (double(x), int(x))."""
-    return r"(?:\b(?:double|int|uint)\(\s*)?" + re.escape(path) + r"(?![\w.\[])(?:\s*\))?"
 
 
 def plain_reads(condition: Mapping[str, Any], compared: list[Comparison], thresholds: Mapping[str, Any]) -> list[str]:

@@ -14,6 +14,7 @@ ours, so nothing in them can open a heading, list, quote or code fence.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from compiler.runner.reportdoc import Block, Item, Span
@@ -26,6 +27,7 @@ _LINKS = re.compile(r"(?<=:)(?=//)|(?<=www)(?=\.)|(?=@)|(?<=[A-Za-z0-9])(?=\.[A-
 WORD_JOINER = "\u2060"
 
 
+@functools.lru_cache(maxsize=4096)  # labels, names and cells repeat within a report and across its rebuilds
 def inline(value: str) -> str:
     """Plain text as inert Markdown on one line."""
     text = " ".join(clean(value).split())

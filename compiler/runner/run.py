@@ -26,7 +26,7 @@ from compiler.runner.engine import Engine
 from compiler.runner.errors import RunError
 from compiler.runner.events import Clock, EventLog, utc_now
 from compiler.runner.inputs import checked_inputs
-from compiler.runner.report import findings, html, markdown
+from compiler.runner.report import documents, findings
 from compiler.runner.state import ENDED, RunState, data_source, replay
 
 EVENTS, REPORT_JSON, REPORT_MD, SKILL = "events.jsonl", "report.json", "report.md", "skill.json"
@@ -164,9 +164,9 @@ def report_files(skill: dict[str, Any], state: RunState, record: dict[str, Any],
                  source: str) -> tuple[dict[str, Any], dict[str, bytes]]:
     """The findings and the bytes of report.json, .md and .html: a function of the skill and the record alone."""
     report = findings(skill, state, record)
+    text, page = documents(skill, report, state.started_by, source)
     return report, {REPORT_JSON: (json.dumps(report, indent=2, ensure_ascii=False) + "\n").encode(),
-                    REPORT_MD: markdown(skill, report, state.started_by, source).encode(),
-                    REPORT_HTML: html(skill, report, state.started_by, source).encode()}
+                    REPORT_MD: text.encode(), REPORT_HTML: page.encode()}
 
 
 def _reported(folder: Path, skill: dict[str, Any], state: RunState, log: EventLog, source: str) -> Finished:

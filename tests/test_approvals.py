@@ -221,6 +221,8 @@ def test_approve_refuses_a_run_not_waiting_at_that_step_and_a_key_not_in_the_reg
         signed_approval(first.folder, "restrict", KEYS["dana"], registry(), approved=True, note=None, clock=clock)
     with pytest.raises(UsageError, match="not in the approver registry"):
         signed_approval(first.folder, "escalate", KEYS["mallory"], registry(), approved=True, note=None, clock=clock)
+    with pytest.raises(UsageError, match="needs the role 'risk-manager'; the registry gives Olga Brandt compliance"):
+        signed_approval(first.folder, "escalate", KEYS["olga"], registry(), approved=True, note=None, clock=clock)
 
 
 def _rechain(path: Path, change: Callable[[dict[str, Any]], None]) -> None:

@@ -72,7 +72,7 @@ def test_a_complete_run_records_every_step_and_reports_the_figures(tmp_path: Pat
                                               "approved_by": ["dana"], "executed": False}]
     markdown = (finished.folder / "report.md").read_text()
     for fact in ("**Result:** Escalated.", "self usd 50,000 USD ≥ 10,000 USD (min self usd): met",
-                 "approved by dana and lee (risk-manager)", "| close\\_only | A1 | yes |", "Mirrored orders."):
+                 "approved by dana and lee (risk-manager)", "| close_only | A1 | yes |", "Mirrored orders."):
         assert fact in markdown
 
 

@@ -42,12 +42,16 @@ def signed_approval(folder: Path, step: str, key: Ed25519PrivateKey, registry: R
     if state.status != "awaiting_approval" or waiting.get("step") != step:
         where = f"waits at {waiting.get('step')!r} for {waiting.get('reason')}" if waiting else f"is {state.status}"
         raise UsageError(f"run {state.run_id or folder} is not waiting for an approval at {step!r} (it {where})")
+    role = str(waiting.get("role"))
+    if role not in holder.roles:
+        raise UsageError(f"step {step!r} needs the role {role!r}; the registry gives {holder.name} "
+                         f"{', '.join(holder.roles)}")
     skill = load_skill(folder / SKILL)
     now = clock()
     if not holder.valid_at(now):
         raise UsageError(f"your key is valid from {holder.valid_from} to {holder.valid_until}, not today")
     claims = signing.statement(run_id=state.run_id, skill_digest=skill["digest"], step=step,
-                               role=str(waiting.get("role")), approved=approved, note=note, approver=holder.name,
+                               role=role, approved=approved, note=note, approver=holder.name,
                                time=iso(now.astimezone(datetime.UTC)), head=head)
     return signing.sign(key, claims)
 

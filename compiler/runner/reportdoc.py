@@ -95,7 +95,9 @@ class Comparison:
         shown = fig.against(self.value, self.limit, self.unit) if self.numeric else value_text(self.value)
         limit = fig.threshold(self.limit, self.unit) if self.numeric else value_text(self.limit)
         mark = "met" if self.holds else "not met"
-        read, named = _unitless(fig.label(self.read), self.unit), _unitless(fig.label(self.threshold), self.unit)
+        read = _unitless(fig.label(self.read), self.unit)
+        named = fig.label(self.threshold) if read == fig.label(self.read) else \
+            fig.label(self.threshold).removesuffix(f" {self.unit}")
         named = "" if named == read else f" ({named})"
         return f"{read} {shown} {_OPS[self.op]} {limit}{named}: {mark}"
 
@@ -107,7 +109,8 @@ class Comparison:
 
 def _unitless(label: str, unit: str) -> str:
     """volume usd → volume when the figure is written with USD anyway."""
-    return label.removesuffix(f" {unit}") if unit in ("usd", "bps") else label
+    short = label.removesuffix(f" {unit}") if unit in ("usd", "bps") else label
+    return short if len(short) >= 5 else label  # "self usd" stays: "self" alone says nothing
 
 
 @dataclass(slots=True)

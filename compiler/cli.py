@@ -11,11 +11,15 @@ import datetime
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from compiler.domains import DOMAINS
 from compiler.files import UsageError
+
+if TYPE_CHECKING:
+    from compiler.approvers import Registry
 
 FORMATS = ("text", "json", "github")
 
@@ -41,18 +45,28 @@ def cli() -> None:
               help="Output format; github prints workflow annotations.")
 @click.option("--strict", is_flag=True, help="Treat warnings (such as a passed review date) as errors.")
 @click.option("--today", metavar="YYYY-MM-DD", help="Date to check review_by against (default: today).")
-def validate(paths: tuple[str, ...], fmt: str, strict: bool, today: str | None) -> None:
-    """Check SOP files (default: sops/) and report every problem at once."""
+@click.option("--approvers", "registry", type=click.Path(dir_okay=False),
+              help="Approver registry to check too (default: approvers.yaml in each folder given).")
+def validate(paths: tuple[str, ...], fmt: str, strict: bool, today: str | None, registry: str | None) -> None:
+    """Check SOP files (default: sops/) and the approver registry beside them; report every problem at once."""
+    from compiler.approvers import check_registry
     from compiler.check import check_files
-    from compiler.files import discover, read_all
+    from compiler.diagnostics import has_errors
+    from compiler.files import REGISTRY, discover, read_all
     from compiler.reporters import REPORTERS
 
-    files = read_all(discover(paths or ("sops",)))
-    if not files:
-        raise UsageError(f"no SOP files (*.yaml) found in {', '.join(paths or ('sops',))}")
+    folders = paths or ("sops",)
+    registries = [Path(registry)] if registry else [Path(f) / REGISTRY for f in folders if (Path(f) / REGISTRY).is_file()]
+    files = read_all(discover(folders))
+    if not files and not registries:
+        raise UsageError(f"no SOP files (*.yaml) found in {', '.join(folders)}")
     checked = check_files(files, _today(today), strict=strict)
-    click.echo(REPORTERS[fmt](checked.diagnostics, len(files)), nl=False)
-    sys.exit(0 if checked.ok else 1)
+    diagnostics = list(checked.diagnostics)
+    for path, raw in read_all(registries):
+        found = check_registry(path, raw, _today(today))[1]
+        diagnostics += [d.escalated() for d in found] if strict else found
+    click.echo(REPORTERS[fmt](tuple(sorted(diagnostics)), len(files) + len(registries)), nl=False)
+    sys.exit(1 if has_errors(diagnostics) else 0)
 
 
 @cli.command()
@@ -275,8 +289,11 @@ def _answers_file(path: str | None) -> dict[str, object]:
               help="Continue a paused, failed or interrupted run (its folder).")
 @click.option("--skills", default="skills", show_default=True, type=click.Path(file_okay=False),
               help="Folder of compiled skills.")
-@click.option("--by", default=lambda: os.environ.get("SOPC_USER") or os.environ.get("USER") or "unknown",
-              help="Who runs it (recorded; may not approve their own run).  [default: $SOPC_USER or $USER]")
+@click.option("--by", default=lambda: os.environ.get("SOPC_USER", ""),
+              help="Who runs it (recorded; may not approve their own run); required unless $SOPC_USER names them.")
+@click.option("--approvers", "registry", type=click.Path(dir_okay=False),
+              help="Approver registry: only signed approvals verifying against it count "
+                   "(default: sops/approvers.yaml if it exists; without one, approvals are unverified names).")
 @click.option("--run-id", help="Name of the run folder (default: <sop>-<UTC time>-<random>).")
 @click.option("--timeout", type=click.FloatRange(0.1, 86_400), default=60.0, show_default=True,
               help="Time limit of each query, in seconds.")
@@ -286,8 +303,8 @@ def _answers_file(path: str | None) -> dict[str, object]:
 @click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True,
               help="json: print the run-state object (schema/run-state.schema.json), as sopc mcp returns it.")
 def run(sop_id: str | None, db: str | None, pairs: tuple[str, ...], answers: str | None, out: str,
-        resume_dir: str | None, skills: str, by: str, run_id: str | None, timeout: float, max_rows: int,
-        no_prompt: bool, fmt: str) -> None:
+        resume_dir: str | None, skills: str, by: str, registry: str | None, run_id: str | None, timeout: float,
+        max_rows: int, no_prompt: bool, fmt: str) -> None:
     """Execute a compiled skill against exchange data, recording every step.
 
     Exit status: 0 completed, 1 failed or approval refused, 2 usage error,
@@ -299,8 +316,12 @@ def run(sop_id: str | None, db: str | None, pairs: tuple[str, ...], answers: str
     from compiler.runner.inputs import parse_pairs
     from compiler.runner.run import read_skill, resume, start
 
-    if not by.strip() or len(by) > 64 or not by.isprintable():
+    if not by.strip():
+        raise UsageError("say who runs this: --by NAME (or set SOPC_USER); it is recorded, and that person "
+                         "cannot approve the run")
+    if len(by) > 64 or not by.isprintable():
         raise UsageError("--by must be a name of at most 64 printable characters")
+    approvers = _registry(registry)
     given = GivenAnswers(_answers_file(answers))
     source: Answers = given
     if not no_prompt and fmt == "text" and sys.stdin.isatty():
@@ -311,7 +332,7 @@ def run(sop_id: str | None, db: str | None, pairs: tuple[str, ...], answers: str
             if sop_id or pairs:
                 raise UsageError("--resume continues a run with its own skill and inputs; give neither")
             database = Database.open(Path(db), timeout_s=timeout, max_rows=max_rows) if db else None
-            finished = resume(Path(resume_dir), source, by=by, database=database)
+            finished = resume(Path(resume_dir), source, by=by, database=database, registry=approvers)
         else:
             if not sop_id or not db:
                 raise UsageError("give SOP_ID and --db DATA (or --resume RUN)")
@@ -324,7 +345,8 @@ def run(sop_id: str | None, db: str | None, pairs: tuple[str, ...], answers: str
                 raise UsageError(f"{Path(skills) / sop_id / 'skill.json'} is the skill {skill['id']!r}, not {sop_id!r}")
             values = parse_pairs(pairs, skill["inputs_schema"])
             database = Database.open(Path(db), timeout_s=timeout, max_rows=max_rows)
-            finished = start(skill, database, values, source, Path(out), started_by=by, run_id=run_id, raw=raw)
+            finished = start(skill, database, values, source, Path(out), started_by=by, run_id=run_id, raw=raw,
+                             registry=approvers)
     except RunError as err:
         raise UsageError(str(err)) from err
     finally:
@@ -455,21 +477,124 @@ def triage(alerts: str, db: str, out: str, skills: str, workers: int | None, by:
     click.echo(f"queue: {Path(out) / 'queue.md'}")
     bad = queue["totals"]["by_status"]
     sys.exit(1 if bad.get("failed") or bad.get("bad_alert") else 0)
+def _registry(path: str | None) -> Registry | None:
+    """The approver registry named, or sops/approvers.yaml when it exists; a bad one is a usage error."""
+    from compiler.approvers import check_registry
+    from compiler.diagnostics import Severity
+    from compiler.files import REGISTRY
+
+    target = Path(path) if path else Path("sops") / REGISTRY
+    if path is None and not target.is_file():
+        return None
+    try:
+        raw = target.read_bytes()
+    except OSError as err:
+        raise UsageError(f"cannot read the approver registry {target}: {err.strerror}") from err
+    registry, diagnostics = check_registry(str(target), raw, datetime.date.today())
+    errors = [d for d in diagnostics if d.severity is Severity.ERROR]
+    if registry is None:
+        first = errors[0] if errors else None
+        where = f"{first.path}:{first.line}:{first.col}: {first.message}" if first else str(target)
+        raise UsageError(f"the approver registry has errors ({where}); run: sopc validate --approvers {target}")
+    return registry
+
+
+@cli.group()
+def keys() -> None:
+    """Approvers' signing keys (Ed25519)."""
+
+
+@keys.command("new")
+@click.argument("name")
+@click.option("--out", type=click.Path(dir_okay=False), help="Private key file to write (default: ./<name>.key).")
+@click.option("--role", "roles", multiple=True, metavar="ROLE", help="A role for the registry entry (repeat).")
+def keys_new(name: str, out: str | None, roles: tuple[str, ...]) -> None:
+    """Write a new private key (mode 0600, never overwritten) and print its approvers.yaml entry."""
+    import re
+
+    from compiler.approvers import entry_text
+    from compiler.runner.signing import new_key_file, public_text
+
+    if not name.strip() or len(name) > 64 or not name.isprintable():
+        raise UsageError("NAME must be a name of at most 64 printable characters")
+    target = Path(out) if out else Path(re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") + ".key")
+    try:
+        key = new_key_file(target)
+    except FileExistsError as err:
+        raise UsageError(f"{target} already exists; a key file is never overwritten") from err
+    except OSError as err:
+        raise UsageError(f"cannot write {target}: {err.strerror}") from err
+    click.echo(f"# wrote the private key {target} (mode 0600): keep it to yourself. Add to approvers.yaml:")
+    click.echo(entry_text(" ".join(name.split()), public_text(key.public_key()), list(roles), datetime.date.today()),
+               nl=False)
+
+
+@cli.command()
+@click.argument("run_dir", metavar="RUN", type=click.Path(file_okay=False, exists=True))
+@click.argument("step")
+@click.option("--key", "key_file", required=True, type=click.Path(dir_okay=False), help="Your private key file.")
+@click.option("--refuse", is_flag=True, help="Refuse instead of approving (the run then ends).")
+@click.option("--note", help="Why (signed with the decision).")
+@click.option("--answers", "answers_out", type=click.Path(dir_okay=False),
+              help="Write the signed approval to this answers file (for sopc run --resume --answers) instead of "
+                   "appending it to the run.")
+@click.option("--approvers", "registry", type=click.Path(dir_okay=False),
+              help="Approver registry (default: sops/approvers.yaml).")
+def approve(run_dir: str, step: str, key_file: str, refuse: bool, note: str | None, answers_out: str | None,
+            registry: str | None) -> None:
+    """Sign an approval (or a refusal) of STEP of a paused RUN and hand it to the run."""
+    import json
+
+    from compiler.files import write_atomic
+    from compiler.runner.approve import signed_approval, submit
+    from compiler.runner.signing import read_key_file
+
+    approvers = _registry(registry)
+    if approvers is None:
+        raise UsageError("no approver registry (sops/approvers.yaml); give --approvers FILE")
+    if note is not None and (len(note) > 2000 or not note.replace("\n", " ").isprintable()):
+        raise UsageError("--note must be printable text of at most 2,000 characters")
+    try:
+        key = read_key_file(Path(key_file))
+    except OSError as err:
+        raise UsageError(f"cannot read {key_file}: {err.strerror}") from err
+    except ValueError as err:
+        raise UsageError(f"{key_file}: {err}") from err
+    envelope = signed_approval(Path(run_dir), step, key, approvers, approved=not refuse, note=note)
+    who, what = envelope["statement"]["approver"], "refusal" if refuse else "approval"
+    if answers_out:
+        existing = _answers_file(answers_out) if Path(answers_out).is_file() else {}
+        entry = existing.get(step)
+        signed = list(entry.get("signed", [])) if isinstance(entry, dict) and isinstance(entry.get("signed"), list) else []
+        existing[step] = {"signed": [*signed, envelope]}
+        try:
+            write_atomic(Path(answers_out), (json.dumps(existing, indent=2, ensure_ascii=False) + "\n").encode())
+        except OSError as err:
+            raise UsageError(f"cannot write {answers_out}: {err.strerror}") from err
+        click.echo(f"signed {what} of {step} by {who} written to {answers_out}; continue: "
+                   f"sopc run --resume {run_dir} --answers {answers_out}")
+        return
+    count = submit(Path(run_dir), envelope)
+    click.echo(f"signed {what} of {step} by {who} appended to {run_dir} (record: {count} events); "
+               f"continue: sopc run --resume {run_dir}")
 
 
 @cli.command()
 @click.argument("runs", nargs=-1, required=True, type=click.Path(file_okay=False), metavar="RUN...")
-def verify(runs: tuple[str, ...]) -> None:
-    """Check run folders as an auditor would: the record's hash chain, the skill copy, and report.json.
+@click.option("--approvers", "registry", type=click.Path(dir_okay=False),
+              help="Also check that every signing key is in this registry (default: sops/approvers.yaml if it exists).")
+def verify(runs: tuple[str, ...], registry: str | None) -> None:
+    """Check run folders as an auditor would: the record's hash chain, every signature, the skill copy, the reports.
 
     Exit status: 0 every run intact, 1 a problem found, 2 usage error.
     """
     from compiler.runner.verify import verify as verify_run
 
+    approvers = _registry(registry)
     intact = True
     for name in runs:
         folder = Path(name)
-        verdict = verify_run(folder)
+        verdict = verify_run(folder, approvers)
         intact = intact and verdict.intact
         click.echo(f"{folder}: {'intact' if verdict.intact else 'PROBLEMS'}")
         for line in verdict.facts:

@@ -6,7 +6,7 @@ from this table and from the example case in tests/cases/ that shows it).
 
 Families: SOP0xx reading the file, SOP1xx the schema, SOP2xx the step graph,
 SOP3xx SQL, SOP4xx conditions, SOP5xx the library, SOP6xx lifecycle,
-SOP7xx test scenarios.
+SOP7xx test scenarios, SOP8xx the approver registry (approvers.yaml).
 """
 
 from __future__ import annotations
@@ -101,6 +101,11 @@ _TABLE: tuple[Code, ...] = (
     Code("SOP706", "error", "bad expected value", "A key under expect.values is not a CEL expression over the run, or reads a name the SOP does not define (inputs, thresholds and step ids)."),
     Code("SOP707", "error", "scenario expects no result or two", "A test's expect needs either an outcome (with an optional path and values) or refused (the text of the refusal), not both and not neither."),
     Code("SOP704", "error", "test path is impossible", "The expected path does not follow the step graph: it must start at the first step, follow transitions and end at a step that leads to the expected outcome."),
+    # -- approver registry --------------------------------------------------
+    Code("SOP801", "error", "not an Ed25519 public key", "An approver's public_key must be ed25519:<base64 of 32 bytes>, as `sopc keys new` prints it; otherwise no signature can ever verify against it."),
+    Code("SOP802", "error", "key listed twice", "Two registry entries hold the same public key, so a signature could not tell the two people apart. Every person signs with a key of their own."),
+    Code("SOP803", "error", "bad key validity", "valid_from and valid_until are dates (YYYY-MM-DD) and the validity may not end before it starts."),
+    Code("SOP804", "warning", "key expired", "The key's valid_until has passed: its holder can no longer approve. Give them a new key in a new entry (keep the old entry: past approvals stay verifiable). An error under --strict."),
 )
 
 CODES: dict[str, Code] = {c.code: c for c in _TABLE}

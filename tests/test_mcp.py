@@ -214,10 +214,10 @@ def test_a_scripted_agent_takes_the_wash_ring_alert_to_a_verified_run_over_stdio
                 "findings_schema"]).validate(report["report"])
             narrative = next(s for s in report["report"]["steps"] if s["step"] == "draft_narrative")
             assert narrative["grounding"]["checked"] and len(narrative["grounding"]["refused"]) == 1
-            assert ("(checked against the record: 6 figure(s) and 3 identifier(s) match recorded values; "
-                    "1 earlier output(s) refused)") in report["markdown"]
-            assert "    - `$330.8k` in narrative = `linked_volume.rows[0].related_volume_usd` (330,811.34)" \
-                in report["markdown"].splitlines()
+            assert ("Checked against the record: 6 figures and 3 identifiers match recorded values; "
+                    "1 earlier output refused.") in report["markdown"]
+            assert "`$330.8k` in narrative is `linked_volume.rows[0].related_volume_usd` = 330,811.34" \
+                in report["markdown"]
             assert [a["action"] for a in report["report"]["recommended_actions"]] == ["force_stp"]
             seen["report"] = report
 
@@ -228,7 +228,7 @@ def test_a_scripted_agent_takes_the_wash_ring_alert_to_a_verified_run_over_stdio
     assert [e["by"] for e in events if e["type"] == "approval_recorded"] == [["dana.risk"], ["dana.risk"]]
     done = verify(seen["folder"])
     assert done.returncode == 0, done.stdout
-    assert "report.json and report.md: exactly what this record gives, status completed" in done.stdout
+    assert "report.json, report.md, report.html: exactly what this record gives, status completed" in done.stdout
 
 
 def test_every_refusal_is_recorded_and_no_tool_answers_a_person_or_an_approver(runs: Runs, tmp_path: Path) -> None:

@@ -17,9 +17,11 @@ from compiler.sitegen.common import DISPOSITIONS, KINDS, known
 from compiler.sitegen.escape import anchor, attr, svg_text
 from compiler.sitegen.layout import Edge, Layout, Node, layout
 
-CHARS_PER_LINE = 33
+CHARS_PER_LINE = 34
 LABEL_CHARS = 26
 FONT = 12.0
+LABEL_GAP = 6.0
+LINE = 14.0
 
 
 def wrap(value: str, width: int, lines: int) -> list[str]:
@@ -70,20 +72,43 @@ def _path(edge: Edge) -> str:
     return " ".join(parts)
 
 
-def _edge_svg(edge: Edge) -> str:
+def _label_place(edge: Edge, side: int) -> tuple[float, float, str]:
+    """Where an edge's label goes: beside the middle of its first segment, never on the line.
+
+    At the middle of a drawn segment the curve is at its flattest and goes down toward its target's side,
+    so text set just above it on that side (or beside a straight line, away from the other edges leaving the
+    same box: `side` -1 left, 1 right) stays clear of it.
+    """
+    (x1, y1), (x2, y2) = edge.points[0], edge.points[1]
+    mx, my = (x1 + x2) / 2, (y1 + y2) / 2
+    if x2 - x1 > 2:
+        return mx + LABEL_GAP, my - 4, "start"
+    if x1 - x2 > 2:
+        return mx - LABEL_GAP, my - 4, "end"
+    return (mx + LABEL_GAP, my + 4, "start") if side >= 0 else (mx - LABEL_GAP, my + 4, "end")
+
+
+def _edge_svg(edge: Edge, side: int = 1) -> str:
     cls = "sop-flow__edge sop-flow__edge--back" if edge.back else "sop-flow__edge"
     out = [f'<g class="{cls}"><path d="{_path(edge)}" marker-end="url(#sop-flow-arrow)"/>']
     if edge.label:
         if edge.back:
             (x1, y1), (x2, y2) = edge.points
-            lx, ly = max(x1, x2) + 40, (y1 + y2) / 2
+            lx, ly, anchor_at = max(x1, x2) + 52, (y1 + y2) / 2, "start"
         else:
-            (x1, y1), (x2, y2) = edge.points[0], edge.points[1]
-            lx, ly = (x1 + x2) / 2, y1 + min(30.0, (y2 - y1) / 2) + 4
-        out.append(f'<text x="{_f(lx)}" y="{_f(ly)}" text-anchor="middle"><title>{svg_text(edge.label)}</title>'
+            lx, ly, anchor_at = _label_place(edge, side)
+        out.append(f'<text x="{_f(lx)}" y="{_f(ly)}" text-anchor="{anchor_at}"><title>{svg_text(edge.label)}</title>'
                    f"{svg_text(short(edge.label, LABEL_CHARS))}</text>")
     out.append("</g>")
     return "".join(out)
+
+
+def _sides(edges: tuple[Edge, ...]) -> list[int]:
+    """For each edge, the side its label may take: away from the other edges leaving the same box."""
+    starts: dict[str, list[float]] = {}
+    for e in edges:
+        starts.setdefault(e.source, []).append(e.points[0][0])
+    return [-1 if len(starts[e.source]) > 1 and e.points[0][0] <= min(starts[e.source]) else 1 for e in edges]
 
 
 def _shape(node: Node) -> str:
@@ -99,10 +124,11 @@ def _shape(node: Node) -> str:
 def _label(node: Node, head: str, body: str) -> str:
     lines = wrap(body, CHARS_PER_LINE, 3)
     cx = node.x + node.w / 2
-    top = node.y + node.h / 2 - (len(lines) * 15) / 2 - 2
+    # Baselines: the head, then the lines, the whole block centred in the box.
+    top = node.y + (node.h - (len(lines) + 1) * LINE) / 2 + 10
     spans = [f'<tspan class="sop-flow__head" x="{_f(cx)}" y="{_f(top)}">{svg_text(head)}</tspan>']
     for i, line in enumerate(lines):
-        spans.append(f'<tspan x="{_f(cx)}" y="{_f(top + 16 + i * 15)}">{svg_text(line)}</tspan>')
+        spans.append(f'<tspan x="{_f(cx)}" y="{_f(top + LINE * (i + 1))}">{svg_text(line)}</tspan>')
     return f'<text text-anchor="middle">{"".join(spans)}</text>'
 
 
@@ -138,7 +164,7 @@ def flowchart_svg(sop: Sop, numbers: dict[str, int], plan: Layout | None = None)
         '<defs><marker id="sop-flow-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" '
         'orient="auto-start-reverse"><path d="M0 0L10 5L0 10z"/></marker></defs>',
     ]
-    lines.extend(_edge_svg(e) for e in plan.edges)
+    lines.extend(_edge_svg(e, side) for e, side in zip(plan.edges, _sides(plan.edges), strict=True))
     lines.extend(_node_svg(sop, n, numbers) for n in plan.nodes if n.kind != "dummy")
     lines.append("</svg>")
     return "\n".join(lines)

@@ -142,10 +142,9 @@ def computed_fields(step: Step, computed: Sequence[Computed]) -> list[str]:
         field_id = f"sop-{attr(step.id)}-{n}"
         many = c.kind == "list"
         placeholder = "one value per line" if many else "the value"
-        box = (f'<textarea id="{field_id}" rows="2" data-sop-value="{attr(c.key)}" data-kind="{attr(c.kind)}" '
-               f'placeholder="{placeholder}"></textarea>' if many else
-               f'<input id="{field_id}" type="text" data-sop-value="{attr(c.key)}" data-kind="{attr(c.kind)}" '
-               f'placeholder="{placeholder}">')
+        # A textarea even for one value: a pasted value may hold a line break, which an <input> would drop.
+        box = (f'<textarea id="{field_id}" rows="{2 if many else 1}" data-sop-value="{attr(c.key)}" '
+               f'data-kind="{attr(c.kind)}" placeholder="{placeholder}" spellcheck="false"></textarea>')
         default_as = "number" if c.kind == "number" else "text"
         options = "".join(f'<option value="{v}"{" selected" if v == default_as else ""}>{v}</option>'
                           for v in ("text", "number", "timestamp"))

@@ -32,6 +32,7 @@ from compiler.sitegen.alerts import alert_entries, alert_page, alerts_index, has
 from compiler.sitegen.cases import Example, load_cases, pick_examples
 from compiler.sitegen.common import ALERTS, REFERENCE, RUNBOOKS, SLUG, Library, alert_path, page_path
 from compiler.sitegen.indexes import domain_index, runbooks_index, severity_index
+from compiler.sitegen.nav import NAV_FILE, nav_yaml
 from compiler.sitegen.page import sop_page
 from compiler.sitegen.reference import diagnostics_page, format_page
 
@@ -85,6 +86,7 @@ def render_pages(
         f"{RUNBOOKS}/severity.md": severity_index(published, library),
         f"{REFERENCE}/diagnostics.md": diagnostics_page(CODES.values(), examples or {}),
         f"{REFERENCE}/format.md": format_page(schema if schema is not None else schema_json("sop.schema.json")),
+        NAV_FILE: nav_yaml(published),
     }
     for entry in alert_entries(published):
         if has_page(entry.alert):

@@ -21,6 +21,8 @@ CHARS_PER_LINE = 34
 LABEL_CHARS = 26
 FONT = 12.0
 LABEL_GAP = 6.0
+LABEL_CHAR_W = 6.4
+"""A generous width of one character of an edge label (11 px italic), for keeping labels off the lines."""
 LINE = 14.0
 
 
@@ -72,43 +74,88 @@ def _path(edge: Edge) -> str:
     return " ".join(parts)
 
 
-def _label_place(edge: Edge, side: int) -> tuple[float, float, str]:
-    """Where an edge's label goes: beside the middle of its first segment, never on the line.
+def curve_points(edge: Edge, steps: int = 24) -> list[tuple[float, float]]:
+    """Points along the drawn path of an edge (the same cubic curves as `_path`)."""
+    if edge.back:
+        (x1, y1), (x2, y2) = edge.points
+        controls = [((x1, y1), (x1 + 48.0, y1), (x2 + 48.0, y2), (x2, y2))]
+    else:
+        controls = [((x1, y1), (x1, y1 + (y2 - y1) / 2), (x2, y2 - (y2 - y1) / 2), (x2, y2))
+                    for (x1, y1), (x2, y2) in itertools.pairwise(edge.points)]
+    points = []
+    for p0, p1, p2, p3 in controls:
+        for i in range(steps + 1):
+            t = i / steps
+            a, b, c, d = (1 - t) ** 3, 3 * (1 - t) ** 2 * t, 3 * (1 - t) * t ** 2, t ** 3
+            points.append((a * p0[0] + b * p1[0] + c * p2[0] + d * p3[0], a * p0[1] + b * p1[1] + c * p2[1] + d * p3[1]))
+    return points
 
-    At the middle of a drawn segment the curve is at its flattest and goes down toward its target's side,
-    so text set just above it on that side (or beside a straight line, away from the other edges leaving the
-    same box: `side` -1 left, 1 right) stays clear of it.
-    """
+
+Box = tuple[float, float, float, float]
+"""left, top, right, bottom"""
+
+
+def label_box(place: tuple[float, float, str], label: str) -> Box:
+    x, y, anchor_at = place
+    width = len(label) * LABEL_CHAR_W
+    left = x if anchor_at == "start" else x - width
+    return (left - 1, y - 10, left + width + 1, y + 3)
+
+
+def _candidates(edge: Edge) -> list[tuple[float, float, str]]:
+    """Places beside the first segment of an edge, best first: its flat middle on the side it heads to, then
+    either side of its vertical start and of its end, then those a little further out."""
     (x1, y1), (x2, y2) = edge.points[0], edge.points[1]
     mx, my = (x1 + x2) / 2, (y1 + y2) / 2
-    if x2 - x1 > 2:
-        return mx + LABEL_GAP, my - 4, "start"
-    if x1 - x2 > 2:
-        return mx - LABEL_GAP, my - 4, "end"
-    return (mx + LABEL_GAP, my + 4, "start") if side >= 0 else (mx - LABEL_GAP, my + 4, "end")
+    toward = "start" if x2 >= x1 else "end"
+    sign = 1 if toward == "start" else -1
+    away = "end" if toward == "start" else "start"
+    near = [(mx + sign * LABEL_GAP, my - 4, toward), (mx - sign * LABEL_GAP, my + 12, away),
+            (x1 + LABEL_GAP, y1 + 13, "start"), (x1 - LABEL_GAP, y1 + 13, "end"),
+            (x2 + LABEL_GAP, y2 - 4, "start"), (x2 - LABEL_GAP, y2 - 4, "end"),
+            (mx - sign * LABEL_GAP, my - 4, away), (mx + sign * LABEL_GAP, my + 12, toward)]
+    # Then the same places a little further out, for a crowded gap between two rows of boxes.
+    further = [(x + (shift if a == "start" else -shift), y, a) for shift in (16.0, 32.0, 48.0) for x, y, a in near]
+    return near + further
 
 
-def _edge_svg(edge: Edge, side: int = 1) -> str:
-    cls = "sop-flow__edge sop-flow__edge--back" if edge.back else "sop-flow__edge"
-    out = [f'<g class="{cls}"><path d="{_path(edge)}" marker-end="url(#sop-flow-arrow)"/>']
-    if edge.label:
+def overlaps(box: Box, points: list[tuple[float, float]], blocks: list[Box]) -> int:
+    left, top, right, bottom = box
+    hit = sum(1 for x, y in points if left < x < right and top < y < bottom)
+    return hit + sum(1 for b in blocks if left < b[2] and b[0] < right and top < b[3] and b[1] < bottom)
+
+
+def label_places(plan: Layout) -> list[tuple[float, float, str] | None]:
+    """Where each edge's label goes: the first candidate place clear of every line, box and label placed
+    before it (the least crowded one when none is clear)."""
+    points = [p for e in plan.edges for p in curve_points(e)]
+    blocks: list[Box] = [(n.x, n.y, n.x + n.w, n.y + n.h) for n in plan.nodes if n.kind != "dummy"]
+    places: list[tuple[float, float, str] | None] = []
+    for edge in plan.edges:
+        if not edge.label:
+            places.append(None)
+            continue
+        shown = short(edge.label, LABEL_CHARS)
         if edge.back:
             (x1, y1), (x2, y2) = edge.points
-            lx, ly, anchor_at = max(x1, x2) + 52, (y1 + y2) / 2, "start"
+            options: list[tuple[float, float, str]] = [(max(x1, x2) + 52, (y1 + y2) / 2, "start")]
         else:
-            lx, ly, anchor_at = _label_place(edge, side)
+            options = _candidates(edge)
+        best = min(options, key=lambda o: (overlaps(label_box(o, shown), points, blocks), options.index(o)))
+        blocks.append(label_box(best, shown))
+        places.append(best)
+    return places
+
+
+def _edge_svg(edge: Edge, place: tuple[float, float, str] | None) -> str:
+    cls = "sop-flow__edge sop-flow__edge--back" if edge.back else "sop-flow__edge"
+    out = [f'<g class="{cls}"><path d="{_path(edge)}" marker-end="url(#sop-flow-arrow)"/>']
+    if edge.label and place is not None:
+        lx, ly, anchor_at = place
         out.append(f'<text x="{_f(lx)}" y="{_f(ly)}" text-anchor="{anchor_at}"><title>{svg_text(edge.label)}</title>'
                    f"{svg_text(short(edge.label, LABEL_CHARS))}</text>")
     out.append("</g>")
     return "".join(out)
-
-
-def _sides(edges: tuple[Edge, ...]) -> list[int]:
-    """For each edge, the side its label may take: away from the other edges leaving the same box."""
-    starts: dict[str, list[float]] = {}
-    for e in edges:
-        starts.setdefault(e.source, []).append(e.points[0][0])
-    return [-1 if len(starts[e.source]) > 1 and e.points[0][0] <= min(starts[e.source]) else 1 for e in edges]
 
 
 def _shape(node: Node) -> str:
@@ -164,7 +211,7 @@ def flowchart_svg(sop: Sop, numbers: dict[str, int], plan: Layout | None = None)
         '<defs><marker id="sop-flow-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" '
         'orient="auto-start-reverse"><path d="M0 0L10 5L0 10z"/></marker></defs>',
     ]
-    lines.extend(_edge_svg(e, side) for e, side in zip(plan.edges, _sides(plan.edges), strict=True))
+    lines.extend(_edge_svg(e, place) for e, place in zip(plan.edges, label_places(plan), strict=True))
     lines.extend(_node_svg(sop, n, numbers) for n in plan.nodes if n.kind != "dummy")
     lines.append("</svg>")
     return "\n".join(lines)

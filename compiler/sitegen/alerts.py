@@ -112,7 +112,7 @@ def alert_page(entry: AlertEntry, library: Library) -> str:
 def alerts_index(sops: Sequence[Sop], library: Library) -> str:
     """runbooks/alerts.md: every alert as a short list item that fits a phone (name, runbook, severity, when)."""
     here = f"{RUNBOOKS}/alerts.md"
-    lines = ["---", f"title: {meta_title('Alert quick index')}", "search:", "  exclude: true", "---", "",
+    lines = ["---", f"title: {meta_title('Alert quick index')}", "search:", "  exclude: true", "hide:", "  - toc", "---", "",
              "# Alert quick index", "",
              "Find the alert that fired and open its runbook. Press <kbd>/</kbd> to search by alert name, "
              "SOP id or title words. A surveillance system can link straight to "

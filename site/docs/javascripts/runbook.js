@@ -2,7 +2,8 @@
  *
  * Nothing here sends anything: ticks go to this browser's localStorage (one entry per SOP and version),
  * typed values stay in the page. Values reach the page only as text (textContent, never markup).
- * Without this script the page still shows every step, the flowchart and the SQL as written. */
+ * Without this script the page still shows every step, the flowchart and the SQL as written; with it, a
+ * flowchart wider than a phone starts scrolled to its first step. */
 (function () {
   "use strict";
 
@@ -226,9 +227,20 @@
     update();
   }
 
+  // -- the flowchart on a narrow screen: start with its first step in view -----------------------------------
+  function centreFlowchart() {
+    var figure = document.querySelector("figure.sop-flow");
+    var first = figure && figure.querySelector(".sop-flow__node");
+    if (!first || figure.scrollWidth <= figure.clientWidth) return;
+    var box = first.getBoundingClientRect();
+    var frame = figure.getBoundingClientRect();
+    figure.scrollLeft += box.left + box.width / 2 - (frame.left + frame.width / 2);
+  }
+
   function start() {
     setupChecklist();
     setupForms();
+    centreFlowchart();
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);

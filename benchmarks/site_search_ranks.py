@@ -23,6 +23,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
+RESULTS = "li.md-search-result__item > a:first-child, a[role=option]"
+"""A result: Material's (one per page), or Zensical's (in a shadow root, which Playwright's CSS reaches)."""
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
@@ -57,10 +59,11 @@ def ranks(site: Path) -> dict[str, int]:
             page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(base) else r.abort())
             for alert, sops in sorted(alerts.items()):
                 page.goto(base)
-                page.keyboard.press("/")
-                page.locator("input.md-search__input").press_sequentially(alert, delay=20)
+                page.keyboard.press("/")  # both themes focus their search box
+                page.wait_for_timeout(300)
+                page.keyboard.type(alert, delay=20)
                 page.wait_for_timeout(1200)  # the last keystroke's results
-                links = page.locator("li.md-search-result__item > a:first-child").all()
+                links = page.locator(RESULTS).all()
                 hrefs = [a.get_attribute("href") or "" for a in links]
                 found[alert] = next((i for i, h in enumerate(hrefs, start=1) if sops & leads_to(h, alerts)), 0)
                 print(f"{alert:<40} {found[alert] or 'not listed'}", flush=True)

@@ -25,49 +25,24 @@ from compiler.model import Sop, Step
 from compiler.sitegen.escape import attr, clean, code, rich_inline, text
 from compiler.sitegen.words import Speaker
 
-_PARAM = re.compile(r"\$([A-Za-z_]\w*)")
+_TOKEN = re.compile(r"""'(?:[^']|'')*'?|"(?:[^"]|"")*"?|--[^\n]*|/\*[\s\S]*?(?:\*/|$)|\$([A-Za-z_]\w*)""")
+"""A string, a quoted name or a comment (text, whatever they hold; unterminated ones run to the end), or a $name."""
 
 
 def sql_pieces(sql: str) -> list[tuple[str, str]]:
     """The SQL as ('sql', text) and ('param', name) pieces; `$name` inside strings, quoted names and comments
     is text."""
     pieces: list[tuple[str, str]] = []
-    buf: list[str] = []
-    i = 0
-    while i < len(sql):
-        ch = sql[i]
-        end = -1
-        if ch in "'\"":
-            end = i + 1
-            while end < len(sql):
-                if sql[end] == ch:
-                    if end + 1 < len(sql) and sql[end + 1] == ch:  # '' and "" stay inside
-                        end += 2
-                        continue
-                    break
-                end += 1
-            end = min(end + 1, len(sql))
-        elif sql.startswith("--", i):
-            newline = sql.find("\n", i)
-            end = len(sql) if newline < 0 else newline
-        elif sql.startswith("/*", i):
-            close = sql.find("*/", i + 2)
-            end = len(sql) if close < 0 else close + 2
-        elif ch == "$" and (m := _PARAM.match(sql, i)):
-            if buf:
-                pieces.append(("sql", "".join(buf)))
-                buf = []
-            pieces.append(("param", m[1]))
-            i = m.end()
+    start = 0
+    for match in _TOKEN.finditer(sql):
+        if match[1] is None:
             continue
-        if end > i:
-            buf.append(sql[i:end])
-            i = end
-        else:
-            buf.append(ch)
-            i += 1
-    if buf:
-        pieces.append(("sql", "".join(buf)))
+        if match.start() > start:
+            pieces.append(("sql", sql[start:match.start()]))
+        pieces.append(("param", match[1]))
+        start = match.end()
+    if start < len(sql):
+        pieces.append(("sql", sql[start:]))
     return pieces
 
 

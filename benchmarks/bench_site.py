@@ -161,7 +161,7 @@ def main() -> int:
     index = (html / "search" / "search_index.json").stat().st_size
     print(f"{'':<34} {total / 1e6:.0f} MB of HTML, search index {index / 1e6:.1f} MB")
     if args.zensical:
-        built = zensical_build(work / "site", args.zensical, results)
+        built = zensical_build(work / "site", args.zensical.resolve(), results)
         if built is None:
             return 1
         for name, folder in (("mkdocs", html), ("zensical", built)):

@@ -17,7 +17,8 @@ from compiler.files import diff_tree, discover, read_all, replace_tree
 from compiler.skill.library import LOCK, Compiled, compile_library, read_lock
 from compiler.skill.versions import VersionProblem
 
-SITE_FOLDERS = ("runbooks", "reference")
+SITE_FOLDERS = ("runbooks", "reference", "alerts")
+"""The folders of site/docs/ that the site target generates (compiler.sitegen.FOLDERS)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,16 @@ import pytest
 import yaml
 
 from compiler.model import Sop, build
-from compiler.sitegen.flowchart import flowchart_svg, wrap
+from compiler.sitegen.flowchart import (
+    LABEL_CHARS,
+    curve_points,
+    flowchart_svg,
+    label_box,
+    label_places,
+    overlaps,
+    short,
+    wrap,
+)
 from compiler.sitegen.layout import layout
 from compiler.sitegen.samples import PAYLOAD, hostile
 from compiler.sitegen.steps import numbering
@@ -88,3 +97,17 @@ def test_wrap() -> None:
     assert wrap("one two three four", 9, 3) == ["one two", "three", "four"]
     assert wrap("one two three four five six", 9, 2) == ["one two", "three…"]
     assert all(len(line) <= 9 for line in wrap("x" * 30, 9, 5))
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
+def test_edge_labels_sit_beside_the_lines(path: Path) -> None:
+    sop = build(str(path), yaml.safe_load(path.read_text(encoding="utf-8")))
+    plan = layout(sop)
+    places = label_places(plan)
+    points = [p for e in plan.edges for p in curve_points(e)]
+    boxes = [(n.x, n.y, n.x + n.w, n.y + n.h) for n in plan.nodes if n.kind != "dummy"]
+    labelled = [(e, place) for e, place in zip(plan.edges, places, strict=True) if e.label]
+    assert labelled and all(place is not None for _, place in labelled)
+    for edge, place in labelled:
+        assert place is not None
+        assert not overlaps(label_box(place, short(edge.label, LABEL_CHARS)), points, boxes), (edge.label, place)

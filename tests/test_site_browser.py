@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime
 import functools
 import http.server
+import json
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field

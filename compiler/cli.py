@@ -253,10 +253,15 @@ def _answers_file(path: str | None) -> dict[str, object]:
               help="Time limit of each query, in seconds.")
 @click.option("--max-rows", type=click.IntRange(1, 1_000_000), default=1000, show_default=True,
               help="Rows of each query kept in the record and visible to conditions (the count is always exact).")
+@click.option("--memory", "memory_mb", type=click.IntRange(64, 1 << 20), default=1024, show_default=True,
+              metavar="MB", help="DuckDB's memory limit; a query needing more is stopped.")
+@click.option("--threads", type=click.IntRange(1, 256), default=2, show_default=True, help="DuckDB's threads.")
+@click.option("--max-temp", "temp_mb", type=click.IntRange(0, 1 << 24), default=1024, show_default=True,
+              metavar="MB", help="What DuckDB may spill to its temporary directory.")
 @click.option("--no-prompt", is_flag=True, help="Never ask on the terminal; pause instead.")
 def run(sop_id: str | None, db: str | None, pairs: tuple[str, ...], answers: str | None, out: str,
         resume_dir: str | None, skills: str, by: str, run_id: str | None, timeout: float, max_rows: int,
-        no_prompt: bool) -> None:
+        memory_mb: int, threads: int, temp_mb: int, no_prompt: bool) -> None:
     """Execute a compiled skill against exchange data, recording every step.
 
     Exit status: 0 completed, 1 failed or approval refused, 2 usage error,
@@ -275,11 +280,13 @@ def run(sop_id: str | None, db: str | None, pairs: tuple[str, ...], answers: str
     if not no_prompt and sys.stdin.isatty():
         source = PromptedAnswers(given, lambda text: str(click.prompt(text, default="", show_default=False)))
     database: Database | None = None
+    limits = {"timeout_s": timeout, "max_rows": max_rows, "memory_mb": memory_mb, "threads": threads,
+              "temp_mb": temp_mb}
     try:
         if resume_dir:
             if sop_id or pairs:
                 raise UsageError("--resume continues a run with its own skill and inputs; give neither")
-            database = Database.open(Path(db), timeout_s=timeout, max_rows=max_rows) if db else None
+            database = Database.open(Path(db), **limits) if db else None
             finished = resume(Path(resume_dir), source, by=by, database=database)
         else:
             if not sop_id or not db:
@@ -292,7 +299,7 @@ def run(sop_id: str | None, db: str | None, pairs: tuple[str, ...], answers: str
             if skill["id"] != sop_id:
                 raise UsageError(f"{Path(skills) / sop_id / 'skill.json'} is the skill {skill['id']!r}, not {sop_id!r}")
             values = parse_pairs(pairs, skill["inputs_schema"])
-            database = Database.open(Path(db), timeout_s=timeout, max_rows=max_rows)
+            database = Database.open(Path(db), **limits)
             finished = start(skill, database, values, source, Path(out), started_by=by, run_id=run_id, raw=raw)
     except RunError as err:
         raise UsageError(str(err)) from err

@@ -22,11 +22,12 @@ from runner_fixtures import ANSWERS, EXPECTED_PATH, make_db, probe_skill, trade
 from compiler.files import UsageError
 from compiler.resources import schema_json
 from compiler.runner.answers import GivenAnswers
-from compiler.runner.database import Database
+from compiler.runner.database import Database, connect
 from compiler.runner.errors import QueryRefused, RunError
 from compiler.runner.events import read_events
 from compiler.runner.inputs import checked_inputs
 from compiler.runner.run import Finished, read_skill, resume, start
+from compiler.runner.worker import Limits
 
 REPO = Path(__file__).resolve().parent.parent
 SOPC = [sys.executable, "-m", "compiler"]
@@ -109,10 +110,11 @@ def test_a_write_or_file_access_is_refused_before_it_runs(tmp_path: Path, ring_d
 
 
 def test_the_connection_itself_is_read_only(ring_db: Path) -> None:
-    """Even a statement that got past the check could not write: DuckDB opened the file read-only."""
-    database = Database.open(ring_db)
+    """Even a statement that got past the check could not write: the worker opens the file read-only."""
+    connection = connect(("file", str(ring_db)), Limits().settings())
     with pytest.raises(duckdb.Error, match="read-only"):
-        database._con.execute("CREATE TABLE x (a INT)")
+        connection.execute("CREATE TABLE x (a INT)")
+    connection.close()
 
 
 def test_an_approval_gate_stops_the_run_until_someone_approves(tmp_path: Path, ring_db: Path) -> None:

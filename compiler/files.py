@@ -7,10 +7,13 @@ import errno
 import fcntl
 import os
 import shutil
+import stat
 import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
+
+from compiler.yamlload import MAX_BYTES
 
 SOP_SUFFIXES = (".yaml", ".yml")
 
@@ -37,15 +40,37 @@ def discover(paths: Iterable[str]) -> list[Path]:
     return list(found)
 
 
-def read_all(paths: Iterable[Path]) -> list[tuple[str, bytes]]:
-    """(path as text, bytes) for each file; an unreadable file is a usage error."""
+def read_all(paths: Iterable[Path], limit: int = MAX_BYTES) -> list[tuple[str, bytes]]:
+    """(path as text, at most limit + 1 bytes) for each file; an unreadable file is a usage error.
+
+    limit + 1 bytes are enough to tell that a file is too large (the loader says so), and a huge or
+    endless file costs no more than that.
+    """
     files = []
     for path in paths:
         try:
-            files.append((str(path), path.read_bytes()))
+            files.append((str(path), read_bounded(path, limit)))
         except OSError as err:
-            raise UsageError(f"cannot read {path}: {err.strerror}") from err
+            raise UsageError(f"cannot read {path}: {err.strerror or err}") from err
     return files
+
+
+def read_bounded(path: Path, limit: int) -> bytes:
+    """At most limit + 1 bytes of a regular file (OSError for anything else: a device, a FIFO, a folder).
+
+    Opened without blocking, so a FIFO cannot hold the reader; a symlink to /dev/zero is refused by stat.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", str(path))
+        chunks, left = [], limit + 1
+        while left > 0 and (chunk := os.read(fd, min(left, 1 << 20))):
+            chunks.append(chunk)
+            left -= len(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
 
 
 def write_atomic(path: Path, data: bytes, *, exclusive: bool = False) -> None:

@@ -100,3 +100,108 @@ def test_sopc_run_ends_a_hostile_query_with_one_line_and_exit_1(tmp_path: Path) 
     started_event = json.loads((tmp_path / "runs" / "r1" / "events.jsonl").read_text().splitlines()[0])
     assert started_event["limits"] == {"timeout_s": 1.0, "max_rows": 1000, "memory_mb": 512, "threads": 1,
                                        "temp_mb": 0}
+
+
+VALID = (REPO / "sops" / "market-abuse" / "wash-trading-linked-accounts.yaml").read_text()
+
+
+def validate(tmp_path: Path, text: str | None = None, *, raw: bytes | None = None) -> tuple[int, str, float]:
+    """Exit status, output and wall time of `sopc validate` in a fresh process on one SOP file."""
+    target = tmp_path / "sops" / "market-abuse" / "wash-trading-linked-accounts.yaml"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if raw is None:
+        target.write_text(text or VALID)
+    else:
+        target.write_bytes(raw)
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "compiler", "validate", "--today", "2026-11-22", str(target)],
+                          capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=120)
+    return done.returncode, done.stdout + done.stderr, time.perf_counter() - started
+
+
+def nested_maps(depth: int) -> str:
+    ten = "[0,1,2,3,4,5,6,7,8,9]"
+    return ten + "".join(f".map({'abcdefghi'[n]},{ten}" for n in range(depth)) + ")" * depth + ".size() > 0"
+
+
+def test_nested_comprehensions_are_refused_at_validate_with_a_location(tmp_path: Path) -> None:
+    condition = nested_maps(9)
+    assert len(condition) < 300
+    old = "condition: subject_profile.row_count == 1 && !subject_profile.rows[0].is_market_maker"
+    assert VALID.count(old) == 1
+    status, output, elapsed = validate(tmp_path, VALID.replace(old, f"condition: '{condition}'"))
+    assert status == 1 and "error[SOP401]" in output and "nest 9 deep; the limit is 2" in output, output
+    assert elapsed < SECONDS
+
+
+def test_a_condition_edited_into_the_skill_is_refused_by_the_runner(tmp_path: Path) -> None:
+    """The skill file may have been edited after validate: the runner checks the nesting itself."""
+    from compiler.runner.answers import GivenAnswers
+    from compiler.runner.run import start
+
+    skill = probe_skill(condition=nested_maps(9))
+    database = Database.open(make_db(tmp_path / "ring.duckdb", RING))
+    started = time.perf_counter()
+    try:
+        finished = start(skill, database, {"account_id": "A1"}, GivenAnswers({}), tmp_path / "runs",
+                         started_by="alex", run_id="r1")
+    finally:
+        database.close()
+    assert finished.state.status == "failed" and "nest 9 deep" in str(finished.state.error)
+    assert time.perf_counter() - started < SECONDS
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["closures", "cel-python"])
+def test_a_step_counter_stops_a_costly_comprehension(fast: bool) -> None:
+    """Two nested comprehensions over 2,000 items each: refused after the step budget, by both evaluators."""
+    from celpy import celtypes
+
+    from compiler.runner import conditions
+
+    rows = celtypes.ListType([celtypes.IntType(n) for n in range(2000)])
+    evaluate = conditions.condition if fast else conditions.evaluate_with_celpy
+    started = time.perf_counter()
+    with pytest.raises(RunError, match="visit more than 10,000 items"):
+        evaluate("a.exists(x, a.exists(y, x == y + 5000))", {"a": rows})
+    assert time.perf_counter() - started < SECONDS
+
+
+def many(count: int, glue: str, part: str) -> str:
+    return glue.join(part.format(n=n) for n in range(count))
+
+
+@pytest.mark.parametrize(("name", "sql", "message"), [
+    ("8,000 chained CTEs", "WITH " + many(8000, ", ", "c{n} AS (SELECT {n} AS x)") + " SELECT x FROM c7999",
+     "bytes; the limit is 65,536"),
+    ("100 CTEs under the byte limit", "WITH " + many(100, ", ", "c{n} AS (SELECT 1 AS x)") + " SELECT x FROM c1",
+     "more than 64 CTEs"),
+    ("3,000 UNION ALL", many(3000, " UNION ALL ", "SELECT {n} AS x"), "bytes; the limit is 65,536"),
+    ("100 UNION ALL", many(100, " UNION ALL ", "SELECT 1 AS x"), "more than 64 set operations"),
+])
+def test_sql_too_large_is_refused_before_parsing_by_validate_and_runner(tmp_path: Path, name: str, sql: str,
+                                                                         message: str) -> None:
+    from compiler.runner.errors import QueryRefused
+    from compiler.sqlcheck import analyze
+
+    started = time.perf_counter()
+    problems = analyze(sql, set()).problems
+    assert [p.code for p in problems] == ["SOP301"] and message in problems[0].message, problems
+    database = Database.from_rows({})
+    try:
+        with pytest.raises(QueryRefused, match=message):
+            database.query(sql, {})
+    finally:
+        database.close()
+    assert time.perf_counter() - started < SECONDS
+
+
+def test_a_3_gib_sparse_sop_file_is_refused_unread(tmp_path: Path) -> None:
+    target = tmp_path / "sops" / "market-abuse" / "huge.yaml"
+    target.parent.mkdir(parents=True)
+    with target.open("wb") as handle:
+        handle.truncate(3 << 30)
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "compiler", "validate", str(target)], capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=60)
+    assert done.returncode == 1 and "error[SOP002] file is over 1,048,576 bytes" in done.stdout, done.stdout
+    assert "Traceback" not in done.stderr and time.perf_counter() - started < SECONDS

@@ -17,18 +17,23 @@ from typing import Any
 
 import jsonschema
 
-from compiler.files import UsageError, write_atomic
+from compiler.files import UsageError, read_bounded, write_atomic
 from compiler.resources import schema_json
 from compiler.runner.answers import Answers
 from compiler.runner.database import Database
 from compiler.runner.engine import Engine
-from compiler.runner.errors import RunError
+from compiler.runner.errors import RunError, first_line
 from compiler.runner.events import Clock, EventLog, utc_now
 from compiler.runner.inputs import checked_inputs
+from compiler.runner.querycheck import canonical_tables
 from compiler.runner.report import findings, markdown
 from compiler.runner.state import ENDED, RunState, data_source, replay
 
 EVENTS, REPORT_JSON, REPORT_MD, SKILL = "events.jsonl", "report.json", "report.md", "skill.json"
+MAX_SKILL_BYTES = 16 << 20
+"""A compiled skill is tens of kilobytes; a larger file is not read."""
+_DAMAGED = (KeyError, TypeError, ValueError, IndexError, AttributeError, RecursionError)
+"""What replaying a record that fits the schema but not the runner's logic can raise."""
 RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 
 
@@ -54,14 +59,23 @@ def load_skill(path: Path) -> dict[str, Any]:
 def read_skill(path: Path) -> tuple[dict[str, Any], bytes]:
     """A checked compiled skill and the bytes it was read from (kept as they are in the run folder)."""
     try:
-        raw = path.read_bytes()
+        raw = read_bounded(path, MAX_SKILL_BYTES)
+        if len(raw) > MAX_SKILL_BYTES:
+            raise UsageError(f"{path} is over {MAX_SKILL_BYTES:,} bytes; it is not a compiled skill")
         skill = json.loads(raw)
     except FileNotFoundError as err:
         raise UsageError(f"no compiled skill at {path}; run: sopc build") from err
-    except (OSError, ValueError) as err:
-        raise UsageError(f"cannot read {path}: {err}") from err
-    errors = sorted(jsonschema.Draft202012Validator(schema_json("skill.schema.json")).iter_errors(skill),
-                    key=lambda e: list(e.absolute_path))
+    except OSError as err:
+        raise UsageError(f"cannot read {path}: {err.strerror or err}") from err
+    except (ValueError, RecursionError) as err:
+        raise UsageError(f"cannot read {path}: not JSON ({first_line(err) if isinstance(err, ValueError) else 'nested too deeply'})") from err
+    if not isinstance(skill, dict):
+        raise UsageError(f"{path} is not a valid skill (top level: not an object)")
+    try:
+        errors = sorted(jsonschema.Draft202012Validator(schema_json("skill.schema.json")).iter_errors(skill),
+                        key=lambda e: list(e.absolute_path))
+    except RecursionError as err:
+        raise UsageError(f"{path} is not a valid skill (nested too deeply)") from err
     if errors:
         where = "/".join(str(p) for p in errors[0].absolute_path) or "top level"
         raise UsageError(f"{path} is not a valid skill ({where}: {errors[0].message})")
@@ -114,18 +128,21 @@ def resume(folder: Path, answers: Answers, *, by: str, database: Database | None
     except RunError as err:
         raise UsageError(str(err)) from err
     try:
-        state = replay(events)
         if not events or events[0]["type"] != "run_started":
             raise UsageError(f"run in {folder} never started; start a new one")
+        try:
+            state = replay(events)
+        except _DAMAGED as err:
+            raise UsageError(f"{folder / EVENTS} cannot be replayed ({type(err).__name__}); the record was altered") from err
         if state.status in ENDED:
             if not all((folder / name).is_file() for name in (REPORT_JSON, REPORT_MD)):
                 # Killed after its end was recorded but before the reports were written: write them now.
                 log.close()
                 return _reported(folder, skill, state, log, data_source(events))
             raise UsageError(f"run {state.run_id} already ended ({state.status}); nothing to resume")
-        if sha256((folder / SKILL).read_bytes()) != events[0].get("skill_sha256"):
+        if sha256(read_bounded(folder / SKILL, MAX_SKILL_BYTES)) != events[0].get("skill_sha256"):
             raise UsageError(f"{folder / SKILL} changed since the run started; a run continues with the skill it began")
-        data = database or Database.open(Path(events[0]["source"]), **events[0]["limits"])
+        data = database or Database.open(recorded_source(events), **events[0]["limits"])
     except BaseException:
         log.close()
         raise
@@ -141,6 +158,28 @@ def resume(folder: Path, answers: Answers, *, by: str, database: Database | None
     finally:
         if database is None:  # opened here, so closed here
             data.close()
+
+
+def recorded_source(events: list[dict[str, Any]]) -> Path:
+    """The data a run last ran on, if it still looks like exchange data; else a UsageError asking for --db.
+
+    The record is not signed: a crafted one may name any path. Only a DuckDB file or a folder holding
+    canonical table files is reopened without the user naming it.
+    """
+    source = Path(data_source(events))
+    if source.is_file():
+        try:
+            with source.open("rb") as handle:
+                looks_right = handle.read(12)[8:12] == b"DUCK"
+        except OSError:
+            looks_right = False
+    else:
+        looks_right = source.is_dir() and any(
+            (source / f"{table}{suffix}").is_file() for table in canonical_tables() for suffix in (".parquet", ".csv"))
+    if not looks_right:
+        raise UsageError(f"the record names {str(source)[:200]!r} as its data, which is not a DuckDB file or a "
+                         "folder of exchange tables; give the data with --db")
+    return source
 
 
 def _finish(folder: Path, skill: dict[str, Any], engine: Engine) -> Finished:

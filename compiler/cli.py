@@ -69,8 +69,9 @@ def new(sop_id: str, domain: str, title: str, root: str) -> None:
 
     if not SLUG.match(sop_id) or len(sop_id) > 64:
         raise UsageError(f"{sop_id!r} is not a valid id: use lowercase letters, digits and single hyphens")
-    if len(title.strip()) < 3 or "\n" in title:
-        raise UsageError("the title must be one line of at least 3 characters")
+    if len(title.strip()) < 3 or not title.isprintable():
+        raise UsageError("the title must be one line of at least 3 printable characters (no control characters "
+                         "or terminal escapes)")
     target = Path(root) / domain / f"{sop_id}.yaml"
     text = render(sop_id, domain, title.strip(), datetime.date.today())
     try:
@@ -219,20 +220,9 @@ RUN_EXIT = {"completed": 0, "failed": 1, "approval_refused": 1, "awaiting_approv
 def _answers_file(path: str | None) -> dict[str, object]:
     if path is None:
         return {}
-    import yaml
+    from compiler.runner.answers import load_answers
 
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-        if len(text) > 1 << 20:
-            raise UsageError(f"{path}: an answers file is at most 1 MiB")
-        data = yaml.safe_load(text) if text.strip() else {}
-    except OSError as err:
-        raise UsageError(f"cannot read {path}: {err.strerror}") from err
-    except (yaml.YAMLError, UnicodeDecodeError) as err:
-        raise UsageError(f"{path}: not YAML or JSON: {str(err).splitlines()[0]}") from err
-    if not isinstance(data, dict) or not all(isinstance(k, str) for k in data):
-        raise UsageError(f"{path}: answers must be a mapping of step id to answer")
-    return data
+    return load_answers(Path(path))
 
 
 @cli.command()

@@ -186,6 +186,28 @@ def _exchange(a: Path, b: Path) -> bool:
     raise OSError(code, os.strerror(code), str(a))
 
 
+_RENAME_NOREPLACE = 1
+
+
+def rename_new(source: Path, target: Path) -> None:
+    """Rename source to target, which must not exist (FileExistsError otherwise, even against a racing writer)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        renameat2 = None
+    at_fdcwd = -100
+    if renameat2 is not None:
+        if renameat2(at_fdcwd, os.fsencode(source), at_fdcwd, os.fsencode(target), _RENAME_NOREPLACE) == 0:
+            return
+        code = ctypes.get_errno()
+        if code not in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
+            raise OSError(code, os.strerror(code), str(target))
+    if target.exists():  # no renameat2: checked, then renamed (a folder is never renamed onto a full one)
+        raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(target))
+    os.rename(source, target)
+
+
 def replace_tree(target: Path, files: dict[str, bytes]) -> None:
     """Make target hold exactly these files, all at once.
 

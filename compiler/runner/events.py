@@ -205,8 +205,11 @@ class EventLog:
         except (ValueError, UnicodeEncodeError) as err:
             raise RunError(f"cannot record a {event_type} event: {err}") from err
         data = line + b"\n"
-        while data:
-            data = data[os.write(self._fd, data):]
+        try:
+            while data:
+                data = data[os.write(self._fd, data):]
+        except OSError as err:  # a full disk: at most a torn line, which a resume drops
+            raise RunError(f"cannot write the run record {self.path}: {err.strerror or err}") from err
         self._seq += 1
         self._prev = line_hash(line)
         self._unsynced = True

@@ -11,13 +11,14 @@ import hashlib
 import json
 import re
 import secrets
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 
-from compiler.files import UsageError, read_bounded, write_atomic
+from compiler.files import UsageError, owner_tag, read_bounded, rename_new, write_atomic
 from compiler.resources import schema_json
 from compiler.runner.answers import Answers
 from compiler.runner.database import Database
@@ -100,21 +101,43 @@ def start(skill: dict[str, Any], database: Database, inputs: dict[str, Any], ans
     if not RUN_ID.fullmatch(run_id):
         raise UsageError(f"run id {run_id!r}: use letters, digits, '-', '_' and '.' (at most 128)")
     folder = out / run_id
+    if folder.exists():
+        raise UsageError(f"{folder} already exists; a run record is never overwritten")
+    engine = _create(folder, skill, raw, database, answers, clock, started_by, run_id, values)
+    return _finish(folder, skill, engine)
+
+
+def _create(folder: Path, skill: dict[str, Any], raw: bytes | None, database: Database, answers: Answers,
+            clock: Clock, started_by: str, run_id: str, values: dict[str, Any]) -> Engine:
+    """The run folder, complete (the skill copy and the first event, synced) or not at all.
+
+    It is made under a hidden name beside its place and renamed into it, so a full disk or a kill
+    leaves no half-made folder under the run's id, and the id can be used again.
+    """
+    staging = folder.parent / f".{folder.name}.new-{owner_tag()}"
+    log: EventLog | None = None
     try:
-        log = EventLog.create(folder / EVENTS, clock)
-    except RunError as err:
-        raise UsageError(str(err)) from err
-    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        staging.mkdir()
+        log = EventLog.create(staging / EVENTS, clock)
         kept = raw if raw is not None else skill_bytes(skill)
-        write_atomic(folder / SKILL, kept)
+        write_atomic(staging / SKILL, kept)
         engine = Engine(skill, database, answers, log, RunState(), operator=started_by)
         engine.begin(run_id, values, sha256(kept))
+        log.sync()
+        rename_new(staging, folder)
+        log.path = folder / EVENTS
+        return engine
     except BaseException as err:
-        log.close()  # release the record and its lock
-        if isinstance(err, OSError):
-            raise UsageError(f"cannot write {folder / SKILL}: {err.strerror or err}") from err
+        if log is not None:
+            log.close()  # release the record and its lock
+        shutil.rmtree(staging, ignore_errors=True)
+        if isinstance(err, FileExistsError):
+            raise UsageError(f"{folder} already exists; a run record is never overwritten") from err
+        if isinstance(err, OSError | RunError):
+            reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
+            raise UsageError(f"cannot create the run folder {folder}: {reason}") from err
         raise
-    return _finish(folder, skill, engine)
 
 
 def resume(folder: Path, answers: Answers, *, by: str, database: Database | None = None,
@@ -206,5 +229,9 @@ def _reported(folder: Path, skill: dict[str, Any], state: RunState, log: EventLo
     """Write report.json and report.md from the run's state and its closed record."""
     report, files = report_files(skill, state, {"events": log.count, "head": log.head}, source)
     for name, data in files.items():
-        write_atomic(folder / name, data)
+        try:
+            write_atomic(folder / name, data)
+        except OSError as err:  # the record is complete: sopc run --resume writes the reports again
+            raise RunError(f"cannot write {folder / name}: {err.strerror or err}; once there is room, "
+                           f"sopc run --resume {folder} writes it") from err
     return Finished(folder, state, report)

@@ -76,6 +76,7 @@ class Database:
         self._limits = limits
         self._process: BaseProcess | None = None
         self._pipe: Connection | None = None
+        self._ready = False
         self._start()
 
     @property
@@ -102,7 +103,9 @@ class Database:
     @classmethod
     def from_rows(cls, tables: Mapping[str, Sequence[Mapping[str, Any]]], **limits: Any) -> Database:
         """An in-memory database of the canonical tables holding these rows (scenario data)."""
-        return cls(("rows", plain_rows(tables)), "inline rows", _limits(limits))
+        database = cls(("rows", plain_rows(tables)), "inline rows", _limits(limits))
+        database.ready()
+        return database
 
     @property
     def limits(self) -> dict[str, Any]:
@@ -111,7 +114,7 @@ class Database:
 
     def close(self) -> None:
         """Tell the worker to close the connection and end; it does so on its own time, not the run's."""
-        process, pipe, self._process, self._pipe = self._process, self._pipe, None, None
+        process, pipe, self._process, self._pipe, self._ready = self._process, self._pipe, None, None, False
         if pipe is not None:
             try:
                 pipe.send(None)
@@ -125,6 +128,7 @@ class Database:
         used = refuse_unsafe(sql, list(parameters))
         if self._pipe is None:
             self._start()
+        self.ready()
         assert self._pipe is not None
         started = time.perf_counter()
         try:
@@ -152,8 +156,32 @@ class Database:
         elapsed = (time.perf_counter() - started) * 1000
         return QueryResult(columns, rows, count, sql_hash(sql), round(elapsed, 3))
 
+    def ready(self) -> None:
+        """Wait until the worker has opened the data; a RunError saying why it could not.
+
+        The worker opens the data while the run prepares (inputs, run folder, record), so a run
+        waits for it only as long as opening takes beyond that.
+        """
+        if self._ready:
+            return
+        if self._pipe is None:
+            self._start()
+        assert self._pipe is not None
+        try:
+            reply = self._pipe.recv()
+        except (EOFError, OSError) as err:
+            code = self._kill()
+            raise RunError(f"cannot open {self.source}: the worker process ended (exit status {code})") from err
+        except KeyboardInterrupt:
+            self._kill()
+            raise
+        if reply[0] != "ready":
+            self._kill()
+            raise RunError(str(reply[1]))
+        self._ready = True
+
     def _start(self) -> None:
-        """Start a worker on the data and wait until it has opened it."""
+        """Start a worker on the data; it says when it has opened it (see `ready`)."""
         context = _context()
         ours, theirs = context.Pipe()
         process = context.Process(target=serve, args=(theirs, self._opener, self._limits),
@@ -161,19 +189,11 @@ class Database:
         with _without_main():
             process.start()
         theirs.close()
-        self._process, self._pipe = process, ours
-        try:
-            reply = ours.recv()
-        except (EOFError, OSError) as err:
-            code = self._kill()
-            raise RunError(f"cannot open {self.source}: the worker process ended (exit status {code})") from err
-        if reply[0] != "ready":
-            self._kill()
-            raise RunError(str(reply[1]))
+        self._process, self._pipe, self._ready = process, ours, False
 
     def _kill(self) -> int | None:
         """End the worker now; the next query starts another."""
-        process, pipe, self._process, self._pipe = self._process, self._pipe, None, None
+        process, pipe, self._process, self._pipe, self._ready = self._process, self._pipe, None, None, False
         if pipe is not None:
             pipe.close()
         if process is None:

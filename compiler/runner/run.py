@@ -125,6 +125,10 @@ def _create(folder: Path, skill: dict[str, Any], raw: bytes | None, database: Da
         engine = Engine(skill, database, answers, log, RunState(), operator=started_by)
         engine.begin(run_id, values, sha256(kept))
         log.sync()
+        try:
+            database.ready()  # opened meanwhile by its worker; data that cannot be opened leaves no run folder
+        except RunError as err:
+            raise UsageError(str(err)) from err
         rename_new(staging, folder)
         log.path = folder / EVENTS
         return engine
@@ -132,6 +136,8 @@ def _create(folder: Path, skill: dict[str, Any], raw: bytes | None, database: Da
         if log is not None:
             log.close()  # release the record and its lock
         shutil.rmtree(staging, ignore_errors=True)
+        if isinstance(err, UsageError):
+            raise
         if isinstance(err, FileExistsError):
             raise UsageError(f"{folder} already exists; a run record is never overwritten") from err
         if isinstance(err, OSError | RunError):

@@ -19,6 +19,7 @@ Messages on the pipe (pickled tuples):
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import resource
 import signal
@@ -70,6 +71,11 @@ def serve(pipe: Connection, opener: Opener, limits: Limits) -> None:
     _die_with_parent()
     cap = (limits.memory_mb + HEADROOM_MB) << 20
     resource.setrlimit(resource.RLIMIT_DATA, (cap, cap))
+    with contextlib.suppress(EOFError, OSError):  # the runner is gone, or closed the data before it was ready
+        _serve(pipe, opener, limits)
+
+
+def _serve(pipe: Connection, opener: Opener, limits: Limits) -> None:
     try:
         from compiler.runner.database import connect
 
@@ -77,7 +83,7 @@ def serve(pipe: Connection, opener: Opener, limits: Limits) -> None:
     except RunError as err:
         pipe.send(("error", str(err)))
         return
-    except duckdb.Error as err:
+    except (duckdb.Error, MemoryError) as err:
         pipe.send(("error", f"cannot open the data: {first_line(err)}"))
         return
     pipe.send(("ready",))
@@ -85,8 +91,6 @@ def serve(pipe: Connection, opener: Opener, limits: Limits) -> None:
         while (message := pipe.recv()) is not None:
             _, sql, parameters, max_rows, timeout_s = message
             pipe.send(_query(connection, sql, parameters, max_rows, timeout_s))
-    except (EOFError, OSError):
-        pass  # the runner is gone
     finally:
         connection.close()
 
@@ -110,7 +114,7 @@ def _query(connection: duckdb.DuckDBPyConnection, sql: str, parameters: Mapping[
         return ("error", "interrupted", "")
     except (duckdb.OutOfMemoryException, MemoryError) as err:
         return ("error", "memory", first_line(err))
-    except duckdb.Error as err:
+    except Exception as err:  # duckdb.Error, or a value the record cannot hold: the query failed, in one line
         return ("error", "failed", first_line(err))
     finally:
         timer.cancel()

@@ -176,6 +176,13 @@ def resume(folder: Path, answers: Answers, *, by: str, database: Database | None
         log.close()
         raise
     try:
+        data.ready()  # data that cannot be opened is a usage error, before anything is recorded
+    except BaseException:
+        log.close()
+        if database is None:
+            data.close()
+        raise
+    try:
         engine = Engine(skill, data, answers, log, state, operator=by)
         try:
             engine.emit("run_resumed", by=by, from_step=state.current, discarded_torn_bytes=torn,

@@ -205,3 +205,29 @@ def test_a_3_gib_sparse_sop_file_is_refused_unread(tmp_path: Path) -> None:
                           env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=60)
     assert done.returncode == 1 and "error[SOP002] file is over 1,048,576 bytes" in done.stdout, done.stdout
     assert "Traceback" not in done.stderr and time.perf_counter() - started < SECONDS
+
+
+def test_a_closed_databases_worker_serves_the_next_run_on_the_same_file_only(tmp_path: Path) -> None:
+    """Long-lived callers (sopc test, a server) open a file once; a changed file or a killed worker is not reused."""
+    from compiler.runner.database import forget_idle
+
+    forget_idle()
+    db = make_db(tmp_path / "ring.duckdb", RING)
+    first = Database.open(db)
+    first.ready()
+    pid = first._process.pid if first._process else None
+    first.close()
+    second = Database.open(db)
+    assert second._process is not None and second._process.pid == pid
+    assert second.query("SELECT count(*) AS n FROM trades", {}).rows == ({"n": 1},)
+    second.close()
+    os.utime(db, ns=(time.time_ns(), time.time_ns() + 10**9))  # the file changed: its kept worker has the old one
+    third = Database.open(db, timeout_s=1.0)
+    assert third._process is not None and third._process.pid != pid
+    with pytest.raises(RunError):
+        third.query(HOSTILE_QUERIES[3], {})  # killed past its deadline
+    third.close()
+    fourth = Database.open(db, timeout_s=1.0)
+    assert fourth._process is not None and fourth._process.pid != pid
+    fourth.close()
+    forget_idle()

@@ -77,6 +77,7 @@ class Database:
         self._process: BaseProcess | None = None
         self._pipe: Connection | None = None
         self._ready = False
+        self._key = _idle_key(opener, limits)
         self._start()
 
     @property
@@ -113,15 +114,17 @@ class Database:
         return asdict(self._limits)
 
     def close(self) -> None:
-        """Tell the worker to close the connection and end; it does so on its own time, not the run's."""
-        process, pipe, self._process, self._pipe, self._ready = self._process, self._pipe, None, None, False
-        if pipe is not None:
-            try:
-                pipe.send(None)
-            except OSError:
-                if process is not None:
-                    process.kill()
-            pipe.close()
+        """Keep the worker for the next run on the same file, or tell it to close the connection and end
+        (on its own time, not the run's)."""
+        process, pipe, ready, self._process, self._pipe, self._ready = \
+            self._process, self._pipe, self._ready, None, None, False
+        if ready and process is not None and pipe is not None and self._key is not None and process.is_alive():
+            _IDLE.append((self._key, process, pipe))
+            if len(_IDLE) > _MAX_IDLE:
+                _end(*_IDLE.pop(0)[1:])  # the least recently used
+            return
+        if pipe is not None and process is not None:
+            _end(process, pipe)
 
     def query(self, sql: str, parameters: Mapping[str, Any]) -> QueryResult:
         """Run one checked query with bound parameters, under the time and memory limits."""
@@ -181,7 +184,15 @@ class Database:
         self._ready = True
 
     def _start(self) -> None:
-        """Start a worker on the data; it says when it has opened it (see `ready`)."""
+        """Take an idle worker that has this very file open, or start one; it says when it has opened it."""
+        for number in reversed(range(len(_IDLE))):
+            key, process, pipe = _IDLE[number]
+            if key == self._key:
+                del _IDLE[number]
+                if process.is_alive():
+                    self._process, self._pipe, self._ready = process, pipe, True
+                    return
+                pipe.close()
         context = _context()
         ours, theirs = context.Pipe()
         process = context.Process(target=serve, args=(theirs, self._opener, self._limits),
@@ -201,6 +212,40 @@ class Database:
         process.kill()
         process.join()
         return process.exitcode
+
+
+_IDLE: list[tuple[tuple[Any, ...], BaseProcess, Connection]] = []
+"""Workers of closed databases, by file and limits: a process that runs many runs (sopc test, a server)
+opens each file once. A worker is kept only after a clean close, and only for the same file (device,
+inode, size and modification time) under the same limits; its connection is read-only and locked."""
+_MAX_IDLE = 2
+
+
+def _idle_key(opener: Opener, limits: Limits) -> tuple[Any, ...] | None:
+    """What a kept worker must match to serve this data: a .duckdb file as it is now, and the limits."""
+    kind, where = opener
+    if kind != "file":
+        return None  # a folder's files or scenario rows: opened afresh each time
+    try:
+        stat = Path(where).stat()
+    except OSError:
+        return None
+    return (str(Path(where).resolve()), stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, limits)
+
+
+def forget_idle() -> None:
+    """End the kept workers (the benchmark opens the data every run, as a new `sopc run` process does)."""
+    while _IDLE:
+        _end(*_IDLE.pop()[1:])
+
+
+def _end(process: BaseProcess, pipe: Connection) -> None:
+    """Tell a worker to close its connection and end (killed if it cannot be told)."""
+    try:
+        pipe.send(None)
+    except OSError:
+        process.kill()
+    pipe.close()
 
 
 @cache

@@ -231,3 +231,20 @@ def test_a_closed_databases_worker_serves_the_next_run_on_the_same_file_only(tmp
     assert fourth._process is not None and fourth._process.pid != pid
     fourth.close()
     forget_idle()
+
+
+def test_a_kept_worker_opens_other_data_for_the_next_run() -> None:
+    """Scenario rows: the worker of the last scenario opens the next one's rows; nothing of the old rows is left."""
+    from compiler.runner.database import forget_idle
+
+    forget_idle()
+    first = Database.from_rows({"trades": [trade(1, "A1", "A1", 30000.0)]})
+    pid = first._process.pid if first._process else None
+    first.close()
+    second = Database.from_rows({"trades": [trade(2, "B1", "B2", 10.0), trade(3, "B1", "B2", 10.0)]})
+    assert second._process is not None and second._process.pid == pid
+    assert second.query("SELECT count(*) AS n, min(trade_id) AS first FROM trades", {}).rows == ({"n": 2, "first": "T2"},)
+    second.close()
+    with pytest.raises(RunError, match="cannot load test rows"):
+        Database.from_rows({"trades": [{"no_such_column": 1}]})
+    forget_idle()

@@ -118,10 +118,10 @@ class Database:
         (on its own time, not the run's)."""
         process, pipe, ready, self._process, self._pipe, self._ready = \
             self._process, self._pipe, self._ready, None, None, False
-        if ready and process is not None and pipe is not None and self._key is not None and process.is_alive():
-            _IDLE.append((self._key, process, pipe))
+        if ready and process is not None and pipe is not None and process.is_alive():
+            _IDLE.append((self._key, self._limits, process, pipe))
             if len(_IDLE) > _MAX_IDLE:
-                _end(*_IDLE.pop(0)[1:])  # the least recently used
+                _end(*_IDLE.pop(0)[2:])  # the least recently used
             return
         if pipe is not None and process is not None:
             _end(process, pipe)
@@ -184,15 +184,22 @@ class Database:
         self._ready = True
 
     def _start(self) -> None:
-        """Take an idle worker that has this very file open, or start one; it says when it has opened it."""
-        for number in reversed(range(len(_IDLE))):
-            key, process, pipe = _IDLE[number]
-            if key == self._key:
-                del _IDLE[number]
-                if process.is_alive():
-                    self._process, self._pipe, self._ready = process, pipe, True
-                    return
+        """Take a kept worker (one with this very file open, else one to open this data), or start one."""
+        same = [n for n, kept in enumerate(_IDLE) if self._key is not None and kept[0] == self._key]
+        similar = [n for n, kept in enumerate(_IDLE) if kept[1] == self._limits]
+        for number in reversed(same or similar):
+            key, _, process, pipe = _IDLE.pop(number)
+            if not process.is_alive():
                 pipe.close()
+                continue
+            self._process, self._pipe, self._ready = process, pipe, key == self._key and key is not None
+            if not self._ready:
+                try:
+                    pipe.send(("open", self._opener))  # the worker opens this data instead; `ready` waits
+                except OSError:
+                    self._kill()
+                    continue
+            return
         context = _context()
         ours, theirs = context.Pipe()
         process = context.Process(target=serve, args=(theirs, self._opener, self._limits),
@@ -214,10 +221,11 @@ class Database:
         return process.exitcode
 
 
-_IDLE: list[tuple[tuple[Any, ...], BaseProcess, Connection]] = []
-"""Workers of closed databases, by file and limits: a process that runs many runs (sopc test, a server)
-opens each file once. A worker is kept only after a clean close, and only for the same file (device,
-inode, size and modification time) under the same limits; its connection is read-only and locked."""
+_IDLE: list[tuple[tuple[Any, ...] | None, Limits, BaseProcess, Connection]] = []
+"""Workers of closed databases, so that a process running many runs (sopc test, a server) forks few: a
+worker is kept only after a clean close; it serves the next run on the same file (same device, inode,
+size and modification time) and limits as it is, and a run on other data under the same limits after
+opening that data instead of its own. Its connections are read-only with their settings locked."""
 _MAX_IDLE = 2
 
 
@@ -236,7 +244,7 @@ def _idle_key(opener: Opener, limits: Limits) -> tuple[Any, ...] | None:
 def forget_idle() -> None:
     """End the kept workers (the benchmark opens the data every run, as a new `sopc run` process does)."""
     while _IDLE:
-        _end(*_IDLE.pop()[1:])
+        _end(*_IDLE.pop()[2:])
 
 
 def _end(process: BaseProcess, pipe: Connection) -> None:

@@ -11,8 +11,8 @@ are interrupted at their deadline by a timer; a query that ignores the
 interrupt is killed by the runner a grace period later.
 
 Messages on the pipe (pickled tuples):
-  worker -> runner, once:  ("ready",) | ("error", message)
-  runner -> worker:        ("query", sql, parameters, max_rows, timeout_s) | None (close)
+  worker -> runner, at each opening: ("ready",) | ("error", message), and then it ends
+  runner -> worker:        ("query", sql, parameters, max_rows, timeout_s) | ("open", opener) | None (close)
   worker -> runner:        ("ok", columns, rows, row_count, elapsed_ms) | ("error", kind, message)
                            kind: "interrupted", "memory" or "failed"
 """
@@ -76,23 +76,34 @@ def serve(pipe: Connection, opener: Opener, limits: Limits) -> None:
 
 
 def _serve(pipe: Connection, opener: Opener, limits: Limits) -> None:
+    connection = _open(pipe, opener, limits)
+    try:
+        while connection is not None and (message := pipe.recv()) is not None:
+            if message[0] == "open":  # a kept worker, given other data for the next run
+                connection.close()
+                connection = _open(pipe, message[1], limits)
+                continue
+            _, sql, parameters, max_rows, timeout_s = message
+            pipe.send(_query(connection, sql, parameters, max_rows, timeout_s))
+    finally:
+        if connection is not None:
+            connection.close()
+
+
+def _open(pipe: Connection, opener: Opener, limits: Limits) -> duckdb.DuckDBPyConnection | None:
+    """The connection to this data, after saying "ready"; None after saying why not (the worker then ends)."""
     try:
         from compiler.runner.database import connect
 
         connection = connect(opener, limits.settings())
     except RunError as err:
         pipe.send(("error", str(err)))
-        return
+        return None
     except (duckdb.Error, MemoryError) as err:
         pipe.send(("error", f"cannot open the data: {first_line(err)}"))
-        return
+        return None
     pipe.send(("ready",))
-    try:
-        while (message := pipe.recv()) is not None:
-            _, sql, parameters, max_rows, timeout_s = message
-            pipe.send(_query(connection, sql, parameters, max_rows, timeout_s))
-    finally:
-        connection.close()
+    return connection
 
 
 def _query(connection: duckdb.DuckDBPyConnection, sql: str, parameters: Mapping[str, Any], max_rows: int,

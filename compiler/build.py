@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from compiler.check import Checked, check_files
-from compiler.files import diff_tree, discover, read_all, replace_tree
+from compiler.files import diff_tree, discover, project_lock, read_all, replace_tree
 from compiler.skill.library import LOCK, Compiled, compile_library, read_lock
 from compiler.skill.versions import VersionProblem
 
@@ -48,7 +48,19 @@ def _site_files(compiled: Compiled, checked: Checked, today: datetime.date, draf
 
 def build(root: Path, today: datetime.date, *, check: bool = False, drafts: bool = False,
           site: bool = True) -> BuildResult:
-    """Build (or, with check=True, verify) skills/ and the generated site pages under root."""
+    """Build (or, with check=True, verify) skills/ and the generated site pages under root.
+
+    One build at a time per project: a build holds a lock on root from reading
+    the version lock to the last swap, so two builds never interleave and the
+    second one sees the first one's lock.json.
+    """
+    if check:
+        return _build(root, today, check=True, drafts=drafts, site=site)
+    with project_lock(root):
+        return _build(root, today, check=False, drafts=drafts, site=site)
+
+
+def _build(root: Path, today: datetime.date, *, check: bool, drafts: bool, site: bool) -> BuildResult:
     checked = check_files(_relative_files(root), today)
     if not checked.ok:
         return BuildResult(checked)

@@ -260,7 +260,7 @@ def _type_name(value: Any) -> str:
 def decode(path: str, raw: bytes) -> tuple[str | None, list[Diagnostic]]:
     """Check size and encoding; return the text or a diagnostic."""
     if len(raw) > MAX_BYTES:
-        return None, [make(path, (1, 1), "SOP002", f"file is {len(raw):,} bytes; the limit is {MAX_BYTES:,}",
+        return None, [make(path, (1, 1), "SOP002", f"file is over {MAX_BYTES:,} bytes, the limit",
                            hint="split the SOP or remove embedded data")]
     try:
         text = raw.decode("utf-8-sig")

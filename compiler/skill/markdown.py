@@ -4,14 +4,50 @@ Front matter carries name (the folder name), a description of at most 1,024
 characters naming the alert triggers, and string-valued metadata. The body
 is the checklist; details live in skill.json and one file per query, read
 only when needed (progressive disclosure).
+
+An agent reads SKILL.md as its instructions, so no SOP value may add
+structure to it (a heading, a list, a quote, a code fence, a link, front
+matter): that would be a prompt injection. Every SOP string goes through
+`md` (literal text on one line, Markdown's syntax characters escaped with
+backslashes, which an agent reads past easily) or `code` (a code span no
+backtick inside can close); front matter values are JSON strings.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 MAX_DESCRIPTION = 1024
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+_INLINE = re.compile(r"[\\`*\[\]<>&~|!#$]|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
+"""Characters that open or close inline syntax (emphasis, code, links, images, HTML, entities,
+strikethrough, table cells) or close a heading (#), and `$` for math extensions. An underscore between
+two letters or digits (start_ts) cannot open emphasis and stays as it is."""
+_BLOCK_START = re.compile(r"^(?:[>+\-=:]|(\d{1,9})([.)]))")
+"""What opens a block at the start of a line: a quote, a list item, a setext underline, an ordered item."""
+
+
+def md(value: Any) -> str:
+    """A value as literal Markdown text on one line: nothing in it can open inline syntax (a link, an image,
+    HTML, emphasis, code) or end the line's own construct; for a value that starts a line, see `md_block`."""
+    return _INLINE.sub(lambda m: "\\" + m.group(0), " ".join(_CONTROL.sub(" ", str(value)).split()))
+
+
+def md_block(value: Any) -> str:
+    """`md` for a value that begins a line or a list item: it cannot open a heading, quote, list or rule
+    either (# is already escaped by `md`)."""
+    return _BLOCK_START.sub(lambda m: f"{m.group(1)}\\{m.group(2)}" if m.group(1) else f"\\{m.group(0)}",
+                            md(value))
+
+
+def code(value: Any) -> str:
+    """A value as one inline code span: fenced by more backticks than any run inside it."""
+    flat = " ".join(_CONTROL.sub(" ", str(value)).split())
+    fence = "`" * (max((len(run) for run in re.findall("`+", flat)), default=0) + 1)
+    pad = " " if flat.startswith("`") or flat.endswith("`") or not flat.strip() else ""
+    return f"{fence}{pad}{flat}{pad}{fence}"
 
 
 def _yaml_str(value: str) -> str:
@@ -51,47 +87,48 @@ def _front_matter(skill: dict[str, Any], tool_names: list[str]) -> list[str]:
 
 
 def _where(transition: dict[str, Any]) -> str:
-    return f"go to step `{transition['next']}`" if "next" in transition else f"finish with outcome `{transition['outcome']}`"
+    return f"go to step {code(transition['next'])}" if "next" in transition \
+        else f"finish with outcome {code(transition['outcome'])}"
 
 
 def _step_lines(number: int, step: dict[str, Any]) -> list[str]:
-    gate = f", approval by **{step['approval']['role']}**" if step["approval"] else ""
-    lines = [f"### {number}. `{step['id']}` — {step['title']}", "",
-             f"Kind: {step['kind']} · safety: {step['safety']}{gate}"
-             + (f" · timeout: {step['timeout']}" if step["timeout"] else ""), ""]
+    gate = f", approval by **{md(step['approval']['role'])}**" if step["approval"] else ""
+    lines = [f"### {number}. {code(step['id'])} — {md(step['title'])}", "",
+             f"Kind: {md(step['kind'])} · safety: {md(step['safety'])}{gate}"
+             + (f" · timeout: {md(step['timeout'])}" if step["timeout"] else ""), ""]
     if step["instruction"]:
-        lines += [" ".join(step["instruction"].split()), ""]
+        lines += [md_block(step["instruction"]), ""]
     if step["kind"] == "query":
-        params = ", ".join(f"`${p['name']}` ({p['source']})" for p in step["sql"]["parameters"]) or "none"
-        lines += [f"Run `{step['sql']['file']}` (DuckDB, read-only) with bound parameters: {params}.",
+        params = ", ".join(f"{code('$' + p['name'])} ({md(p['source'])})" for p in step["sql"]["parameters"]) or "none"
+        lines += [f"Run {code(step['sql']['file'])} (DuckDB, read-only) with bound parameters: {params}.",
                   "Never paste values into the SQL text."]
         for name, expression in step.get("params", {}).items():
-            lines.append(f"Compute `${name}` as `{expression}`.")
+            lines.append(f"Compute {code('$' + name)} as {code(expression)}.")
         lines.append("")
     elif step["kind"] == "manual":
-        lines += [f"Ask the **{step['actor']}** to do this and record: "
-                  + ", ".join(f"`{k}`" for k in step["evidence_schema"]["properties"]) + ".", ""]
+        lines += [f"Ask the **{md(step['actor'])}** to do this and record: "
+                  + ", ".join(code(k) for k in step["evidence_schema"]["properties"]) + ".", ""]
     elif step["kind"] == "agent":
-        lines += ["Return: " + ", ".join(f"`{k}` ({v.get('type', 'string')})"
+        lines += ["Return: " + ", ".join(f"{code(k)} ({md(v.get('type', 'string'))})"
                                          for k, v in step["output_schema"]["properties"].items()) + ".", ""]
     elif step["kind"] == "escalate":
         esc = step["escalation"]
-        lines += [f"Escalate to **{esc['to']}** within **{esc['within']}** via {esc['channel']}."]
+        lines += [f"Escalate to **{md(esc['to'])}** within **{md(esc['within'])}** via {md(esc['channel'])}."]
         if esc["message"]:
-            lines.append("Include: " + " ".join(esc["message"].split()))
+            lines.append("Include: " + md(esc["message"]))
         lines.append("")
     elif step["kind"] == "action":
         act = step["action"]
-        lines += [f"Request `{act['action']}` on `{act['target']}`"
+        lines += [f"Request {code(act['action'])} on {code(act['target'])}"
                   + (" (irreversible)" if not act["reversible"] else "")
                   + ". Do not perform it yourself: it takes effect only after the approval is recorded.", ""]
     elif step["kind"] == "include":
         inc = step["include"]
-        bound = ", ".join(f"`{k}` = `{v}`" for k, v in inc["with"].items()) or "no inputs"
-        lines += [f"Run the skill `{inc['sop']}` with {bound}; its outcome is `{step['id']}.outcome`.", ""]
+        bound = ", ".join(f"{code(k)} = {code(v)}" for k, v in inc["with"].items()) or "no inputs"
+        lines += [f"Run the skill {code(inc['sop'])} with {bound}; its outcome is {code(step['id'] + '.outcome')}.", ""]
     for transition in step["transitions"]:
         if "when" in transition:
-            lines.append(f"- If `{' '.join(str(transition['when']).split())}`: {_where(transition)}.")
+            lines.append(f"- If {code(transition['when'])}: {_where(transition)}.")
         else:
             prefix = "Otherwise" if len(step["transitions"]) > 1 else "Then"
             lines.append(f"- {prefix}: {_where(transition)}.")
@@ -102,20 +139,20 @@ def _mapped(trigger: dict[str, Any]) -> str:
     """How the trigger's alert payload fills the inputs, as a clause (empty when it maps none)."""
     if not trigger.get("inputs"):
         return ""
-    return " Inputs from the alert payload: " + ", ".join(f"`{name}` = `{pointer}`"
+    return " Inputs from the alert payload: " + ", ".join(f"{code(name)} = {code(pointer)}"
                                                         for name, pointer in trigger["inputs"].items()) + "."
 
 
 def render_skill_md(skill: dict[str, Any], tool_names: list[str]) -> str:
     """The SKILL.md text of a compiled skill."""
     lines = _front_matter(skill, tool_names)
-    lines += ["", f"# {skill['title']}", "",
-              f"Compiled by sopc from `{skill['source_map']['path']}`, version {skill['version']} "
-              f"({skill['digest'][:19]}…). Do not edit: change the SOP and rebuild.", ""]
+    lines += ["", f"# {md(skill['title'])}", "",
+              f"Compiled by sopc from {code(skill['source_map']['path'])}, version {md(skill['version'])} "
+              f"({md(skill['digest'][:19])}…). Do not edit: change the SOP and rebuild.", ""]
     if skill["status"] == "deprecated":
-        lines += [f"**Deprecated:** use the skill `{skill['superseded_by']}` instead.", ""]
-    lines += [" ".join(str(skill["summary"]).split()), "", "## When to use", ""]
-    lines += [f"- `{t['alert']}`: {t['when']}" + _mapped(t) for t in skill["triggers"]]
+        lines += [f"**Deprecated:** use the skill {code(skill['superseded_by'])} instead.", ""]
+    lines += [md_block(skill["summary"]), "", "## When to use", ""]
+    lines += [f"- {code(t['alert'])}: {md(t['when'])}" + _mapped(t) for t in skill["triggers"]]
     lines += ["", "## How to run it", "",
               "With the sopc MCP server connected (`sopc mcp`), let the runner do the work: `start_run` with the",
               "alert, answer only the `agent` steps it hands you with `submit_step` (every figure you write is",
@@ -123,34 +160,35 @@ def render_skill_md(skill: dict[str, Any], tool_names: list[str]) -> str:
               "1. Read `skill.json`: it has the inputs schema, thresholds, every step with its transitions,",
               "   result schema and safety class, and `findings_schema` for your report.",
               f"2. Validate the inputs against `inputs_schema` (and `input_checks`, if any), then start at step "
-              f"`{skill['first_step']}`.",
+              f"{code(skill['first_step'])}.",
               "3. Do each step below; after each, record its result with the `record_step` tool"
-              f" (`{tool_names[0]}`).",
+              f" ({code(tool_names[0])}).",
               "4. Evaluate conditions exactly as written (CEL) against `inputs.<name>`, `thresholds.<name>`",
               "   and earlier results (`<step>.rows`, `<step>.row_count`, `<step>.<field>`).",
               "5. Never take an action or escalation before its approval is recorded; never contact the subject.",
-              f"6. At an outcome, submit the findings report with `{tool_names[1]}`.", ""]
+              f"6. At an outcome, submit the findings report with {code(tool_names[1])}.", ""]
     if skill["inputs_schema"]["properties"]:
         lines += ["## Inputs", "", "| name | type | required | description |", "|---|---|---|---|"]
         required = set(skill["inputs_schema"]["required"])
         for name, spec in skill["inputs_schema"]["properties"].items():
             kind = spec.get("format", spec.get("type"))
-            lines.append(f"| `{name}` | {kind} | {'yes' if name in required else 'no'} | {spec['description']} |")
+            lines.append(f"| {code(name)} | {md(kind)} | {'yes' if name in required else 'no'} "
+                         f"| {md(spec['description'])} |")
         lines.append("")
     if skill.get("input_checks"):
         lines += ["Refuse to start unless every input check holds (CEL over `inputs` and `thresholds`):", ""]
-        lines += [f"- `{' '.join(c['require'].split())}`: otherwise, {c['message']}" for c in skill["input_checks"]]
+        lines += [f"- {code(c['require'])}: otherwise, {md(c['message'])}" for c in skill["input_checks"]]
         lines.append("")
     if skill["thresholds"]:
         lines += ["## Thresholds", "", "| name | value | unit |", "|---|---|---|"]
-        lines += [f"| `{n}` | {t['value']} | {t['unit']} |" for n, t in skill["thresholds"].items()]
+        lines += [f"| {code(n)} | {md(t['value'])} | {md(t['unit'])} |" for n, t in skill["thresholds"].items()]
         lines.append("")
     lines += ["## Checklist", ""]
     for number, step in enumerate(skill["steps"], start=1):
         lines += _step_lines(number, step)
     lines += ["## Outcomes", ""]
-    lines += [f"- `{oid}`: {o['title']}" for oid, o in skill["outcomes"].items()]
+    lines += [f"- {code(oid)}: {md(o['title'])}" for oid, o in skill["outcomes"].items()]
     if skill["edge_cases"]:
         lines += ["", "## Known blind spots", ""]
-        lines += [f"- {' '.join(e.split())}" for e in skill["edge_cases"]]
+        lines += [f"- {md_block(e)}" for e in skill["edge_cases"]]
     return "\n".join(lines).rstrip() + "\n"

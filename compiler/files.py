@@ -149,10 +149,17 @@ def owner_tag() -> str:
 def _owner_alive(name: str) -> bool:
     """Whether the process named in a staging folder's name (.x.new-<pid>.<start>.<random>) is still running."""
     parts = name.split("-", 1)[-1].split(".")
-    if len(parts) != 3 or not parts[0].isdigit():
+    if len(parts) not in (2, 3) or not parts[0].isdigit():
         return False  # no owner in the name: left by an older sopc, whose build is long over
     started = _start_time(int(parts[0]))
     return started is not None and (started == parts[1] or "?" in (started, parts[1]))
+
+
+def clear_dead_staging(target: Path) -> None:
+    """Remove the hidden folders in which a process that has since died was making `target`."""
+    for leftover in sorted(target.parent.glob(f".{target.name}.new-*")):
+        if not _owner_alive(leftover.name):
+            shutil.rmtree(leftover, ignore_errors=True)
 
 
 def _clear_leftovers(target: Path) -> None:

@@ -19,7 +19,7 @@ from typing import Any
 import jsonschema
 
 from compiler.approvers import Registry
-from compiler.files import UsageError, owner_tag, read_bounded, rename_new, write_atomic
+from compiler.files import UsageError, clear_dead_staging, owner_tag, read_bounded, rename_new, write_atomic
 from compiler.resources import schema_json
 from compiler.runner.answers import Answers
 from compiler.runner.database import Database
@@ -107,6 +107,7 @@ def start(skill: dict[str, Any], database: Database, inputs: dict[str, Any], ans
     folder = out / run_id
     if folder.exists():
         raise UsageError(f"{folder} already exists; a run record is never overwritten")
+    clear_dead_staging(folder)  # a start of this id that was killed before its folder was whole
     engine = _create(folder, skill, raw, database, answers, clock, started_by, run_id, values, registry)
     return _finish(folder, skill, engine)
 

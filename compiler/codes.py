@@ -69,6 +69,7 @@ _TABLE: tuple[Code, ...] = (
     Code("SOP304", "error", "unknown table", "The SQL reads a table that is not one of the canonical exchange tables (schema/exchange.sql) or a CTE of the query."),
     Code("SOP305", "error", "unknown column", "The SQL names a column that the tables it reads do not have."),
     Code("SOP306", "error", "parameter written inside a string", "A parameter appears inside a quoted string such as '$account_id' or '{account_id}', where it would be spliced, not bound. Write $account_id outside quotes."),
+    Code("SOP307", "error", "DuckDB rejects the query", "DuckDB's binder, run on the canonical tables with the parameters typed as the runner binds them, rejects the query: an unknown function, arguments of the wrong type, a column neither grouped nor aggregated, an ambiguous column. `sopc run` would fail on it at this step."),
     # -- conditions ---------------------------------------------------------
     Code("SOP401", "error", "condition does not parse", "The expression is not valid CEL."),
     Code("SOP402", "error", "unknown name in condition", "The expression refers to an input, threshold or step that is not declared."),

@@ -13,6 +13,7 @@ from compiler.diagnostics import Diagnostic, Severity
 from compiler.document import Document
 from compiler.graph import build_graph
 from compiler.lint.base import Findings
+from compiler.lint.causes import fold
 from compiler.lint.conditions import check_conditions, check_input_checks
 from compiler.lint.graph import check_graph
 from compiler.lint.library import check_library
@@ -75,7 +76,7 @@ def check_files(files: list[tuple[str, bytes]], today: datetime.date, strict: bo
         entries.append((found, sop))
     check_library(entries)
     for found, _ in entries:
-        diagnostics.extend(found.items)
+        diagnostics.extend(fold(sorted(set(found.items))))
     if strict:
         diagnostics = [d.escalated() for d in diagnostics]
     unique = sorted(set(diagnostics))

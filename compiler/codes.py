@@ -51,6 +51,7 @@ _TABLE: tuple[Code, ...] = (
     Code("SOP106", "error", "bad value format", "The value does not have the required form (slug, semver, date, duration, identifier, alert name, URL)."),
     Code("SOP107", "error", "value out of range", "The value is too short, too long, too small, too large, has too few or too many items, or repeats an item that must be unique."),
     Code("SOP108", "error", "schema constraint not met", "The value breaks another rule of the format (for example a deprecated SOP without superseded_by)."),
+    Code("SOP109", "error", "yes/no/on/off written for a boolean", "YAML 1.1 reads unquoted yes, no, on and off as booleans, YAML 1.2 (and so the editor's yaml-language-server) as text: the same file would mean two things. Write true or false."),
     # -- step graph ---------------------------------------------------------
     Code("SOP201", "error", "duplicate step id", "Two steps share an id; transitions, conditions and tests could not tell them apart. Rename one."),
     Code("SOP202", "error", "unknown step", "A next, branch or test path names a step that does not exist."),
@@ -92,6 +93,7 @@ _TABLE: tuple[Code, ...] = (
     Code("SOP603", "error", "changelog out of order", "Changelog entries must be newest first, with strictly decreasing versions and non-increasing dates."),
     Code("SOP604", "error", "bad input default", "An input's default does not fit its type, pattern or allowed values, or a field that only applies to another type is set."),
     Code("SOP605", "error", "bad pattern", "An input's pattern is not a valid regular expression, or it repeats a repeated group such as (a+)+ or (\\w+\\s?)*, which makes matching take exponential time on some inputs (a hang, not an error). Repeat once: a+ or (ab)+."),
+    Code("SOP606", "error", "placeholder left in", "The text still holds a placeholder of the `sopc new` template (TODO …). Only a draft may keep them: write the real text, or set status: draft."),
     # -- tests --------------------------------------------------------------
     Code("SOP701", "error", "test names an unknown input", "A test sets an input the SOP does not declare, or leaves out a required input."),
     Code("SOP702", "error", "test answers an unknown step", "A test answers a step that does not exist or that takes no answers (only manual, agent, action and escalate steps, and steps with an approval gate, do)."),
@@ -99,6 +101,7 @@ _TABLE: tuple[Code, ...] = (
     Code("SOP705", "error", "unknown demo-data case", "A test's data names a demo-data case that does not exist; `sopc demo-data --list` shows the cases."),
     Code("SOP706", "error", "bad expected value", "A key under expect.values is not a CEL expression over the run, or reads a name the SOP does not define (inputs, thresholds and step ids)."),
     Code("SOP707", "error", "scenario expects no result or two", "A test's expect needs either an outcome (with an optional path and values) or refused (the text of the refusal), not both and not neither."),
+    Code("SOP708", "error", "test answer does not fit the step", "A test's answer to a manual or agent step does not fit its evidence or output fields (a missing field, an unknown one, a value of the wrong type or not among the allowed values), or an approval lacks approved: true/false. `sopc test` would stop at that step waiting for a valid answer."),
     Code("SOP704", "error", "test path is impossible", "The expected path does not follow the step graph: it must start at the first step, follow transitions and end at a step that leads to the expected outcome."),
 )
 

@@ -7,6 +7,8 @@ import json
 import re
 
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+PLACEHOLDER = re.compile(r"\bTODO\b\s*[—:]")
+"""How the template marks text the author must write; an error unless the SOP is a draft (SOP606)."""
 
 _TEMPLATE = """\
 # yaml-language-server: $schema=../../schema/sop.schema.json

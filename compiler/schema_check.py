@@ -116,7 +116,7 @@ def _diagnose(doc: Document, error: ValidationError) -> Iterator[Diagnostic]:
         allowed = _known_keys(schema)
         for key in sorted(k for k in instance if k not in allowed):
             key_pointer = pointer_join(pointer, key)
-            hint = closest(key, allowed) or f"allowed keys here: {', '.join(allowed)}"
+            hint = _comma_trap(instance, key) or closest(key, allowed) or f"allowed keys here: {', '.join(allowed)}"
             yield make(doc.path, doc.source.key(key_pointer), "SOP101", f"unknown key {key!r}",
                        key_pointer, hint)
         return
@@ -185,6 +185,15 @@ def _diagnose(doc: Document, error: ValidationError) -> Iterator[Diagnostic]:
                    str(_resolve(schema).get("description", "")))
         return
     yield make(doc.path, at, "SOP103", f"{error.message}", pointer)
+
+
+def _comma_trap(instance: dict[str, Any], key: str) -> str:
+    """A key of words with no value after a text value: a comma inside {…} cut the value in two."""
+    keys = list(instance)
+    before = keys[keys.index(key) - 1] if keys.index(key) > 0 else None
+    if instance[key] is not None or " " not in key.strip() or before is None or not isinstance(instance[before], str):
+        return ""
+    return f'a comma inside {{…}} ends the value of {before!r}: quote it: {before}: "{instance[before]}, {key}"'
 
 
 def _described(schema: dict[str, Any]) -> str:

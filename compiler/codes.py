@@ -94,6 +94,7 @@ _TABLE: tuple[Code, ...] = (
     Code("SOP604", "error", "bad input default", "An input's default does not fit its type, pattern or allowed values, or a field that only applies to another type is set."),
     Code("SOP605", "error", "bad pattern", "An input's pattern is not a valid regular expression, or it repeats a repeated group such as (a+)+ or (\\w+\\s?)*, which makes matching take exponential time on some inputs (a hang, not an error). Repeat once: a+ or (ab)+."),
     Code("SOP606", "error", "placeholder left in", "The text still holds a placeholder of the `sopc new` template (TODO …). Only a draft may keep them: write the real text, or set status: draft."),
+    Code("SOP607", "error", "version does not fit the change", "`sopc build` compares each SOP with skills/lock.json: content changed without a version bump, the bump is smaller than the change needs (wording: patch, thresholds or logic: minor, inputs or outcomes: major), or the version went backwards. Bump version as the hint says and add a changelog entry."),
     # -- tests --------------------------------------------------------------
     Code("SOP701", "error", "test names an unknown input", "A test sets an input the SOP does not declare, or leaves out a required input."),
     Code("SOP702", "error", "test answers an unknown step", "A test answers a step that does not exist or that takes no answers (only manual, agent, action and escalate steps, and steps with an approval gate, do)."),

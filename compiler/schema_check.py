@@ -20,7 +20,7 @@ from jsonschema.exceptions import ValidationError
 from compiler.diagnostics import Diagnostic, make
 from compiler.document import Document, pointer_join
 from compiler.resources import schema_json
-from compiler.suggest import closest
+from compiler.suggest import article, closest
 from compiler.yamlload import refused_values
 
 _RANGE = {"minLength", "maxLength", "minItems", "maxItems", "minimum", "maximum",
@@ -134,7 +134,7 @@ def _diagnose(doc: Document, error: ValidationError) -> Iterator[Diagnostic]:
                 yield make(doc.path, doc.source.value(where), "SOP108", f"missing key {name!r}", where,
                            _conditional_hint(name))
                 continue
-            needs = f" (a {step_kind} step needs it)" if step_kind and list(error.relative_schema_path)[-2:] \
+            needs = f" ({article(step_kind)} step needs it)" if step_kind and list(error.relative_schema_path)[-2:] \
                 == ["then", "required"] else ""
             yield make(doc.path, at, "SOP102", f"missing required key {name!r}{needs}", pointer,
                        str(_property(schema, name).get("description", "")))

@@ -12,6 +12,7 @@ from compiler.graph import Graph
 from compiler.lint.base import Findings, closest, value_at
 from compiler.model import Scenario, Sop, Step
 from compiler.sqlcheck import catalog
+from compiler.suggest import article
 
 _ANSWERED = frozenset({"manual", "agent", "action", "escalate"})
 _STRING_INPUTS = frozenset({"string", "timestamp", "duration", "enum"})
@@ -170,7 +171,7 @@ def check_scenarios(found: Findings, sop: Sop, graph: Graph) -> None:
                 found.add(answers_at, "SOP702", f"test answers unknown step {step_id!r}", closest(step_id, steps),
                           key=True)
             elif step.kind not in _ANSWERED and step.approval is None:
-                found.add(answers_at, "SOP702", f"step {step_id!r} is a {step.kind} step and takes no answers",
+                found.add(answers_at, "SOP702", f"step {step_id!r} is {article(step.kind)} step and takes no answers",
                           "answer manual, agent, action and escalate steps and approval gates", key=True)
             else:
                 _check_answer(found, step, test.answers[step_id], answers_at)

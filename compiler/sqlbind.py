@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import difflib
 import json
 import re
 from collections.abc import Mapping
@@ -53,6 +54,8 @@ _SAMPLES: dict[str, Any] = {
     "DOUBLE": 0.5, "BIGINT": 1 << 40, "INTEGER": 1, "BOOLEAN": False,
 }
 _CALL = re.compile(r"argument types '([^(']+)\(([^)']*)\)'")
+_MISSING = re.compile(r"Function with name (\w+) does not exist")
+_SUGGESTED = re.compile(r'Did you mean "([^"]+)"')
 _verdicts: dict[tuple[str, ParamTypes], Bound] = {}
 
 
@@ -66,6 +69,20 @@ def _database() -> duckdb.DuckDBPyConnection:
     return connection
 
 
+@cache
+def _functions() -> tuple[str, ...]:
+    """Every function name DuckDB knows, for a did-you-mean closer than its own edit-distance pick."""
+    rows = _database().execute("SELECT DISTINCT function_name FROM duckdb_functions()").fetchall()
+    special = ("coalesce", "ifnull", "try_cast")  # SQL forms the parser handles, absent from the function list
+    return tuple(sorted({*special, *(str(row[0]) for row in rows if str(row[0]).isidentifier())}))
+
+
+def _proposed(name: str, duckdb_pick: str) -> str:
+    """The known function closest to a misspelt one (DuckDB's own pick when none is close)."""
+    match = difflib.get_close_matches(name.lower(), _functions(), n=1, cutoff=0.75) if name else []
+    return match[0] if match else duckdb_pick
+
+
 def sample(duck_type: str) -> Any:
     """A Python value DuckDB binds with this type (None, an untyped NULL, when the type is unknown)."""
     if duck_type.endswith("[]"):
@@ -74,8 +91,8 @@ def sample(duck_type: str) -> Any:
     return _SAMPLES.get(duck_type)
 
 
-def _parsed(err: duckdb.Error) -> tuple[str, int | None, str]:
-    """(message, offset into the prepared statement, suggestion) from an error DuckDB gave as JSON."""
+def _parsed(err: duckdb.Error) -> tuple[str, int | None, str, str]:
+    """(message, offset into the prepared statement, suggestion, name it is about) from an error DuckDB gave as JSON."""
     text = str(err)
     start = text.find("{")
     try:
@@ -87,7 +104,13 @@ def _parsed(err: duckdb.Error) -> tuple[str, int | None, str]:
     offset = int(position) if isinstance(position, str) and position.isdigit() else None
     candidates = str(payload.get("candidates") or "")
     suggestion = candidates.split(",")[0].strip() if payload.get("error_subtype") == "MISSING_ENTRY" else ""
-    return message, offset, suggestion
+    return message, offset, suggestion, str(payload.get("name") or "")
+
+
+def _named(sql: str, name: str) -> int | None:
+    """Where a function named in an error is called, when DuckDB gives no position (inside a CTE)."""
+    found = re.search(rf"(?<![\w.]){re.escape(name)}\s*\(", sql, re.IGNORECASE) if name else None
+    return found.start() if found else None
 
 
 def _split(message: str) -> tuple[str, str]:
@@ -122,9 +145,10 @@ def _bind(sql: str, params: ParamTypes) -> Bound:
         # PREPARE binds with untyped parameters and gives positions: unknown names, GROUP BY, ambiguity.
         connection.execute(_PREFIX + sql)
     except duckdb.Error as err:
-        message, offset, suggestion = _parsed(err)
+        message, offset, suggestion, name = _parsed(err)
         first, detail = _split(message)
-        return Bound(first, None if offset is None else max(offset - len(_PREFIX), 0), suggestion, detail)
+        at = _named(sql, name) if offset is None else max(offset - len(_PREFIX), 0)
+        return Bound(first, at, _proposed(name, suggestion) if suggestion else "", detail)
     finally:
         with contextlib.suppress(duckdb.Error):  # nothing to drop when PREPARE failed
             connection.execute("DEALLOCATE sopc_bind")
@@ -132,10 +156,14 @@ def _bind(sql: str, params: ParamTypes) -> Bound:
         # A lazy relation binds again with the parameters' types (argument types), without running.
         relation = connection.sql(sql, params={name: sample(kind) for name, kind in params})
     except duckdb.Error as err:
-        message, _, suggestion = _parsed(err)
-        message = message.removeprefix(f"{type(err).__name__.removesuffix('Exception')} Error: ")
+        # This path gives no JSON: name, suggestion and place are read from the message.
+        message = str(err).removeprefix(f"{type(err).__name__.removesuffix('Exception')} Error: ")
         first, detail = _split(message)
-        return Bound(first, _typed_offset(sql, message, params), suggestion, detail)
+        missing = _MISSING.search(message)
+        offset = _named(sql, missing.group(1)) if missing else _typed_offset(sql, message, params)
+        proposed = _SUGGESTED.search(message)
+        return Bound(first, offset, _proposed(missing.group(1) if missing else "", proposed.group(1) if proposed else "")
+                     if proposed else "", detail)
     if relation is None:
         return Bound()
     return Bound(columns=tuple((str(n), str(t)) for n, t in zip(relation.columns, relation.types, strict=True)))

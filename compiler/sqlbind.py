@@ -142,7 +142,19 @@ def _typed_offset(sql: str, message: str, params: ParamTypes) -> int | None:
 def _bind(sql: str, params: ParamTypes) -> Bound:
     connection = _database()
     try:
-        # PREPARE binds with untyped parameters and gives positions: unknown names, GROUP BY, ambiguity.
+        # A lazy relation binds with the parameters' types (argument types too), without running.
+        relation = connection.sql(sql, params={name: sample(kind) for name, kind in params})
+    except duckdb.Error as err:
+        return _prepared(sql) or _relation_error(sql, err, params)
+    if relation is None:
+        return Bound()
+    return Bound(columns=tuple((str(n), str(t)) for n, t in zip(relation.columns, relation.types, strict=True)))
+
+
+def _prepared(sql: str) -> Bound | None:
+    """PREPARE's verdict, which gives positions (unknown names, GROUP BY, ambiguity); None when it binds."""
+    connection = _database()
+    try:
         connection.execute(_PREFIX + sql)
     except duckdb.Error as err:
         message, offset, suggestion, name = _parsed(err)
@@ -152,21 +164,18 @@ def _bind(sql: str, params: ParamTypes) -> Bound:
     finally:
         with contextlib.suppress(duckdb.Error):  # nothing to drop when PREPARE failed
             connection.execute("DEALLOCATE sopc_bind")
-    try:
-        # A lazy relation binds again with the parameters' types (argument types), without running.
-        relation = connection.sql(sql, params={name: sample(kind) for name, kind in params})
-    except duckdb.Error as err:
-        # This path gives no JSON: name, suggestion and place are read from the message.
-        message = str(err).removeprefix(f"{type(err).__name__.removesuffix('Exception')} Error: ")
-        first, detail = _split(message)
-        missing = _MISSING.search(message)
-        offset = _named(sql, missing.group(1)) if missing else _typed_offset(sql, message, params)
-        proposed = _SUGGESTED.search(message)
-        return Bound(first, offset, _proposed(missing.group(1) if missing else "", proposed.group(1) if proposed else "")
-                     if proposed else "", detail)
-    if relation is None:
-        return Bound()
-    return Bound(columns=tuple((str(n), str(t)) for n, t in zip(relation.columns, relation.types, strict=True)))
+    return None
+
+
+def _relation_error(sql: str, err: duckdb.Error, params: ParamTypes) -> Bound:
+    """An error only typed parameters show: name, suggestion and place read from the message (it has no JSON)."""
+    message = str(err).removeprefix(f"{type(err).__name__.removesuffix('Exception')} Error: ")
+    first, detail = _split(message)
+    missing = _MISSING.search(message)
+    offset = _named(sql, missing.group(1)) if missing else _typed_offset(sql, message, params)
+    proposed = _SUGGESTED.search(message)
+    suggestion = _proposed(missing.group(1) if missing else "", proposed.group(1)) if proposed else ""
+    return Bound(first, offset, suggestion, detail)
 
 
 def bind(sql: str, params: Mapping[str, str]) -> Bound:

@@ -16,8 +16,10 @@ from dataclasses import replace
 
 from compiler.diagnostics import Diagnostic, Severity
 
-_GRAPH_CAUSES = frozenset({"SOP101", "SOP102", "SOP201", "SOP202", "SOP206", "SOP209", "SOP210"})
+_GRAPH_CAUSES = frozenset({"SOP201", "SOP202", "SOP206", "SOP209", "SOP210"})
 """Codes that, under /steps, leave the step graph other than the author meant it."""
+_GRAPH_KEYS = frozenset({"id", "next", "outcome", "on_pass", "on_fail", "branches", "when", "otherwise"})
+"""Keys whose misspelling (SOP101) or absence (SOP102) changes the step graph."""
 _GRAPH_EFFECTS = {"SOP204": "{} can never be reached", "SOP403": "{} read a step that no longer always runs first",
                   "SOP704": "{} cannot be followed", "SOP207": "{} is never reached"}
 _EFFECT_NOUNS = {"SOP204": ("step", "steps"), "SOP403": ("condition", "conditions"),
@@ -32,6 +34,15 @@ def _typo_of(diagnostic: Diagnostic) -> str:
     """The key an unknown key (SOP101) is a misspelling of, per its hint."""
     match = re.fullmatch(r"did you mean '([^']+)'\?", diagnostic.hint)
     return match.group(1) if diagnostic.code == "SOP101" and match else ""
+
+
+def _breaks_graph(d: Diagnostic) -> bool:
+    """Whether a diagnostic under /steps leaves the step graph other than the author meant it."""
+    if d.severity is not Severity.ERROR or not d.pointer.startswith("/steps/"):
+        return False
+    missing = _MISSING.match(d.message)
+    return d.code in _GRAPH_CAUSES or _typo_of(d) in _GRAPH_KEYS \
+        or (d.code == "SOP102" and missing is not None and missing.group(1) in _GRAPH_KEYS)
 
 
 def _parent(pointer: str) -> str:
@@ -85,8 +96,7 @@ def fold(items: list[Diagnostic]) -> list[Diagnostic]:
     """The diagnostics of one file with follow-on problems folded under their cause."""
     drop = _typo_effects(items)
     kept = [d for d in items if d not in drop]
-    causes = sorted(d for d in kept if d.code in _GRAPH_CAUSES and d.pointer.startswith("/steps/")
-                    and d.severity is Severity.ERROR)
+    causes = sorted(d for d in kept if _breaks_graph(d))
     if not causes:
         return kept
     effects = [d for d in kept if d.code in _GRAPH_EFFECTS] + sorted(_name_effects(kept, causes))

@@ -13,10 +13,13 @@ from compiler.diagnostics import Diagnostic, Severity
 from compiler.document import Document
 from compiler.graph import build_graph
 from compiler.lint.base import Findings
+from compiler.lint.booleans import check_booleans
+from compiler.lint.causes import fold
 from compiler.lint.conditions import check_conditions, check_input_checks
 from compiler.lint.graph import check_graph
 from compiler.lint.library import check_library
 from compiler.lint.lifecycle import check_inputs, check_lifecycle, check_triggers
+from compiler.lint.placeholders import check_placeholders
 from compiler.lint.scenarios import check_scenarios
 from compiler.lint.sql import check_sql
 from compiler.model import Sop, build
@@ -59,6 +62,8 @@ def check_sop(doc: Document, today: datetime.date) -> tuple[Findings, Sop]:
     check_triggers(found, sop)
     check_lifecycle(found, sop, today)
     check_scenarios(found, sop, graph)
+    check_placeholders(found, sop.status)
+    check_booleans(found)
     return found, sop
 
 
@@ -76,7 +81,7 @@ def check_files(files: list[tuple[str, bytes]], today: datetime.date, strict: bo
         entries.append((found, sop))
     check_library(entries)
     for found, _ in entries:
-        diagnostics.extend(found.items)
+        diagnostics.extend(fold(sorted(set(found.items))))
     if strict:
         diagnostics = [d.escalated() for d in diagnostics]
     unique = sorted(set(diagnostics))

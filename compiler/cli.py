@@ -117,8 +117,10 @@ def build(root: str, check: bool, drafts: bool, no_site: bool, fmt: str, today: 
         click.echo("sopc: build stopped: fix the errors above; nothing was written", err=True)
         sys.exit(1)
     if result.problems:
-        for problem in result.problems:
-            click.echo(f"{problem.path}: error[version] {problem.sop}: {problem.message}")
+        from compiler.skill.versions import version_diagnostics
+
+        found = version_diagnostics(result.problems, result.checked.documents)
+        click.echo(REPORTERS[fmt](found, len(result.checked.sops)), nl=False)
         click.echo("sopc: build stopped: version problems; nothing was written", err=True)
         sys.exit(1)
     if check:

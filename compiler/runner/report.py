@@ -10,6 +10,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from compiler.runner.includes import step_table
 from compiler.runner.state import RunState
 
 MD_ROWS = 20
@@ -64,7 +65,7 @@ def summary(skill: Mapping[str, Any], state: RunState) -> str:
 
 def findings(skill: Mapping[str, Any], state: RunState, record: Mapping[str, Any]) -> dict[str, Any]:
     """report.json: valid against the skill's findings_schema."""
-    titles = {s["id"]: s for s in skill["steps"]}
+    titles = {qid: place.step for qid, place in step_table(skill).items()}
     steps = []
     for step_id in _touched(state):
         item: dict[str, Any] = {"step": step_id, "kind": titles[step_id]["kind"], "title": titles[step_id]["title"],

@@ -88,10 +88,17 @@ def _step_lines(number: int, step: dict[str, Any]) -> list[str]:
     elif step["kind"] == "include":
         inc = step["include"]
         bound = ", ".join(f"`{k}` = `{v}`" for k, v in inc["with"].items()) or "no inputs"
-        lines += [f"Run the skill `{inc['sop']}` with {bound}; its outcome is `{step['id']}.outcome`.", ""]
+        lines += [f"Run the skill `{inc['sop']}` {inc['version']} (embedded in skill.json, `{inc['skill_sha256']}`) "
+                  f"with {bound}; record its steps as `{step['id']}/<step>`. Its outcome is `{step['id']}.outcome` "
+                  f"and each of its steps' results `{step['id']}.<step>`.", ""]
+    refusal_gate = step.get("approval") or {}
+    if refusal_gate.get("on_refused"):
+        lines.append(f"- If the approval is refused: {_where(refusal_gate['on_refused'])}.")
     for transition in step["transitions"]:
         if "when" in transition:
             lines.append(f"- If `{' '.join(str(transition['when']).split())}`: {_where(transition)}.")
+        elif transition.get("label", "").startswith("outcome "):
+            lines.append(f"- If it ends in `{transition['label'][8:]}`: {_where(transition)}.")
         else:
             prefix = "Otherwise" if len(step["transitions"]) > 1 else "Then"
             lines.append(f"- {prefix}: {_where(transition)}.")

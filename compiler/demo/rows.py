@@ -6,6 +6,7 @@ import json
 import os
 import tempfile
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 import duckdb
@@ -58,3 +59,34 @@ def insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[Mappi
                         f"read_json(?, format = 'newline_delimited', columns = {spec})", [path])
         finally:
             os.unlink(path)
+
+
+# --- row builders shared by the case modules ------------------------------------------------------------------
+
+
+def iso(moment: datetime) -> str:
+    """A timestamp as the canonical tables take it: ISO 8601, UTC, whole seconds."""
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def account(account_id: str, user_id: str, created: datetime, *, parent: str | None = None, kyc_level: int = 2,
+            country: str = "DE", market_maker: bool = False, referrer: str | None = None) -> dict[str, Any]:
+    """One accounts row."""
+    return {"account_id": account_id, "user_id": user_id, "parent_account_id": parent, "created_at": iso(created),
+            "kyc_level": kyc_level, "country": country, "status": "active", "is_market_maker": market_maker,
+            "referrer_account_id": referrer}
+
+
+def identity_links(account_id: str, first_seen: datetime, last_seen: datetime, **values: str) -> list[dict[str, Any]]:
+    """One identity_links row per link type given as keyword (link_type=link_value)."""
+    return [{"account_id": account_id, "link_type": link_type, "link_value": value,
+             "first_seen": iso(first_seen), "last_seen": iso(last_seen)} for link_type, value in values.items()]
+
+
+def trade(trade_id: str, symbol: str, ts: datetime, price: float, qty: float, maker: str, taker: str,
+          taker_side: str, *, liquidation: bool = False) -> dict[str, Any]:
+    """One trades row (orders are left out: the cases that need them build them)."""
+    return {"trade_id": trade_id, "symbol": symbol, "ts": iso(ts), "price": price, "qty": qty,
+            "notional_usd": round(price * qty, 2), "maker_order_id": f"{trade_id}-M", "taker_order_id": f"{trade_id}-T",
+            "maker_account_id": maker, "taker_account_id": taker, "taker_side": taker_side,
+            "is_liquidation": liquidation}

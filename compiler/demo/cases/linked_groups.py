@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from compiler.demo.catalog import Case, Rows
-from compiler.demo.rows import account, identity_links, trade
+from compiler.demo.rows import account, link, trade
 
 MS_MASTER = "MS-M"
 MS_SUBS = ("MS-S1", "MS-S2")
@@ -20,9 +20,8 @@ MS_START = datetime(2026, 1, 5, 2, 0)
 
 
 def _master_sub_rows() -> Rows:
-    opened = datetime(2025, 6, 1)
-    accounts = [account(MS_MASTER, "MS-U1", opened)]
-    accounts += [account(sub, "MS-U1", opened + timedelta(days=3), parent=MS_MASTER) for sub in MS_SUBS]
+    accounts = [account(MS_MASTER, "2025-06-01T00:00", user_id="MS-U1", country="DE")]
+    accounts += [account(sub, "2025-06-04T00:00", user_id="MS-U1", parent=MS_MASTER, country="DE") for sub in MS_SUBS]
     trades = []
     for i in range(24):  # the master buys from one sub and sells the same size back to the other: no risk moves
         ts = MS_START + timedelta(minutes=5 * i)
@@ -38,18 +37,16 @@ LG_ACCOUNTS = 60
 
 
 def _chain_rows() -> Rows:
-    opened = datetime(2025, 3, 1)
     accounts, links = [], []
     for i in range(LG_ACCOUNTS):
-        acc = f"LG-{i:02d}"
-        accounts.append(account(acc, f"LG-U{i:02d}", opened + timedelta(days=i), country="PH"))
-        # Every customer's phone was set up on the bench device of that fortnight (twelve customers each, under
-        # the hub limit); the last customer of each fortnight also on the next one: one chain through the shop.
-        links += identity_links(acc, opened + timedelta(days=i), opened + timedelta(days=i + 1),
-                                device_id=f"LG-BENCH-{i // 12}", kyc_doc_hash=f"LG-DOC-{i:02d}")
+        acc, seen = f"LG-{i:02d}", (datetime(2025, 3, 1) + timedelta(days=i)).strftime("%Y-%m-%dT%H:%M")
+        accounts.append(account(acc, seen, user_id=f"LG-U{i:02d}", country="PH"))
+        # Every customer's phone was set up on the bench device of that fortnight (twelve or thirteen customers,
+        # under the hub limit); the last customer of each fortnight also on the next one: one chain of strangers.
+        links += [link(acc, "device_id", f"LG-BENCH-{i // 12}", seen),
+                  link(acc, "kyc_doc_hash", f"LG-DOC-{i:02d}", seen)]
         if i % 12 == 11 and i + 1 < LG_ACCOUNTS:
-            links += identity_links(acc, opened + timedelta(days=i + 1), opened + timedelta(days=i + 1),
-                                    device_id=f"LG-BENCH-{i // 12 + 1}")
+            links.append(link(acc, "device_id", f"LG-BENCH-{i // 12 + 1}", seen))
     return {"accounts": accounts, "identity_links": links}
 
 

@@ -6,8 +6,9 @@ import random
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from compiler.demo.cases.derivatives import (
-    Market,
+from compiler.demo.catalog import Case, Rows
+from compiler.demo.market import Market
+from compiler.demo.rows import (
     PriceFn,
     Row,
     account,
@@ -19,7 +20,6 @@ from compiler.demo.cases.derivatives import (
     path,
     weighted_index,
 )
-from compiler.demo.catalog import Case, Rows
 
 
 def _closes(bars: list[Row]) -> Callable[[datetime], float]:

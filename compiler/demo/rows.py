@@ -181,3 +181,15 @@ def liquidation(liq_id: str, ts: datetime, account_id: str, symbol: str, side_cl
             "qty": qty, "mark_price": round(mark_price, 6), "bankruptcy_price": round(bankruptcy, 6),
             "avg_fill_price": round(avg_fill, 6), "method": method,
             "insurance_fund_delta_usd": round(sign * (avg_fill - bankruptcy) * qty, 2)}
+
+
+def p2p_order(order_id: str, buyer: str, seller: str, usdt: float, created: datetime, *, released_after_min: float = 12,
+              fiat: tuple[str, float] = ("EUR", 0.93), payer_matches: bool | None = True,
+              payer_hash: str | None = None) -> Row:
+    """A released P2P USDT order paid by bank transfer (paid five minutes after it was created)."""
+    paid = created + timedelta(minutes=5)
+    return {"p2p_order_id": order_id, "ad_id": f"AD-{seller}", "buyer_account_id": buyer, "seller_account_id": seller,
+            "asset": "USDT", "crypto_amount": usdt, "fiat_currency": fiat[0], "fiat_amount": round(usdt * fiat[1], 2),
+            "payment_method": "bank_transfer", "created_ts": created, "marked_paid_ts": paid,
+            "released_ts": paid + timedelta(minutes=released_after_min), "status": "completed",
+            "payer_name_matches_kyc": payer_matches, "payer_account_hash": payer_hash or f"pah-{buyer}"}

@@ -10,6 +10,7 @@ from compiler.demo.cases import (
     market_abuse,
     market_incidents,
     p2p,
+    p2p_networks,
     user_risk,
 )
 from compiler.demo.catalog import Case
@@ -22,5 +23,6 @@ ALL: tuple[Case, ...] = (
     *linked_groups.CASES,
     *account_security.CASES,
     *p2p.CASES,
+    *p2p_networks.CASES,
     *ai_operations.CASES,
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from compiler.demo.cases import (
     account_security,
     ai_operations,
+    campaigns,
     derivatives,
     linked_groups,
     market_abuse,
@@ -20,6 +21,7 @@ ALL: tuple[Case, ...] = (
     *derivatives.CASES,
     *market_incidents.CASES,
     *user_risk.CASES,
+    *campaigns.CASES,
     *linked_groups.CASES,
     *account_security.CASES,
     *p2p.CASES,

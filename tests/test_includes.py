@@ -259,3 +259,18 @@ def test_include_lint_names_unknown_outcomes_and_result_fields() -> None:
     found = {(d.code, d.message) for d in check_files(files, datetime.date(2026, 12, 5)).diagnostics}
     assert ("SOP510", "'probe-inner' has no outcome 'nothing'") in found
     assert ("SOP404", "include step 'group' has no result field 'volumes'") in found
+
+
+def test_a_declared_refusal_is_linted_like_any_transition() -> None:
+    typo = CALLER.replace("on_refused: {outcome: declined}", "on_refused: {outcome: declind}")
+    files = [("sops/market-abuse/probe-caller.yaml", typo.encode()), ("sops/market-abuse/probe-inner.yaml",
+                                                                      INNER.encode())]
+    found = {(d.code, d.message) for d in check_files(files, datetime.date(2026, 12, 5)).diagnostics}
+    assert ("SOP203", "outcome 'declind' is not declared") in found
+    assert ("SOP207", "outcome 'declined' is never reached") in found
+    to_step = CALLER.replace("on_refused: {outcome: declined}", "on_refused: {next: explain}").replace(
+        "outcomes:\n", "  - id: explain\n    kind: escalate\n    title: Tell the desk why\n    to: trading-desk\n"
+        "    within: 1h\n    channel: slack\n    outcome: declined\noutcomes:\n")
+    files[0] = ("sops/market-abuse/probe-caller.yaml", to_step.encode())
+    checked = check_files(files, datetime.date(2026, 12, 5))
+    assert checked.ok, checked.diagnostics  # the step reached only through the refusal is reachable

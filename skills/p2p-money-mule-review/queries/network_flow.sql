@@ -11,7 +11,7 @@ per_order AS (
          least(b.crypto_amount, coalesce(sum(w.amount), 0)) AS matched
   FROM buys AS b
   LEFT JOIN transfers AS w
-    ON w.account_id = b.account_id AND w.kind = 'withdrawal' AND w.asset = b.asset
+    ON w.account_id = b.account_id AND w.kind IN ('withdrawal', 'internal_out') AND w.asset = b.asset
    AND w.ts BETWEEN b.released_ts AND b.released_ts + to_minutes(CAST($fast_withdrawal_window_minutes AS BIGINT))
   GROUP BY b.account_id, b.seller_account_id, b.asset, b.crypto_amount, b.released_ts
 )

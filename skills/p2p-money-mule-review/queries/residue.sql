@@ -8,7 +8,7 @@ WITH bought AS (
 withdrawn AS (
   SELECT asset, sum(amount) AS withdrawn
   FROM transfers
-  WHERE account_id = $account_id AND kind = 'withdrawal' AND ts >= $start_ts
+  WHERE account_id = $account_id AND kind IN ('withdrawal', 'internal_out') AND ts >= $start_ts
   GROUP BY asset
 )
 SELECT b.asset AS asset, b.crypto_bought AS crypto_bought, coalesce(w.withdrawn, 0) AS withdrawn,

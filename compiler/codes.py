@@ -6,7 +6,7 @@ from this table and from the example case in tests/cases/ that shows it).
 
 Families: SOP0xx reading the file, SOP1xx the schema, SOP2xx the step graph,
 SOP3xx SQL, SOP4xx conditions, SOP5xx the library, SOP6xx lifecycle,
-SOP7xx test scenarios.
+SOP7xx test scenarios, SOP8xx the approver registry (approvers.yaml).
 """
 
 from __future__ import annotations
@@ -93,6 +93,8 @@ _TABLE: tuple[Code, ...] = (
     Code("SOP603", "error", "changelog out of order", "Changelog entries must be newest first, with strictly decreasing versions and non-increasing dates."),
     Code("SOP604", "error", "bad input default", "An input's default does not fit its type, pattern or allowed values, or a field that only applies to another type is set."),
     Code("SOP605", "error", "bad pattern", "An input's pattern is not a valid regular expression, or it repeats a repeated group such as (a+)+ or (\\w+\\s?)*, which makes matching take exponential time on some inputs (a hang, not an error). Repeat once: a+ or (ab)+."),
+    Code("SOP606", "error", "trigger maps an unknown input", "A trigger's inputs map a name that is not a declared input; a run from the alert could not take it. Use a declared input's name."),
+    Code("SOP607", "error", "trigger leaves a required input unmapped", "A trigger that maps inputs from its alert must map every required input without a default, or every run started from the alert would be refused. Map it to a JSON pointer into the payload, or give the input a default."),
     # -- tests --------------------------------------------------------------
     Code("SOP701", "error", "test names an unknown input", "A test sets an input the SOP does not declare, or leaves out a required input."),
     Code("SOP702", "error", "test answers an unknown step", "A test answers a step that does not exist or that takes no answers (only manual, agent, action and escalate steps, and steps with an approval gate, do)."),
@@ -101,6 +103,11 @@ _TABLE: tuple[Code, ...] = (
     Code("SOP706", "error", "bad expected value", "A key under expect.values is not a CEL expression over the run, or reads a name the SOP does not define (inputs, thresholds and step ids)."),
     Code("SOP707", "error", "scenario expects no result or two", "A test's expect needs either an outcome (with an optional path and values) or refused (the text of the refusal), not both and not neither."),
     Code("SOP704", "error", "test path is impossible", "The expected path does not follow the step graph: it must start at the first step, follow transitions and end at a step that leads to the expected outcome."),
+    # -- approver registry --------------------------------------------------
+    Code("SOP801", "error", "not an Ed25519 public key", "An approver's public_key must be ed25519:<base64 of 32 bytes>, as `sopc keys new` prints it; otherwise no signature can ever verify against it."),
+    Code("SOP802", "error", "key listed twice", "Two registry entries hold the same public key, so a signature could not tell the two people apart. Every person signs with a key of their own."),
+    Code("SOP803", "error", "bad key validity", "valid_from and valid_until are dates (YYYY-MM-DD) and the validity may not end before it starts."),
+    Code("SOP804", "warning", "key expired", "The key's valid_until has passed: its holder can no longer approve. Give them a new key in a new entry (keep the old entry: past approvals stay verifiable). An error under --strict."),
 )
 
 CODES: dict[str, Code] = {c.code: c for c in _TABLE}

@@ -6,15 +6,14 @@ report can be rebuilt from the record at any time.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
+from compiler.runner import reporthtml, reportmd
+from compiler.runner.figures import deadline
 from compiler.runner.includes import step_table
+from compiler.runner.reportsections import sections, summary_text
 from compiler.runner.state import RunState
-
-MD_ROWS = 20
-"""Rows of each query shown in report.md; report.json keeps every recorded row."""
 
 
 def _step_status(state: RunState, step_id: str) -> str:
@@ -34,33 +33,20 @@ def _touched(state: RunState) -> list[str]:
     return steps
 
 
-def summary(skill: Mapping[str, Any], state: RunState) -> str:
-    """A few sentences with the figures: what was decided and why."""
-    parts: list[str] = []
-    if state.status == "completed" and state.outcome:
-        outcome = skill["outcomes"].get(state.outcome, {})
-        parts.append(f"Outcome {state.outcome}: {outcome.get('title', '')}.")
-    elif state.status == "failed":
-        parts.append(f"The run stopped at step {state.failed_step}: {state.error}.")
-    elif state.status.startswith("awaiting"):
-        waiting = state.waiting or {}
-        what = f"approval by {waiting.get('role')}" if waiting.get("reason") == "approval" else "an answer"
-        parts.append(f"The run is waiting at step {waiting.get('step')} for {what}.")
-    elif state.status == "approval_refused":
-        step, refusal = next((k, v) for k, v in state.approvals.items() if not v["approved"])
-        parts.append(f"Approval was refused at step {step} by {', '.join(refusal['by'])}"
-                     + (f" ({refusal['note']})" if refusal.get("note") else "") + "; the run ended without an outcome.")
-    for step_id in state.path:
-        for check in state.conditions.get(step_id, []):
-            if check["result"]:
-                figures = ", ".join(f"{k} = {_short(v)}" for k, v in check["reads"].items())
-                parts.append(f"{step_id}: {check['label']} ({figures}).")
-    for escalation in state.escalations:
-        parts.append(f"Escalated to {escalation['to']} (within {escalation['within']}).")
-    for action in state.actions:
-        parts.append(f"Recommended {action['action']} for {_short(action['target'])}, approved by "
-                     f"{', '.join(action['approved_by'] or [])}; not carried out by sopc.")
-    return " ".join(parts) or "The run has not completed a step yet."
+REFUSED = "approval_refused"
+"""The terminal status, and the outcome report.json carries, of a run whose approval was refused."""
+
+
+def _approvals(state: RunState) -> list[dict[str, Any]]:
+    """Every decision at a gate and every approval the runner refused, in the order they were recorded."""
+    items = [{"step": step, "decision": "approved" if a["approved"] else "refused", "by": list(a["by"]),
+              "role": a["role"], "at": a.get("at"), "note": a.get("note"),
+              "signature": a.get("signature", "unverified"),
+              "keys": [s["key"] for s in a.get("signed", [])]} for step, a in state.approvals.items()]
+    items += [{"step": r["step"], "decision": "rejected", "by": [r["approver"]] if r.get("approver") else [],
+               "role": None, "at": r.get("at"), "note": r["reason"], "signature": "rejected",
+               "keys": [r["key"]] if r.get("key") else []} for r in state.rejected]
+    return sorted(items, key=lambda i: str(i["at"]))
 
 
 def findings(skill: Mapping[str, Any], state: RunState, record: Mapping[str, Any]) -> dict[str, Any]:
@@ -84,112 +70,54 @@ def findings(skill: Mapping[str, Any], state: RunState, record: Mapping[str, Any
             item["approval"] = {k: approval.get(k) for k in ("approved", "by", "role", "note", "target")
                                 if k in approval}
         item["note"] = (approval or {}).get("note") or (state.error if state.failed_step == step_id else None)
+        item.update(grounding(state, step_id))
         steps.append(item)
-    outcome = state.outcome if state.status == "completed" else None
-    return {
+    outcome = state.outcome if state.status == "completed" else REFUSED if state.status == REFUSED else None
+    escalations = []
+    for e in state.escalations:
+        escalation = {k: e[k] for k in ("step", "to", "within", "channel", "message", "approved_by")}
+        escalation["at"] = e.get("at")
+        escalation["due"] = deadline(e["at"], e["within"]) if e.get("at") and e.get("within") else None
+        escalations.append(escalation)
+    report: dict[str, Any] = {
         "sop": skill["id"], "version": skill["version"], "digest": skill["digest"], "run_id": state.run_id,
         "status": state.status, "inputs": state.inputs, "outcome": outcome,
-        "disposition": skill["outcomes"].get(outcome, {}).get("disposition") if outcome else None,
+        "disposition": REFUSED if outcome == REFUSED else
+        skill["outcomes"].get(outcome, {}).get("disposition") if outcome else None,
         "path": list(state.path), "steps": steps,
-        "escalations": [{k: e[k] for k in ("step", "to", "within", "channel", "message", "approved_by")}
-                        for e in state.escalations],
+        "escalations": escalations,
         "recommended_actions": [{k: a[k] for k in ("step", "action", "target", "reversible", "reason_code",
                                                    "approved_by", "executed")} for a in state.actions],
-        "summary": summary(skill, state),
+        "approvals": _approvals(state),
+        "started_by": state.started_by,
+        "summary": "",
         "record": dict(record),
     }
-
-
-def _figure(value: float) -> str:
-    """A number as a reader expects it: 332,491.34 or 0.994947, not 332491.3400000001."""
-    return f"{value:,.2f}" if abs(value) >= 1000 else f"{value:.6g}"
-
-
-def _short(value: Any, limit: int = 120) -> str:
-    if isinstance(value, float):
-        return _figure(value)
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _cell(value: Any) -> str:
-    text = _short(value, 80)
-    return " ".join(text.split()).replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;").replace("`", "'")
-
-
-def _text(value: Any) -> str:
-    """Free text on one line: no raw HTML, no line breaks that could start a fake heading or list item."""
-    return " ".join(str(value).split()).replace("<", "&lt;")
-
-
-def _code(value: Any) -> str:
-    """A name or path shown verbatim in a code span."""
-    text = " ".join(str(value).split()).replace("`", "'")
-    return f"`{text}`"
-
-
-def _table(rows: list[dict[str, Any]], columns: list[str] | None = None) -> list[str]:
-    if not rows:
-        return ["(no rows)"]
-    columns = columns or list(rows[0])
-    lines = ["| " + " | ".join(_cell(c) for c in columns) + " |", "|" + "---|" * len(columns)]
-    lines += ["| " + " | ".join(_cell(row.get(c)) for c in columns) + " |" for row in rows]
-    return lines
+    report["summary"] = summary_text(skill, report)
+    return report
 
 
 def markdown(skill: Mapping[str, Any], report: Mapping[str, Any], started_by: str, source: str) -> str:
-    """report.md: what was checked, the figures, the decision path, the outcome, actions and evidence."""
-    out = [f"# Findings: {_text(skill['title'])}", "",
-           f"- SOP: `{skill['id']}` version {skill['version']} (`{skill['digest']}`)",
-           f"- Run: `{report['run_id']}`, started by {_code(started_by)}, data: {_code(source)}",
-           f"- Record: `events.jsonl`, {report['record']['events']} events, last line `{report['record']['head']}`",
-           f"- Status: **{report['status']}**"]
-    if report["outcome"]:
-        title = skill["outcomes"][report["outcome"]]["title"]
-        out.append(f"- Outcome: **{report['outcome']}**: {_text(title)} (disposition: {report['disposition']})")
-    out += ["", "## Summary", "", _text(report["summary"]), "", "## Inputs", "",
-            *_table([{"input": k, "value": v} for k, v in report["inputs"].items()]), "",
-            "## Decision path", ""]
-    for number, step in enumerate(report["steps"], start=1):
-        result = step.get("result")
-        shown = "" if result is None or "rows" in result else f": {_cell(result)}"
-        out.append(f"{number}. `{step['step']}` ({step['kind']}, {step['status']}) {_text(step['title'])}{shown}")
-        for check in step.get("conditions", []):
-            figures = "; ".join(f"`{_cell(k)}` = {_cell(v)}" for k, v in check["reads"].items())
-            verdict = "holds" if check["result"] else "does not hold"
-            out.append(f"    - {check['label']}: {verdict} ({figures})")
-        approval = step.get("approval")
-        if approval:
-            verdict = "approved" if approval["approved"] else "approval refused"
-            note = f": {_text(approval['note'])}" if approval.get("note") else ""
-            out.append(f"    - {verdict} by {', '.join(_code(n) for n in approval['by'])} ({approval['role']}){note}")
-    if report["escalations"]:
-        out += ["", "## Escalations", ""]
-        out += [f"- To **{e['to']}** within {e['within']} via {e['channel'] or 'the usual channel'}"
-                f" (approved by {', '.join(e['approved_by'] or ['nobody: no gate'])}): {_text(e['message'] or '')}"
-                for e in report["escalations"]]
-    if report["recommended_actions"]:
-        out += ["", "## Recommended actions", "", "sopc never carries out actions; each needs to be done by the "
-                "team that owns it, with the approval recorded here.", ""]
-        out += [f"- `{a['action']}` on {_cell(a['target'])} (reason {a['reason_code']}, "
-                f"{'reversible' if a['reversible'] else 'not reversible'}), approved by "
-                f"{', '.join(a['approved_by'] or [])}" for a in report["recommended_actions"]]
-    evidence = [s for s in report["steps"] if "evidence" in s]
-    if evidence:
-        out += ["", "## Evidence", ""]
-        for step in evidence:
-            data = step["evidence"]
-            shown = data["rows"][:MD_ROWS]
-            rows = "1 row" if data["row_count"] == 1 else f"{data['row_count']} rows"
-            out += [f"### {step['step']}", "",
-                    f"Query `{data['sql_sha256']}`, {rows} in {data['elapsed_ms']:.0f} ms"
-                    + (f"; showing the first {len(shown)}" if data["row_count"] > len(shown) else "") + ".", "",
-                    *_table(shown, [c[0] for c in data["columns"]]), ""]
-    answered = [s for s in report["steps"] if s["kind"] in ("manual", "agent") and "result" in s]
-    if answered:
-        out += ["", "## Answers from people and agents", ""]
-        for step in answered:
-            out += [f"- `{step['step']}`: " + "; ".join(f"{k}: {_cell(v)}" for k, v in step["result"].items())]
-    out += ["", "## Audit trail", "", "Every fact above is in `events.jsonl` beside this report: one event per line,"
-            " each chained to the one before by its sha256.", ""]
-    return "\n".join(out)
+    """report.md: the summary, decisive figures, decision path, approvals, actions and evidence, inert Markdown."""
+    return reportmd.render(sections(skill, report, started_by, source))
+
+
+def html(skill: Mapping[str, Any], report: Mapping[str, Any], started_by: str, source: str) -> str:
+    """report.html: the same report as one self-contained page, with a chart per decisive figure."""
+    return reporthtml.render(sections(skill, report, started_by, source))
+
+
+def documents(skill: Mapping[str, Any], report: Mapping[str, Any], started_by: str, source: str) -> tuple[str, str]:
+    """report.md and report.html at once (their sections are made once)."""
+    blocks = sections(skill, report, started_by, source)
+    return reportmd.render(blocks), reporthtml.render(blocks)
+
+
+def grounding(state: RunState, step_id: str) -> dict[str, Any]:
+    """An agent step's grounding: what of its output was checked against the record, and the outputs refused before."""
+    refused = [{k: r[k] for k in ("reason", "message", "problems")} for r in state.refusals if r["step"] == step_id]
+    checked = state.checked.get(step_id)
+    if checked is None and not refused:
+        return {}
+    return {"grounding": {"checked": checked is not None, "figures": (checked or {}).get("figures", []),
+                          "identifiers": (checked or {}).get("identifiers", []), "refused": refused}}

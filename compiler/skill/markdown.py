@@ -105,6 +105,14 @@ def _step_lines(number: int, step: dict[str, Any]) -> list[str]:
     return [*lines, ""]
 
 
+def _mapped(trigger: dict[str, Any]) -> str:
+    """How the trigger's alert payload fills the inputs, as a clause (empty when it maps none)."""
+    if not trigger.get("inputs"):
+        return ""
+    return " Inputs from the alert payload: " + ", ".join(f"`{name}` = `{pointer}`"
+                                                        for name, pointer in trigger["inputs"].items()) + "."
+
+
 def render_skill_md(skill: dict[str, Any], tool_names: list[str]) -> str:
     """The SKILL.md text of a compiled skill."""
     lines = _front_matter(skill, tool_names)
@@ -114,8 +122,11 @@ def render_skill_md(skill: dict[str, Any], tool_names: list[str]) -> str:
     if skill["status"] == "deprecated":
         lines += [f"**Deprecated:** use the skill `{skill['superseded_by']}` instead.", ""]
     lines += [" ".join(str(skill["summary"]).split()), "", "## When to use", ""]
-    lines += [f"- `{t['alert']}`: {t['when']}" for t in skill["triggers"]]
+    lines += [f"- `{t['alert']}`: {t['when']}" + _mapped(t) for t in skill["triggers"]]
     lines += ["", "## How to run it", "",
+              "With the sopc MCP server connected (`sopc mcp`), let the runner do the work: `start_run` with the",
+              "alert, answer only the `agent` steps it hands you with `submit_step` (every figure you write is",
+              "checked against the run's data), and leave manual steps and approvals to people. Without it:", "",
               "1. Read `skill.json`: it has the inputs schema, thresholds, every step with its transitions,",
               "   result schema and safety class, and `findings_schema` for your report.",
               f"2. Validate the inputs against `inputs_schema` (and `input_checks`, if any), then start at step "

@@ -59,6 +59,11 @@ def step_table(skill: Mapping[str, Any]) -> dict[str, Place]:
     return {place.qid: place for place in _places(skill, "")}
 
 
+def steps_by_id(skill: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """Every step the run may execute as its compiled dict, by qualified id (its "id" is the qualified one)."""
+    return {place.qid: {**place.step, "id": place.qid} for place in _places(skill, "")}
+
+
 def embedded_skills(skill: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     """The skill and every skill it includes (at any depth)."""
     found = [skill]

@@ -165,7 +165,8 @@ def _step_item(skill: Mapping[str, Any], report: Mapping[str, Any], step: Mappin
     status = {"done": "", "failed": " (stopped here)", "awaiting": " (waiting here)",
               "refused": " (approval refused)"}[step["status"]]
     branch = f" → {result['branch']}" if "branch" in result else \
-        (" → passed" if result.get("passed") is True else " → failed" if result.get("passed") is False else "")
+        (" → passed" if result.get("passed") is True else " → failed" if result.get("passed") is False else
+         f" → {result['outcome']}" if spec["kind"] == "include" and "outcome" in result else "")
     return Item((Span(spec["title"], "strong"), Span(f"{branch}{status}")), tuple(children))
 
 

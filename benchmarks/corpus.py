@@ -45,4 +45,12 @@ def write_corpus(root: Path, count: int) -> list[Path]:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(new_text, encoding="utf-8")
         paths.append(path)
+    # Variants include the shared procedures (kind: include, sop: <id>) under their own ids: write those too.
+    included = {m.group(1) for _, _, text in sources for m in re.finditer(r"^    sop: ([a-z0-9-]+)$", text, re.M)}
+    for sop_id, domain, text in sources:
+        path = root / "sops" / domain / f"{sop_id}.yaml"
+        if sop_id in included and not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+            paths.append(path)
     return paths

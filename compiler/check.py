@@ -22,6 +22,7 @@ from compiler.lint.lifecycle import check_inputs, check_lifecycle, check_trigger
 from compiler.lint.placeholders import check_placeholders
 from compiler.lint.scenarios import check_scenarios
 from compiler.lint.sql import check_sql
+from compiler.lint.targets import check_targets
 from compiler.model import Sop, build
 from compiler.schema_check import check_schema
 from compiler.yamlload import load_bytes
@@ -58,6 +59,7 @@ def check_sop(doc: Document, today: datetime.date) -> tuple[Findings, Sop]:
     reports = check_sql(found, sop)
     check_conditions(found, sop, graph.dominators(), reports)
     check_input_checks(found, sop)
+    check_targets(found, sop, graph.dominators())
     check_inputs(found, sop)
     check_triggers(found, sop)
     check_lifecycle(found, sop, today)

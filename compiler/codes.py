@@ -77,6 +77,7 @@ _TABLE: tuple[Code, ...] = (
     Code("SOP403", "error", "step result not available", "The expression reads the result of a step that has not run on every path to this point (it is later, on another branch, or the step itself)."),
     Code("SOP404", "error", "unknown field of a step result", "The expression reads a field that the referenced step does not produce (a column its SQL does not select, or an evidence/output field it does not declare)."),
     Code("SOP405", "warning", "input check reads an optional input", "An input check reads an input that is optional and has no default, so every run that leaves the input out is refused. Give the input a default, make it required, or guard the check with has(inputs.<name>)."),
+    Code("SOP406", "error", "action target not derived from the evidence", "An action's target must be built from a step whose figures decided the action (a step read by a check or decision on every path to it), so that only the accounts the evidence implicates are actioned, never a campaign-wide or group-wide flag list. A target of inputs alone (the run's subject) passes."),
     # -- library ------------------------------------------------------------
     Code("SOP501", "error", "duplicate SOP id", "Two files declare the same id; every output is named by id, so ids must be unique in the library."),
     Code("SOP502", "error", "file name does not match id", "An SOP lives in <id>.yaml so that the id can be found from the file and vice versa. Rename the file or fix the id."),
@@ -87,6 +88,7 @@ _TABLE: tuple[Code, ...] = (
     Code("SOP507", "warning", "file outside its domain folder", "An SOP lives in sops/<domain>/; move the file to the folder of its domain."),
     Code("SOP508", "error", "name declared twice", "An input and a threshold share a name; $name in SQL would be ambiguous."),
     Code("SOP509", "warning", "includes a draft or deprecated SOP", "An active SOP should not run a draft or deprecated SOP; point the include at the current SOP."),
+    Code("SOP510", "error", "include maps an unknown outcome", "on_outcome of an include step names an outcome the included SOP does not declare."),
     # -- lifecycle ----------------------------------------------------------
     Code("SOP601", "warning", "review date passed", "review_by is in the past: the SOP is stale until its owner reviews it and sets a new date. An error under --strict."),
     Code("SOP602", "error", "changelog does not match version", "The newest changelog entry must describe the current version; add an entry for it (newest first)."),

@@ -61,6 +61,8 @@ class Approval:
 
     role: str
     count: int = 1
+    on_refused: Transition | None = None
+    """Where a refusal goes (a legitimate answer: "not an incident"); without it a refusal ends the run."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,14 +98,19 @@ class Step:
     sop: str = ""
     bindings: dict[str, str] = field(default_factory=dict)
     """include: inputs of the included SOP, by name (CEL expressions)."""
+    on_outcome: tuple[tuple[str, Transition], ...] = ()
+    """include: where each outcome of the included SOP leads (the step's own next/outcome for the rest)."""
 
     def transitions(self) -> list[tuple[str, Transition]]:
         """Every outgoing edge with a label ('' for a plain next)."""
+        refused = [("refused", self.approval.on_refused)] if self.approval and self.approval.on_refused else []
         if self.kind == "decision":
-            return [(b.label or ("otherwise" if b.otherwise else b.when or ""), b.to) for b in self.branches]
+            return [(b.label or ("otherwise" if b.otherwise else b.when or ""), b.to) for b in self.branches] + refused
         if self.kind == "check":
-            return [(label, t) for label, t in (("pass", self.on_pass), ("fail", self.on_fail)) if t is not None]
-        return [("", self.to)] if self.to is not None else []
+            return [(label, t) for label, t in (("pass", self.on_pass), ("fail", self.on_fail)) if t is not None] \
+                + refused
+        mapped = [(f"outcome {name}", t) for name, t in self.on_outcome]
+        return mapped + ([("", self.to)] if self.to is not None else []) + refused
 
     def conditions(self) -> list[tuple[str, str]]:
         """Every CEL expression in the step with its pointer."""
@@ -310,7 +317,9 @@ def _step(data: dict[str, Any], pointer: str) -> Step:
         title=_s(data, "title"),
         pointer=pointer,
         instruction=_s(data, "instruction"),
-        approval=Approval(_s(approval, "role"), count if isinstance(count, int) else 1)
+        approval=Approval(_s(approval, "role"), count if isinstance(count, int) else 1,
+                          _transition(approval.get("on_refused"), pointer_join(pointer_join(pointer, "approval"),
+                                                                                "on_refused")))
         if isinstance(approval, dict) else None,
         timeout=_s(data, "timeout"),
         to=_transition(data, pointer),
@@ -333,6 +342,8 @@ def _step(data: dict[str, Any], pointer: str) -> Step:
         reason_code=_s(data, "reason_code"),
         sop=_s(data, "sop"),
         bindings=_str_map(data, "with"),
+        on_outcome=tuple((name, to) for name, value in _map(data, "on_outcome").items()
+                         if (to := _transition(value, pointer_join(pointer_join(pointer, "on_outcome"), name)))),
     )
 
 

@@ -16,9 +16,10 @@ from typing import Any
 import jsonschema
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from runner_fixtures import ANSWERS, EXPECTED_PATH, make_db, probe_skill, trade
+from runner_fixtures import ANSWERS, EXPECTED_PATH, PROBE, make_db, probe_skill, trade
 
 from compiler.approvers import Registry, check_registry
+from compiler.check import check_files
 from compiler.diagnostics import Severity
 from compiler.files import UsageError
 from compiler.resources import schema_json
@@ -30,6 +31,7 @@ from compiler.runner.events import line_hash, read_events, read_record
 from compiler.runner.run import Finished, resume, start
 from compiler.runner.values import iso
 from compiler.runner.verify import verify
+from compiler.skill.compile import compile_skill
 
 REPO = Path(__file__).resolve().parent.parent
 SOPC = [sys.executable, "-m", "compiler"]
@@ -211,6 +213,31 @@ def test_a_signed_refusal_ends_the_run_with_the_refuser_and_note(tmp_path: Path,
     assert after.state.status == "approval_refused"
     recorded = after.state.approvals["escalate"]
     assert recorded["by"] == ["Dana Whitfield"] and recorded["note"] == "Volume is a market maker's."
+    assert verify(after.folder, registry()).intact
+
+
+def test_a_signed_refusal_at_a_gate_with_on_refused_follows_the_route(tmp_path: Path, db: Path) -> None:
+    routed = PROBE.replace("approval: {role: risk-manager, count: 2}",
+                           "approval: {role: risk-manager, count: 2, on_refused: {outcome: no_action}}")
+    assert routed != PROBE
+    checked = check_files([("sops/market-abuse/probe-self-trading.yaml", routed.encode())],
+                          datetime.date(2026, 11, 22))
+    assert checked.ok, checked.diagnostics
+    skill = compile_skill(checked.sops[0], checked.documents[0], {checked.sops[0].id: checked.sops[0]})
+    first = start(skill, Database.open(db), {"account_id": "A1"}, GivenAnswers(REVIEW), tmp_path / "runs",
+                  started_by="alex", run_id="r1", clock=clock, registry=registry())
+    assert first.state.status == "awaiting_approval"
+    after = carry_on(first.folder, sign(first.folder, "dana", approved=False, note="Volume is a market maker's."))
+    assert (after.state.status, after.state.outcome) == ("completed", "no_action")
+    assert after.state.path == ["self_volume", "known", "assess", "review", "escalate"]
+    events = read_events(after.folder / "events.jsonl")[0]
+    validator = jsonschema.Draft202012Validator(schema_json("run.schema.json"))
+    for event in events:
+        assert not list(validator.iter_errors(event)), event
+    gate = next(e for e in events if e["type"] == "approval_recorded")
+    assert (gate["approved"], gate["signature"], gate["by"]) == (False, "verified", ["Dana Whitfield"])
+    assert gate["on_refused"]["outcome"] == "no_action"
+    assert events[-1]["type"] == "run_ended" and events[-1]["status"] == "completed"
     assert verify(after.folder, registry()).intact
 
 

@@ -31,7 +31,8 @@ SAFETY_SECONDS = 10.0
 def _validate(path: Path) -> tuple[int, dict[str, Any], float]:
     """Exit status, the JSON report and the wall time of one validate run."""
     started = time.perf_counter()
-    result = CliRunner().invoke(cli, ["validate", "--today", "2026-11-22", "--format", "json", str(path)])
+    result = CliRunner().invoke(cli, ["validate", "--today", "2026-11-22", "--format", "json", str(path),
+                                      str(path.parents[1] / INCLUDED)])
     elapsed = time.perf_counter() - started
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         raise AssertionError(f"exception on {path.name}: {result.exception!r}") from result.exception
@@ -42,10 +43,17 @@ def _validate(path: Path) -> tuple[int, dict[str, Any], float]:
     return result.exit_code, report, elapsed
 
 
+INCLUDED = "user-risk/linked-account-group.yaml"
+"""The SOP the base includes: written beside every input, so that only the input itself can be at fault."""
+
+
 def _write(tmp_path: Path, data: bytes, name: str = "wash-trading-linked-accounts.yaml") -> Path:
     target = tmp_path / "sops" / "market-abuse" / name
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(data)
+    included = tmp_path / "sops" / INCLUDED
+    included.parent.mkdir(parents=True, exist_ok=True)
+    included.write_bytes((ROOT / "sops" / INCLUDED).read_bytes())
     return target
 
 

@@ -175,7 +175,8 @@ def test_a_scripted_agent_takes_the_wash_ring_alert_to_a_verified_run_over_stdio
                                "run-state.schema.json")
             assert state["inputs"] == {"account_id": "WR-1", "start_ts": "2026-01-05T00:00:00Z",
                                        "end_ts": "2026-01-06T00:00:00Z"}
-            assert [s["step"] for s in state["path"]] == ["subject_profile", "market_maker_gate", "linked_accounts",
+            assert [s["step"] for s in state["path"]] == ["subject_profile", "market_maker_gate", "group/members",
+                                                          "group/corroboration", "group/size", "group",
                                                           "linked_volume", "net_position", "assess"]
             assess = state["path"][-1]
             assert assess["result"] == {"branch": "wash pattern"}

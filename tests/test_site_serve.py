@@ -21,6 +21,8 @@ from compiler.sitegen.project import copy_skeleton, repo_site
 
 ROOT = Path(__file__).resolve().parent.parent
 SOP = Path("sops/market-abuse/wash-trading-linked-accounts.yaml")
+INCLUDED = Path("sops/user-risk/linked-account-group.yaml")
+"""The SOP the wash-trading SOP includes: without it the library does not validate."""
 PAGE = Path("site/docs/runbooks/market-abuse/wash-trading-linked-accounts.md")
 URL_PATH = "runbooks/market-abuse/wash-trading-linked-accounts/"
 
@@ -52,8 +54,9 @@ def wait_for(check: Callable[[], bool], seconds: float, what: str) -> None:
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
-    (tmp_path / SOP).parent.mkdir(parents=True)
-    shutil.copy(ROOT / SOP, tmp_path / SOP)
+    for path in (SOP, INCLUDED):
+        (tmp_path / path).parent.mkdir(parents=True)
+        shutil.copy(ROOT / path, tmp_path / path)
     copy_skeleton(repo_site(), tmp_path / "site")
     return tmp_path
 

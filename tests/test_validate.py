@@ -107,6 +107,9 @@ def test_installed_package_carries_its_schemas(tmp_path: Path) -> None:
     (elsewhere / "lib" / "market-abuse").mkdir(parents=True)
     source = REPO / "sops" / "market-abuse" / "wash-trading-linked-accounts.yaml"
     (elsewhere / "lib" / "market-abuse" / source.name).write_bytes(source.read_bytes())
+    included = REPO / "sops" / "user-risk" / "linked-account-group.yaml"  # the wash-trading SOP includes it
+    (elsewhere / "lib" / "user-risk").mkdir()
+    (elsewhere / "lib" / "user-risk" / included.name).write_bytes(included.read_bytes())
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     done = subprocess.run([str(venv / "bin" / "sopc"), "validate", "lib"], cwd=elsewhere, capture_output=True,
                           text=True, env=env, check=False)

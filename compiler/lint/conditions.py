@@ -19,12 +19,11 @@ def result_fields(step: Step, sql: SqlReport | None) -> set[str] | None:
         "decision": {"branch"},
         "manual": {f.name for f in step.evidence},
         "agent": {f.name for f in step.output},
-        "include": {"outcome"},
         "action": {"approved"},
         "escalate": set(),
     }
     if step.kind not in kinds:
-        return None
+        return None  # an include's fields are its outcome and the included steps: checked across the library
     return fields | kinds[step.kind]
 
 

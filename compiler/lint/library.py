@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import PurePath
 
+from compiler.cel import parse
 from compiler.document import pointer_join
 from compiler.domains import DOMAIN_TITLES
 from compiler.lint.base import Findings, closest
-from compiler.model import Sop
+from compiler.model import Sop, Step
 from compiler.suggest import article
 
 DOMAINS = frozenset(DOMAIN_TITLES)
@@ -76,6 +77,12 @@ def check_library(entries: list[tuple[Findings, Sop]]) -> None:
                 if name not in target.inputs:
                     found.add(pointer_join(pointer_join(step.pointer, "with"), name), "SOP504",
                               f"{target.id!r} has no input {name!r}", closest(name, target.inputs), key=True)
+            for name, to in step.on_outcome:
+                if name not in target.outcomes:
+                    found.add(to.pointer, "SOP510", f"{target.id!r} has no outcome {name!r}",
+                              closest(name, target.outcomes) or f"its outcomes: {', '.join(sorted(target.outcomes))}",
+                              key=True)
+            _check_include_reads(found, sop, step, target)
             missing = [n for n, spec in target.inputs.items()
                        if spec.required and spec.default is None and n not in step.bindings]
             if missing:
@@ -83,3 +90,16 @@ def check_library(entries: list[tuple[Findings, Sop]]) -> None:
                           f"{'s' if len(missing) > 1 else ''} {', '.join(missing)}",
                           f"bind {'them' if len(missing) > 1 else 'it'} under with: "
                           f"{{{', '.join(f'{n}: <CEL expression>' for n in missing)}}}")
+
+
+def _check_include_reads(found: Findings, sop: Sop, include: Step, target: Sop) -> None:
+    """Conditions read an include step's outcome or the result of one of the included SOP's steps (SOP404)."""
+    fields = {"outcome", *(s.id for s in target.steps)}
+    for step in sop.steps:
+        for pointer, expression in step.conditions():
+            parsed = parse(expression)
+            for ref in parsed.references if not parsed.error else ():
+                first = ref.fields[0] if ref.fields else None
+                if ref.root == include.id and isinstance(first, str) and first not in fields:
+                    found.add(pointer, "SOP404", f"include step {include.id!r} has no result field {first!r}",
+                              closest(first, fields) or f"it provides: outcome and the steps of {target.id}")

@@ -33,9 +33,11 @@ class Coverage:
 
 
 def branches(skill: Mapping[str, Any]) -> tuple[str, ...]:
-    """Every branch by name: 'step → label' for checks and decisions, 'outcome name' for outcomes."""
-    found = [f"{step['id']} → {t['label']}" for step in skill["steps"] if step["kind"] in ("check", "decision")
-             for t in step["transitions"]]
+    """Every branch by name: 'step → label' for checks, decisions, an include's mapped outcomes and a gate's
+    declared refusal; 'outcome name' for outcomes."""
+    found = [f"{step['id']} → {t['label']}" for step in skill["steps"]
+             if step["kind"] in ("check", "decision", "include") for t in step["transitions"] if t.get("label")]
+    found += [f"{step['id']} → refused" for step in skill["steps"] if (step.get("approval") or {}).get("on_refused")]
     found += [f"outcome {name}" for name in skill["outcomes"]]
     return tuple(dict.fromkeys(found))
 
@@ -45,7 +47,11 @@ def taken(skill: Mapping[str, Any], state: RunState) -> set[str]:
     kinds = {s["id"]: s["kind"] for s in skill["steps"]}
     found = set()
     for step_id, result in state.results.items():
-        if kinds.get(step_id) == "check":
+        if result.get("approved") is False:
+            found.add(f"{step_id} → refused")
+        elif kinds.get(step_id) == "include":
+            found.add(f"{step_id} → outcome {result['outcome']}")
+        elif kinds.get(step_id) == "check":
             found.add(f"{step_id} → {'pass' if result['passed'] else 'fail'}")
         elif kinds.get(step_id) == "decision":
             found.add(f"{step_id} → {result['branch']}")

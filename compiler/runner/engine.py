@@ -13,7 +13,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from celpy import celtypes
+
 from compiler.approvers import Registry, person
+from compiler.files import UsageError
 from compiler.runner import conditions, querycheck
 from compiler.runner.answers import (
     Answers,
@@ -29,6 +32,8 @@ from compiler.runner.answers import (
 from compiler.runner.database import Database
 from compiler.runner.errors import RunError
 from compiler.runner.events import Clock, EventLog, utc_now
+from compiler.runner.includes import SEPARATOR, Place, check_embedded, embedded_skills, step_table
+from compiler.runner.inputs import checked_inputs
 from compiler.runner.state import RunState, apply
 from compiler.runner.values import cel_object, cel_query, fixed_activation, sql_value, to_json
 
@@ -49,8 +54,10 @@ class Engine:
     clock: Clock = utc_now
     _cel: dict[str, Any] = field(default_factory=dict)
     """CEL values of finished steps, made once each."""
-    _fixed: dict[str, Any] | None = None
-    """CEL values of the inputs and thresholds, made once."""
+    _fixed: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """CEL values of the inputs and thresholds, made once per skill running (by prefix)."""
+    _table: dict[str, Place] = field(default_factory=dict)
+    """Every step the run may execute, included skills' steps by qualified id."""
 
     def emit(self, event_type: str, /, **fields: Any) -> dict[str, Any]:
         """Record an event, then let it change the state."""
@@ -72,69 +79,103 @@ class Engine:
             self.log.sync()
 
     def _run(self) -> RunState:
-        steps = {s["id"]: s for s in self.skill["steps"]}
-        querycheck.check_skill(self.skill)
+        self._table = step_table(self.skill)
+        for skill in embedded_skills(self.skill):
+            querycheck.check_skill(skill)
+        if self.state.status == "running" and self.state.current is not None:
+            try:
+                check_embedded(self.skill)  # an included skill that is not the one compiled runs nothing
+            except RunError as err:
+                self.emit("step_failed", step=self.state.current, error=str(err))
         while self.state.status == "running" and self.state.current is not None:
-            step = steps.get(self.state.current)
-            if step is None:
+            place = self._table.get(self.state.current)
+            if place is None:
                 raise RunError(f"the skill has no step {self.state.current!r}")
             try:
-                if step["id"] in self.state.path:
-                    raise RunError(f"step {step['id']!r} would run a second time: the skill has a loop")
-                self._step(step)
+                if place.qid in self.state.path:
+                    raise RunError(f"step {place.qid!r} would run a second time: the skill has a loop")
+                self._step(place)
             except RunError as err:
-                self.emit("step_failed", step=step["id"], error=str(err))
+                self.emit("step_failed", step=place.qid, error=str(err))
         if self.state.status == "running" and self.state.current is None and self.state.outcome:
             # Killed after the last step was recorded but before the run's end was.
             self.emit("run_ended", status="completed", outcome=self.state.outcome, path=self.state.path)
         return self.state
 
-    def _complete(self, expression: str, activation: Mapping[str, Any]) -> Mapping[str, Any]:
+    def _complete(self, expression: str, activation: Mapping[str, Any], prefix: str = "") -> Mapping[str, Any]:
         """The activation, once sure the expression reads no rows the record left out."""
         for text in conditions.reads(expression):
             root, _, rest = text.partition(".")
-            result = self.state.results.get(root)
+            result = self.state.results.get(prefix + root)
             if rest.startswith("rows") and result and "row_count" in result \
                     and result["row_count"] > len(result["rows"]):
                 raise RunError(f"{expression!r} reads {root}.rows, but only {len(result['rows'])} of its "
                                f"{result['row_count']} rows were kept (--max-rows): aggregate in SQL or raise the limit")
         return activation
 
-    def activation(self) -> dict[str, Any]:
-        """CEL names for conditions: inputs, thresholds and the results of completed steps."""
-        if self._fixed is None:
-            self._fixed = fixed_activation(self.state.inputs, self.skill)
-        names: dict[str, Any] = dict(self._fixed)
-        schemas = {s["id"]: s["result_schema"] for s in self.skill["steps"]}
-        for step_id, result in self.state.results.items():
-            if step_id not in self._cel:
-                columns = self.state.columns.get(step_id)
-                self._cel[step_id] = cel_query([(n, t) for n, t in columns], result) if columns is not None \
-                    else cel_object(result, schemas[step_id])
-            names[step_id] = self._cel[step_id]
+    def _inputs(self, prefix: str) -> Mapping[str, Any]:
+        """The inputs of the skill running under prefix: the run's, or those bound by its include step."""
+        if not prefix:
+            return self.state.inputs
+        frame = next(f for f in self.state.frames if f["step"] + SEPARATOR == prefix)
+        return dict(frame["inputs"])
+
+    def activation(self, prefix: str = "") -> dict[str, Any]:
+        """CEL names for conditions of the skill running under prefix: inputs, thresholds, completed steps."""
+        if prefix not in self._fixed:
+            skill = self.skill if not prefix else self._table[prefix[:-1]].step["include"]["skill"]
+            self._fixed[prefix] = fixed_activation(self._inputs(prefix), skill)
+        names: dict[str, Any] = dict(self._fixed[prefix])
+        for qid in self.state.results:
+            local = qid[len(prefix):]
+            if qid.startswith(prefix) and SEPARATOR not in local:
+                names[local] = self._value(qid)
         return names
 
-    def _step(self, step: Mapping[str, Any]) -> None:
-        step_id, kind = step["id"], step["kind"]
+    def _value(self, qid: str) -> Any:
+        """The CEL value of a completed step; an include step's holds its outcome and its steps' results."""
+        if qid not in self._cel:
+            result, place = self.state.results[qid], self._table[qid]
+            columns = self.state.columns.get(qid)
+            if columns is not None:
+                value = cel_query([(n, t) for n, t in columns], result)
+            else:
+                value = cel_object(result, place.step["result_schema"])
+            if place.step["kind"] == "include":
+                inner = {celtypes.StringType(sub[len(qid) + 1:]): self._value(sub) for sub in self.state.results
+                         if sub.startswith(qid + SEPARATOR) and SEPARATOR not in sub[len(qid) + 1:]}
+                value = celtypes.MapType({**value, **inner})
+            self._cel[qid] = value
+        return self._cel[qid]
+
+    def _step(self, place: Place) -> None:
+        step, step_id, kind = place.step, place.qid, place.step["kind"]
+        if kind == "include":
+            self._include(place)
+            return
         self.emit("step_started", step=step_id, kind=kind)
         approvers: list[str] | None = None
         target: Any = None
         if kind == "action" and step["action"].get("target"):
             expression = step["action"]["target"]
-            target = to_json(conditions.value(expression, self._complete(expression, self.activation())))
+            target = to_json(conditions.value(expression, self._complete(expression, self.activation(place.prefix),
+                                                                         place.prefix)))
         if step.get("approval"):
-            approvers = self._approve(step, target)
+            approvers = self._approve(place, target)
             if approvers is None:
+                return
+            if not approvers:  # refused, and the gate says where a refusal goes
+                self._complete_step(place, {"approved": False}, step["approval"]["on_refused"])
                 return
         extra: dict[str, Any] = {}
         if kind == "query":
-            result, extra = self._query(step)
+            result, extra = self._query(place)
             transition = step["transitions"][0]
         elif kind in ("check", "decision"):
-            transition = self._choose(step)
+            transition = self._choose(place)
             result = {"passed": transition["label"] == "pass"} if kind == "check" else {"branch": transition["label"]}
         elif kind in ("manual", "agent"):
-            answer = self._answer(step)
+            answer = self._answer(place)
             if answer is None:
                 return
             result, transition = answer, step["transitions"][0]
@@ -151,12 +192,47 @@ class Engine:
             result, transition = {"approved": True}, step["transitions"][0]
         else:
             raise RunError(f"step {step_id!r}: {kind} steps are not supported by the reference runner")
-        target = {"next": transition["next"]} if transition.get("next") else {"outcome": transition["outcome"]}
-        self.emit("step_completed", step=step_id, result=result, **extra, **target)
-        if "outcome" in target:
+        self._complete_step(place, result, transition, extra)
+
+    def _complete_step(self, place: Place, result: dict[str, Any], transition: Mapping[str, Any],
+                       extra: Mapping[str, Any] | None = None) -> None:
+        """Record the step's result and where it leads; an outcome of the run's own skill ends the run."""
+        target = {"next": place.prefix + transition["next"]} if transition.get("next") \
+            else {"outcome": transition["outcome"]}
+        self.emit("step_completed", step=place.qid, result=result, **(extra or {}), **target)
+        if "outcome" in target and not place.prefix:
             self.emit("run_ended", status="completed", outcome=target["outcome"], path=self.state.path)
 
-    def _approve(self, step: Mapping[str, Any], target: Any) -> list[str] | None:
+    def _include(self, place: Place) -> None:
+        """Start the included skill with its bound inputs or, once it reached an outcome, map it into the flow."""
+        frame = self.state.frames[-1] if self.state.frames and self.state.frames[-1]["step"] == place.qid else None
+        include = place.step["include"]
+        if frame is None:
+            self.emit("step_started", step=place.qid, kind="include")
+            if place.step.get("approval"):
+                raise RunError(f"step {place.qid!r}: an include step takes no approval; gate the included steps")
+            activation = self.activation(place.prefix)
+            given = {name: to_json(conditions.value(expression, self._complete(expression, activation, place.prefix)))
+                     for name, expression in include["with"].items()}
+            try:
+                bound = checked_inputs(given, include["skill"])
+            except UsageError as err:
+                raise RunError(f"step {place.qid!r}: {include['sop']} refuses the inputs bound for it: {err}") from err
+            self.emit("include_started", step=place.qid, sop=include["sop"], version=include["version"],
+                      digest=include["digest"], inputs=bound,
+                      first_step=place.qid + SEPARATOR + include["skill"]["first_step"])
+            return
+        outcome = frame["outcome"]
+        transitions = place.step["transitions"]
+        transition = next((t for t in transitions if t.get("label") == f"outcome {outcome}"), None) \
+            or next((t for t in transitions if not t.get("label")), None)
+        if transition is None:
+            raise RunError(f"step {place.qid!r}: {include['sop']} ended in {outcome!r}, which the step does not map")
+        self._complete_step(place, {"outcome": outcome}, transition)
+
+    def _approve(self, place: Place, target: Any) -> list[str] | None:
+        """The approvers; None while waiting or after a refusal that ends the run; [] for a routed refusal."""
+        step = {**place.step, "id": place.qid}
         gate = step["approval"]
         if self.answers.interactive and self.registry is None:
             self.log.sync()  # what the person is asked about is on disk first
@@ -175,13 +251,17 @@ class Engine:
                       count=gate.get("count", 1), problems=problems, **about)
             return None
         names = sorted(set(approvers(approval)))
+        routed = _routed(gate, approval["approved"])
         self.emit("approval_recorded", step=step["id"], approved=approval["approved"], role=approval["role"],
                   by=names, note=approval.get("note"), recorded_by=self.operator or self.state.started_by,
-                  signature="unverified", **about)
-        return self._decided(approval["approved"], names)
+                  signature="unverified", **about, **routed)
+        return self._decided(approval["approved"], names, routed)
 
-    def _decided(self, approved: bool, names: list[str]) -> list[str] | None:
+    def _decided(self, approved: bool, names: list[str], routed: Mapping[str, Any]) -> list[str] | None:
+        """The approvers; after a refusal [] when the gate routes it, else the run ends approval_refused (None)."""
         if not approved:
+            if routed:
+                return []
             self.emit("run_ended", status="approval_refused", outcome=None, path=self.state.path)
             return None
         return names
@@ -220,6 +300,7 @@ class Engine:
                           key=item.envelope.get("key") if isinstance(item.envelope.get("key"), str) else None,
                           signature=signature, reason=item.reason)
         refusals = [c for c in counted if c.envelope["statement"]["decision"] == "refuse"]
+        routed = _routed(gate, not refusals)
         chosen = refusals or counted
         if not refusals and len(counted) < gate.get("count", 1):
             problems.append(f"step {step_id!r} needs {gate.get('count', 1)} distinct approvers with signed "
@@ -233,10 +314,11 @@ class Engine:
         self.emit("approval_recorded", step=step_id, approved=not refusals, role=gate["role"], by=names,
                   note="; ".join(notes) or None, recorded_by=self.operator or self.state.started_by,
                   signature="verified", registry=self.registry.sha256,
-                  signed=[_signed_entry(c) for c in chosen], **about)
-        return self._decided(not refusals, names)
+                  signed=[_signed_entry(c) for c in chosen], **about, **routed)
+        return self._decided(not refusals, names, routed)
 
-    def _answer(self, step: Mapping[str, Any]) -> dict[str, Any] | None:
+    def _answer(self, place: Place) -> dict[str, Any] | None:
+        step = {**place.step, "id": place.qid}
         if self.answers.interactive:
             self.log.sync()
         answer = self.answers.answer(step)
@@ -247,42 +329,49 @@ class Engine:
         self.emit("answer_recorded", step=step["id"], answer=answer, by=self.operator or self.state.started_by)
         return dict(answer)
 
-    def _query(self, step: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    def _query(self, place: Place) -> tuple[dict[str, Any], dict[str, Any]]:
+        step, skill = place.step, place.skill
         sql = step["sql"]
-        activation = self.activation()
+        activation = self.activation(place.prefix)
+        run_inputs = self._inputs(place.prefix)
         bound: dict[str, Any] = {}
-        inputs = self.skill["inputs_schema"].get("properties", {})
+        inputs = skill["inputs_schema"].get("properties", {})
         for parameter in sql["parameters"]:
             name, source = parameter["name"], parameter["source"]
             if source == "input":
-                value = self.state.inputs.get(name)
+                value = run_inputs.get(name)
                 bound[name] = sql_value(value, inputs.get(name, {}).get("format") == "date-time")
             elif source == "threshold":
-                bound[name] = self.skill["thresholds"][name]["value"]
+                bound[name] = skill["thresholds"][name]["value"]
             else:
                 expression = parameter["expression"]
-                bound[name] = conditions.value(expression, self._complete(expression, activation))
+                bound[name] = conditions.value(expression, self._complete(expression, activation, place.prefix))
         self.log.sync(wait=False)  # on disk while DuckDB works
         found = self.database.query(sql["text"], bound)
-        self.emit("query_executed", step=step["id"], sql_sha256=found.sql_sha256, parameters=to_json(bound),
+        self.emit("query_executed", step=place.qid, sql_sha256=found.sql_sha256, parameters=to_json(bound),
                   columns=[list(c) for c in found.columns], row_count=found.row_count, rows=list(found.rows),
                   truncated=found.truncated, elapsed_ms=found.elapsed_ms)
         result = {"rows": list(found.rows), "row_count": found.row_count}
         return result, {"columns": [list(c) for c in found.columns]}
 
-    def _choose(self, step: Mapping[str, Any]) -> dict[str, Any]:
-        for transition in step["transitions"]:
+    def _choose(self, place: Place) -> dict[str, Any]:
+        for transition in place.step["transitions"]:
             expression = transition.get("when")
             if expression is None:
                 return dict(transition)
-            activation = self._complete(expression, self.activation())
+            activation = self._complete(expression, self.activation(place.prefix), place.prefix)
             held = conditions.condition(expression, activation)
             reads = {text: _read(text, activation) for text in conditions.reads(expression)}
-            self.emit("condition_evaluated", step=step["id"], label=transition["label"], expression=expression,
+            self.emit("condition_evaluated", step=place.qid, label=transition["label"], expression=expression,
                       reads=reads, result=held)
             if held:
                 return dict(transition)
-        raise RunError(f"step {step['id']!r}: no branch holds and there is no otherwise")
+        raise RunError(f"step {place.qid!r}: no branch holds and there is no otherwise")
+
+
+def _routed(gate: Mapping[str, Any], approved: bool) -> dict[str, Any]:
+    """What the record says of a refusal the gate routes to a step or outcome ({} otherwise)."""
+    return {"on_refused": gate["on_refused"]} if not approved and gate.get("on_refused") else {}
 
 
 def _signed_entry(checked: Checked) -> dict[str, Any]:

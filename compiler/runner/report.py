@@ -11,6 +11,7 @@ from typing import Any
 
 from compiler.runner import reporthtml, reportmd
 from compiler.runner.figures import deadline
+from compiler.runner.includes import step_table
 from compiler.runner.reportsections import sections, summary_text
 from compiler.runner.state import RunState
 
@@ -50,7 +51,7 @@ def _approvals(state: RunState) -> list[dict[str, Any]]:
 
 def findings(skill: Mapping[str, Any], state: RunState, record: Mapping[str, Any]) -> dict[str, Any]:
     """report.json: valid against the skill's findings_schema."""
-    titles = {s["id"]: s for s in skill["steps"]}
+    titles = {qid: place.step for qid, place in step_table(skill).items()}
     steps = []
     for step_id in _touched(state):
         item: dict[str, Any] = {"step": step_id, "kind": titles[step_id]["kind"], "title": titles[step_id]["title"],

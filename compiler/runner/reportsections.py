@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from compiler.runner import figures as fig
+from compiler.runner.includes import steps_by_id
 from compiler.runner.reportdoc import (
     MD_ROWS,
     Block,
@@ -77,7 +78,8 @@ def _sentence(text: str) -> str:
 
 
 def _title(skill: Mapping[str, Any], step_id: str) -> str:
-    return str(next((f"“{s['title']}”" for s in skill["steps"] if s["id"] == step_id), step_id))
+    step = steps_by_id(skill).get(step_id)
+    return f"“{step['title']}”" if step else step_id
 
 
 def _who_must_act(skill: Mapping[str, Any], report: Mapping[str, Any]) -> list[str]:
@@ -92,7 +94,7 @@ def _who_must_act(skill: Mapping[str, Any], report: Mapping[str, Any]) -> list[s
         lines.append(f"The team owning {a['action'].replace('_', ' ')} carries it out on {value_text(a['target'])} "
                      "(sopc never does).")
     if report["status"] == "awaiting_approval" and report["steps"]:
-        gate = next(s for s in skill["steps"] if s["id"] == report["steps"][-1]["step"])["approval"] or {}
+        gate = steps_by_id(skill)[report["steps"][-1]["step"]]["approval"] or {}
         count = gate.get("count", 1)
         lines.append(f"{count} {gate.get('role')}{'s' if count > 1 else ''} must approve step "
                      f"{_title(skill, report['steps'][-1]['step'])} before the run continues.")
@@ -131,7 +133,7 @@ def summary_text(skill: Mapping[str, Any], report: Mapping[str, Any]) -> str:
 
 
 def _step_item(skill: Mapping[str, Any], report: Mapping[str, Any], step: Mapping[str, Any]) -> Item:
-    spec = next(s for s in skill["steps"] if s["id"] == step["step"])
+    spec = steps_by_id(skill)[step["step"]]
     children: list[Item] = []
     result = step.get("result") or {}
     conditions = step.get("conditions", [])
@@ -163,7 +165,8 @@ def _step_item(skill: Mapping[str, Any], report: Mapping[str, Any], step: Mappin
     status = {"done": "", "failed": " (stopped here)", "awaiting": " (waiting here)",
               "refused": " (approval refused)"}[step["status"]]
     branch = f" → {result['branch']}" if "branch" in result else \
-        (" → passed" if result.get("passed") is True else " → failed" if result.get("passed") is False else "")
+        (" → passed" if result.get("passed") is True else " → failed" if result.get("passed") is False else
+         f" → {result['outcome']}" if spec["kind"] == "include" and "outcome" in result else "")
     return Item((Span(spec["title"], "strong"), Span(f"{branch}{status}")), tuple(children))
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from compiler.runner.includes import steps_by_id
 from compiler.runner.state import RunState
 
 FIGURE_ROWS = 50
@@ -49,7 +50,7 @@ def _pending(skill: Mapping[str, Any], state: RunState, folder: str) -> dict[str
     waiting = state.waiting
     if not state.status.startswith("awaiting") or not waiting:
         return None
-    step = next(s for s in skill["steps"] if s["id"] == waiting["step"])
+    step = steps_by_id(skill)[waiting["step"]]
     gate = step.get("approval")
     if waiting["reason"] == "approval" and gate:
         who, schema = "approver", approval_schema(gate)
@@ -66,7 +67,7 @@ def _pending(skill: Mapping[str, Any], state: RunState, folder: str) -> dict[str
 
 
 def _taken(skill: Mapping[str, Any], state: RunState) -> list[dict[str, Any]]:
-    steps = {s["id"]: s for s in skill["steps"]}
+    steps = steps_by_id(skill)
     taken = []
     for step_id in state.path:
         result = state.results.get(step_id, {})

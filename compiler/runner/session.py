@@ -29,6 +29,7 @@ from compiler.runner.answers import GivenAnswers, answer_problems
 from compiler.runner.database import DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT_S, Database
 from compiler.runner.errors import RecordBusy, RunError
 from compiler.runner.events import read_record
+from compiler.runner.includes import steps_by_id
 from compiler.runner.run import (
     EVENTS,
     REPORT_JSON,
@@ -75,7 +76,7 @@ class AgentOutput:
 
 def refusal(skill: Mapping[str, Any], state: RunState, step_id: str) -> tuple[str, str] | None:
     """(reason, message) when a run cannot take an agent's output for this step now; None when it can."""
-    steps = {s["id"]: s for s in skill["steps"]}
+    steps = steps_by_id(skill)
     pending = (state.waiting or {}).get("step") if state.status.startswith("awaiting") else None
     if state.status in ENDED:
         return "run_ended", f"run {state.run_id} has ended ({state.status}); it takes no more outputs"
@@ -207,7 +208,7 @@ class Runs:
             problems: list[str] = []
             extra: dict[str, Any] = {}
             if refused is None:
-                step = next(s for s in skill["steps"] if s["id"] == step_id)
+                step = steps_by_id(skill)[step_id]
                 problems = answer_problems(step, output)
                 if problems:
                     refused = "off_schema", f"the output of {step_id!r} does not fit its schema"

@@ -49,6 +49,8 @@ class RunState:
     escalations: list[dict[str, Any]] = field(default_factory=list)
     actions: list[dict[str, Any]] = field(default_factory=list)
     waiting: dict[str, Any] | None = None
+    frames: list[dict[str, Any]] = field(default_factory=list)
+    """Included skills running now, innermost last: {step, sop, inputs, outcome} (outcome once it is reached)."""
     error: str | None = None
     failed_step: str | None = None
     checked: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -86,7 +88,7 @@ def apply(state: RunState, event: dict[str, Any]) -> RunState:
     elif kind == "approval_recorded":
         state.approvals[step] = {**_detail(event), "at": event["at"]}
         state.submitted.pop(step, None)
-        if not event["approved"]:
+        if not event["approved"] and "on_refused" not in event:
             state.status = "approval_refused"  # final at once, even if the run's end was never written
     elif kind == "approval_submitted":
         state.submitted.setdefault(step, []).append(event["signed"])
@@ -96,13 +98,23 @@ def apply(state: RunState, event: dict[str, Any]) -> RunState:
         state.escalations.append({**_detail(event), "at": event["at"]})
     elif kind == "action_recommended":
         state.actions.append(_detail(event))
+    elif kind == "include_started":
+        state.frames.append({"step": step, "sop": event["sop"], "inputs": event["inputs"], "outcome": None})
+        state.current = event["first_step"]
     elif kind == "step_completed":
         state.results[step] = event["result"]
         if "columns" in event:
             state.columns[step] = event["columns"]
         state.path.append(step)
-        state.current = event.get("next")
-        state.outcome = event.get("outcome", state.outcome)
+        if state.frames and state.frames[-1]["step"] == step:
+            state.frames.pop()  # the include step itself completed: its section of the record is closed
+        frame = state.frames[-1] if state.frames and step.startswith(state.frames[-1]["step"] + "/") else None
+        if frame is not None and "outcome" in event:
+            frame["outcome"] = event["outcome"]  # the included skill ended: back to its include step
+            state.current = frame["step"]
+        else:
+            state.current = event.get("next")
+            state.outcome = event.get("outcome", state.outcome)
     elif kind == "awaiting":
         if event["reason"] == "approval":
             state.waits.setdefault(step, event["seq"])

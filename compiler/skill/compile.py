@@ -14,6 +14,7 @@ from typing import Any
 
 from compiler.document import Document
 from compiler.model import Input, Sop, Step, Transition, TypedField
+from compiler.runner.includes import canonical_sha256, qualified_ids
 from compiler.skill.digest import digests
 from compiler.sqlcheck import SqlReport, analyze
 
@@ -110,7 +111,9 @@ def transitions(step: Step) -> list[dict[str, Any]]:
                 for number, b in enumerate(step.branches, start=1)]
     if step.kind == "check" and step.on_pass and step.on_fail:
         return [_transition("pass", step.on_pass, step.condition), _transition("fail", step.on_fail)]
-    return [_transition("", step.to)] if step.to is not None else []
+    # An include's mapped outcomes first (label: the included outcome), then its own next/outcome for the rest.
+    mapped = [_transition(f"outcome {name}", to) for name, to in step.on_outcome] if step.kind == "include" else []
+    return mapped + ([_transition("", step.to)] if step.to is not None else [])
 
 
 def safety(step: Step, library: Mapping[str, Sop], seen: frozenset[str] = frozenset()) -> str:
@@ -140,6 +143,25 @@ def _parameters(sop: Sop, step: Step, report: SqlReport) -> list[dict[str, Any]]
     return found
 
 
+def _approval(step: Step) -> dict[str, Any] | None:
+    if step.approval is None:
+        return None
+    gate: dict[str, Any] = {"role": step.approval.role, "count": step.approval.count}
+    if step.approval.on_refused is not None:
+        gate["on_refused"] = _transition("refused", step.approval.on_refused)
+    return gate
+
+
+def _include(step: Step, library: Mapping[str, Sop], documents: Mapping[str, Document]) -> dict[str, Any]:
+    """The included skill, compiled and embedded: the caller's skill.json runs on its own."""
+    target = library.get(step.sop)
+    if target is None or target.id not in documents:
+        raise ValueError(f"step {step.id!r} includes {step.sop!r}, which is not in the library")
+    embedded = compile_skill(target, documents[target.id], library, documents)
+    return {"sop": step.sop, "version": target.version, "digest": embedded["digest"],
+            "skill_sha256": canonical_sha256(embedded), "with": dict(step.bindings), "skill": embedded}
+
+
 def result_schema(sop: Sop, step: Step) -> dict[str, Any]:
     """JSON Schema of what the step produces, as later conditions read it."""
     if step.kind == "query":
@@ -164,7 +186,8 @@ def result_schema(sop: Sop, step: Step) -> dict[str, Any]:
     return {"type": "object", "properties": {}, "additionalProperties": False}
 
 
-def compile_step(sop: Sop, step: Step, library: Mapping[str, Sop], line: int) -> dict[str, Any]:
+def compile_step(sop: Sop, step: Step, library: Mapping[str, Sop], line: int,
+                 documents: Mapping[str, Document] | None = None) -> dict[str, Any]:
     """One executable checklist item."""
     item: dict[str, Any] = {
         "id": step.id,
@@ -172,7 +195,7 @@ def compile_step(sop: Sop, step: Step, library: Mapping[str, Sop], line: int) ->
         "title": step.title,
         "instruction": step.instruction,
         "safety": safety(step, library),
-        "approval": {"role": step.approval.role, "count": step.approval.count} if step.approval else None,
+        "approval": _approval(step),
         "timeout": step.timeout or None,
         "transitions": transitions(step),
         "result_schema": result_schema(sop, step),
@@ -199,17 +222,23 @@ def compile_step(sop: Sop, step: Step, library: Mapping[str, Sop], line: int) ->
         item["action"] = {"action": step.action, "target": step.target, "reversible": bool(step.reversible),
                           "reason_code": step.reason_code or None}
     elif step.kind == "include":
-        target = library.get(step.sop)
-        item["include"] = {"sop": step.sop, "version": target.version if target else None,
-                           "with": dict(step.bindings)}
+        item["include"] = _include(step, library, documents or {})
     return item
 
 
-def findings_schema(sop: Sop) -> dict[str, Any]:
-    """JSON Schema of the findings report of a run (what `sopc run` writes as report.json)."""
-    step_ids = [s.id for s in sop.steps]
-    names: list[str | None] = [*sorted(sop.outcomes), *(["approval_refused"] if any(
-        s.approval for s in sop.steps) else []), None]
+def _gated(steps: list[dict[str, Any]]) -> bool:
+    """Whether any step a run may execute, in an included SOP too, has an approval gate."""
+    return any(s.get("approval") or (s["kind"] == "include" and _gated(s["include"]["skill"]["steps"]))
+               for s in steps)
+
+
+def findings_schema(sop: Sop, steps: list[dict[str, Any]]) -> dict[str, Any]:
+    """JSON Schema of the findings report of a run (what `sopc run` writes as report.json).
+
+    Step ids name the steps of included SOPs too, as <include step>/<step>: they run in the same record.
+    """
+    step_ids = qualified_ids(steps)
+    names: list[str | None] = [*sorted(sop.outcomes), *(["approval_refused"] if _gated(steps) else []), None]
     approvers = {"type": ["array", "null"], "items": {"type": "string"},
                  "description": "Who approved the step's gate (null without a gate)."}
     return {
@@ -289,10 +318,11 @@ def findings_schema(sop: Sop) -> dict[str, Any]:
     }
 
 
-def compile_skill(sop: Sop, doc: Document, library: Mapping[str, Sop]) -> dict[str, Any]:
-    """The skill.json document of one SOP."""
+def compile_skill(sop: Sop, doc: Document, library: Mapping[str, Sop],
+                  documents: Mapping[str, Document] | None = None) -> dict[str, Any]:
+    """The skill.json document of one SOP (documents: the library's documents, to embed included SOPs)."""
     lines = {s.id: doc.source.value(s.pointer)[0] for s in sop.steps}
-    steps = [compile_step(sop, s, library, lines[s.id]) for s in sop.steps]
+    steps = [compile_step(sop, s, library, lines[s.id], documents) for s in sop.steps]
     return {
         "$schema": SKILL_SCHEMA_ID,
         "skill_format": SKILL_FORMAT,
@@ -320,7 +350,7 @@ def compile_skill(sop: Sop, doc: Document, library: Mapping[str, Sop]) -> dict[s
         "outcomes": {o.id: {"title": o.title, "disposition": o.disposition or None} for o in sop.outcomes.values()},
         "escalations": [{"step": s.id, "to": s.escalate_to, "within": s.within, "channel": s.channel}
                         for s in sop.steps if s.kind == "escalate"],
-        "findings_schema": findings_schema(sop),
+        "findings_schema": findings_schema(sop, steps),
         "edge_cases": list(sop.edge_cases),
         "references": [{"title": r.title, "url": r.url or None} for r in sop.references],
         "source_map": {"path": sop.path.replace("\\", "/"), "steps": lines},

@@ -38,6 +38,7 @@ class Compiled:
 def compile_library(checked: Checked, lock: Mapping[str, Any]) -> Compiled:
     """Every non-draft SOP as a skill folder, plus the index and the lock."""
     library = {s.id: s for s in checked.sops}
+    documents = {s.id: d for s, d in zip(checked.sops, checked.documents, strict=True)}
     files: dict[str, bytes] = {}
     per_skill: dict[str, dict[str, bytes]] = {}
     index: list[dict[str, Any]] = []
@@ -47,7 +48,7 @@ def compile_library(checked: Checked, lock: Mapping[str, Any]) -> Compiled:
     for sop, doc in pairs:
         if sop.status == "draft":
             continue
-        skill = compile_skill(sop, doc, library)
+        skill = compile_skill(sop, doc, library, documents)
         tool_defs = tools(sop)
         own: dict[str, bytes] = {
             "skill.json": dump_json(skill),

@@ -125,10 +125,18 @@ def _step_lines(number: int, step: dict[str, Any]) -> list[str]:
     elif step["kind"] == "include":
         inc = step["include"]
         bound = ", ".join(f"{code(k)} = {code(v)}" for k, v in inc["with"].items()) or "no inputs"
-        lines += [f"Run the skill {code(inc['sop'])} with {bound}; its outcome is {code(step['id'] + '.outcome')}.", ""]
+        lines += [f"Run the skill {code(inc['sop'])} {code(inc['version'])} (embedded in skill.json, "
+                  f"{code(inc['skill_sha256'])}) with {bound}; record its steps as {code(step['id'] + '/<step>')}. "
+                  f"Its outcome is {code(step['id'] + '.outcome')} and each of its steps' results "
+                  f"{code(step['id'] + '.<step>')}.", ""]
+    refusal_gate = step.get("approval") or {}
+    if refusal_gate.get("on_refused"):
+        lines.append(f"- If the approval is refused: {_where(refusal_gate['on_refused'])}.")
     for transition in step["transitions"]:
         if "when" in transition:
             lines.append(f"- If {code(transition['when'])}: {_where(transition)}.")
+        elif transition.get("label", "").startswith("outcome "):
+            lines.append(f"- If it ends in {code(transition['label'][8:])}: {_where(transition)}.")
         else:
             prefix = "Otherwise" if len(step["transitions"]) > 1 else "Then"
             lines.append(f"- {prefix}: {_where(transition)}.")

@@ -5,10 +5,13 @@ from __future__ import annotations
 from compiler.demo.cases import (
     account_security,
     ai_operations,
+    campaigns,
     derivatives,
+    linked_groups,
     market_abuse,
     market_incidents,
     p2p,
+    p2p_networks,
     user_risk,
 )
 from compiler.demo.catalog import Case
@@ -18,7 +21,10 @@ ALL: tuple[Case, ...] = (
     *derivatives.CASES,
     *market_incidents.CASES,
     *user_risk.CASES,
+    *campaigns.CASES,
+    *linked_groups.CASES,
     *account_security.CASES,
     *p2p.CASES,
+    *p2p_networks.CASES,
     *ai_operations.CASES,
 )

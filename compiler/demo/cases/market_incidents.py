@@ -1,4 +1,5 @@
-"""Demo-data cases: market incidents (a flash crash through a self-referencing index, and a sharp but healthy move)."""
+"""Demo-data cases: market incidents (a flash crash through a self-referencing index, a constituent the index
+follows far from its peers, and their benign look-alikes)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,9 @@ import random
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from compiler.demo.cases.derivatives import (
-    Market,
+from compiler.demo.catalog import Case, Rows
+from compiler.demo.market import Market
+from compiler.demo.rows import (
     PriceFn,
     Row,
     account,
@@ -19,7 +21,6 @@ from compiler.demo.cases.derivatives import (
     path,
     weighted_index,
 )
-from compiler.demo.catalog import Case, Rows
 
 
 def _closes(bars: list[Row]) -> Callable[[datetime], float]:
@@ -252,6 +253,99 @@ def _volatile_but_healthy() -> Rows:
     }
 
 
+# corrupted_index_source / thin_source_glitch --------------------------------------------------------------
+
+CI_PERP, CI_SPOT = "CIXUSDT-PERP", "CIXUSDT"
+GL_PERP, GL_SPOT = "GLXUSDT-PERP", "GLXUSDT"
+_CI_DAY = (at("2026-01-07T08:00"), at("2026-01-07T11:00"))
+_CI_BAD = (at("2026-01-07T09:30"), at("2026-01-07T09:41"))
+_CI_MMR = 0.01
+
+
+def _off_source(fair: PriceFn, drop: float) -> PriceFn:
+    """A constituent that prints `drop` below fair from 09:30 to 09:41 (a stale or manipulated feed)."""
+
+    def price(moment: datetime) -> float:
+        minute = floor_minute(moment)
+        return fair(minute) * (1 - drop) if _CI_BAD[0] <= minute < _CI_BAD[1] else fair(minute)
+
+    return price
+
+
+def _index_follows_source(prefix: str, perp_symbol: str, spot_symbol: str, bad_weight: float,
+                          levered: list[int]) -> Rows:
+    """One external constituent prints 15% low for eleven minutes and the index engine never excludes it.
+
+    The index, the mark and the perp's trades follow the index (arbitrageurs trade against the mark), so
+    last against index and mark against index stay small; this venue's own spot book and the other
+    constituents stay at 20. Longs whose liquidation price lies between the corrupted index and 20 are
+    liquidated by the bad constituent alone.
+    """
+    rng = random.Random(6103 if bad_weight > 0.1 else 6104)
+    day0, day1 = _CI_DAY
+    fair = path([("2026-01-07T08:00", 20.0), ("2026-01-07T11:00", 20.02)])
+    sources: list[tuple[str, float, PriceFn]] = [
+        (f"ext_a:{prefix}X-USDT", (1 - bad_weight) / 2, fair),
+        (f"ext_b:{prefix}X-USDT", (1 - bad_weight) / 2, lambda m: fair(m) * 1.0005),
+        (f"thin:{prefix}X-USDT", bad_weight, _off_source(fair, 0.15)),
+    ]
+    index = weighted_index(sources)
+
+    def mark(moment: datetime) -> float:
+        return index(moment) * 1.0002
+
+    makers = [f"{prefix}-MM1", f"{prefix}-MM2"]
+    traders = [f"{prefix}-T{i}" for i in range(1, 7)]
+    spot = Market(f"{prefix}-S", spot_symbol, fair, perp=False, spread=0.0008)
+    perp = Market(f"{prefix}-P", perp_symbol, mark, perp=True, spread=0.0006)
+    spot.background(rng, day0, day1, traders, makers, gap_s=(30, 90), qty=(100, 1_500), lot=10)
+    longs = [(f"{prefix}-L{i + 1:02d}", lev) for i, lev in enumerate(levered)]
+    for i, (who, _) in enumerate(longs):
+        perp.fill(at("2026-01-07T08:10") + timedelta(minutes=7 * i), who, makers[i % 2], "buy", 20.0,
+                  round(rng.uniform(1_000, 5_000), -2))
+    perp.background(rng, day0, at("2026-01-07T09:30"), traders, makers, gap_s=(30, 90), qty=(100, 1_500), lot=10)
+
+    def margin(who: str) -> float:
+        lev = dict(longs)[who]
+        size, entry = perp.position(who, at("2026-01-07T09:00"))
+        return round(entry * size / lev, 2)
+
+    snaps = [perp.snapshot(at("2026-01-07T09:15:30"), who, margin(who), mark, _CI_MMR) for who, _ in longs]
+    liq_price = {row["account_id"]: row["liq_price"] for row in snaps}
+    liquidations = []
+    for k, who in enumerate(sorted((w for w, _ in longs if mark(_CI_BAD[0]) <= liq_price[w]),
+                                   key=lambda w: (-liq_price[w], w))):
+        ts = _CI_BAD[0] + timedelta(seconds=15 + 10 * k)
+        size, entry = perp.position(who, ts)
+        fill = round(mark(ts) * 0.997, 4)
+        perp.fill(ts, who, makers[k % 2], "sell", fill, size, liquidation=True)
+        liquidations.append(liquidation(f"{prefix}-LQ{k + 1:03d}", ts, who, perp_symbol, "long", size, mark(ts),
+                                        entry - margin(who) / size, fill, "orderbook"))
+    perp.background(rng, at("2026-01-07T09:31"), day1, traders, makers, gap_s=(30, 90), qty=(100, 1_500), lot=10)
+    accounts = [*(account(m, "2024-01-01T00:00", country="GB", kyc_level=3, market_maker=True) for m in makers),
+                *(account(who, "2025-02-01T00:00") for who in traders),
+                *(account(who, "2025-06-01T00:00", country="ES") for who, _ in longs)]
+    return {
+        "accounts": accounts,
+        "instruments": [instrument(spot_symbol, perp=False, base=f"{prefix}X", listed="2025-01-01T00:00"),
+                        instrument(perp_symbol, perp=True, base=f"{prefix}X", max_leverage=25,
+                                   maint_margin_rate=_CI_MMR, oi_cap_usd=30_000_000, listed="2025-01-01T00:00")],
+        "orders": spot.order_rows() + perp.order_rows(), "trades": spot.trades + perp.trades,
+        "position_snapshots": snaps, "liquidations": liquidations,
+        "market_bars_1m": spot.bars(day0, day1, lambda t: 700_000.0)
+        + perp.bars(day0, day1, lambda t: 900_000.0, index=index, mark=mark, funding=0.0001),
+        "index_components": index_rows(perp_symbol, day0, day1, sources),
+    }
+
+
+def _corrupted_index_source() -> Rows:
+    return _index_follows_source("CI", CI_PERP, CI_SPOT, 0.4, [20, 20, 25, 20, 5, 4])
+
+
+def _thin_source_glitch() -> Rows:
+    return _index_follows_source("GL", GL_PERP, GL_SPOT, 0.04, [20, 20, 25, 20, 5, 4])
+
+
 CASES: tuple[Case, ...] = (
     Case(
         name="flash_crash",
@@ -275,5 +369,27 @@ CASES: tuple[Case, ...] = (
         subjects={"symbol": VH_PERP},
         window=("2026-01-05T15:30:00Z", "2026-01-05T16:30:00Z"),
         rows=_volatile_but_healthy,
+    ),
+    Case(
+        name="corrupted_index_source",
+        typology="flash-crash",
+        benign=False,
+        summary=("From 09:30 to 09:41 on 2026-01-07 one constituent of the CIXUSDT-PERP index (weight 40%) prints "
+                 "15% below its two peers and this venue's own spot trades, and the index engine never excludes "
+                 "it: the index and the mark fall 6%, the perp trades with them (last and mark stay within 1% of "
+                 "the index) and four 20-25x longs are liquidated that the peers' price would have kept open."),
+        subjects={"symbol": CI_PERP},
+        window=("2026-01-07T09:00:00Z", "2026-01-07T10:00:00Z"),
+        rows=_corrupted_index_source,
+    ),
+    Case(
+        name="thin_source_glitch",
+        typology="flash-crash",
+        benign=True,
+        summary=("The same broken constituent on GLXUSDT-PERP carries 4% of the index: the index moves 0.6%, "
+                 "nobody is liquidated, and the feed needs a repair, not an incident response."),
+        subjects={"symbol": GL_PERP},
+        window=("2026-01-07T09:00:00Z", "2026-01-07T10:00:00Z"),
+        rows=_thin_source_glitch,
     ),
 )

@@ -1,14 +1,9 @@
-WITH bad_sources AS (
-  SELECT DISTINCT source
-  FROM index_components
-  WHERE symbol = $symbol AND ts BETWEEN $start_ts AND $end_ts AND excluded
-),
-clean AS (
+WITH clean AS (
   SELECT ts, sum(price * weight) / nullif(sum(weight), 0) AS clean_index
   FROM index_components
   WHERE symbol = $symbol
     AND ts BETWEEN $start_ts AND $end_ts
-    AND source NOT IN (SELECT source FROM bad_sources)
+    AND NOT list_contains($bad_sources, source)
   GROUP BY ts
 ),
 liq AS (

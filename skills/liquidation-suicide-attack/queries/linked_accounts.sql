@@ -1,25 +1,5 @@
-WITH subject AS (
-  SELECT account_id, user_id, parent_account_id
-  FROM accounts
-  WHERE account_id = $account_id
-),
-shared_identity AS (
-  SELECT o.account_id AS linked_account_id, o.link_type AS link_reason
-  FROM identity_links AS s
-  JOIN identity_links AS o
-    ON o.link_type = s.link_type AND o.link_value = s.link_value AND o.account_id <> s.account_id
-  WHERE s.account_id = $account_id
-    AND s.link_type <> 'ip'
-),
-same_owner AS (
-  SELECT a.account_id AS linked_account_id, 'same_user_or_parent' AS link_reason
-  FROM accounts AS a
-  JOIN subject AS s
-    ON a.account_id <> s.account_id
-   AND (a.user_id = s.user_id
-        OR a.parent_account_id = s.account_id
-        OR a.account_id = s.parent_account_id
-        OR a.parent_account_id = s.parent_account_id)
+WITH linked_group AS (
+  SELECT unnest($group_ids) AS linked_account_id, unnest($group_links) AS link_reason
 ),
 internal_funding AS (
   SELECT counterparty_account_id AS linked_account_id, 'internal_transfer' AS link_reason
@@ -30,9 +10,7 @@ internal_funding AS (
     AND counterparty_account_id <> $account_id
 ),
 all_links AS (
-  SELECT linked_account_id, link_reason FROM shared_identity
-  UNION ALL
-  SELECT linked_account_id, link_reason FROM same_owner
+  SELECT linked_account_id, link_reason FROM linked_group
   UNION ALL
   SELECT linked_account_id, link_reason FROM internal_funding
 )

@@ -1,11 +1,36 @@
-SELECT count(*) AS liquidation_count,
-       coalesce(-sum(least(insurance_fund_delta_usd, 0)), 0) AS insurance_fund_loss_usd,
-       count(*) FILTER (WHERE method = 'backstop') AS backstop_count,
-       count(*) FILTER (WHERE method = 'adl') AS adl_count,
-       coalesce(sum(qty), 0) AS liquidated_qty,
-       min(ts) AS first_liquidation_ts,
-       max(ts) AS last_liquidation_ts
-FROM liquidations
-WHERE account_id = $account_id
-  AND symbol = $symbol
-  AND ts BETWEEN $start_ts AND $end_ts
+WITH window_liqs AS (
+  SELECT account_id, ts, insurance_fund_delta_usd
+  FROM liquidations
+  WHERE symbol = $symbol AND ts BETWEEN $start_ts AND $end_ts
+),
+opened AS (
+  SELECT account_id, min(ts) AS first_open_ts
+  FROM (
+    SELECT maker_account_id AS account_id, ts FROM trades
+    WHERE symbol = $symbol AND NOT is_liquidation AND ts BETWEEN $start_ts AND $end_ts
+    UNION ALL
+    SELECT taker_account_id AS account_id, ts FROM trades
+    WHERE symbol = $symbol AND NOT is_liquidation AND ts BETWEEN $start_ts AND $end_ts
+  ) AS legs
+  GROUP BY account_id
+),
+anchor AS (
+  SELECT (SELECT min(ts) FROM window_liqs WHERE account_id = $account_id) AS first_liq_ts,
+         (SELECT first_open_ts FROM opened WHERE account_id = $account_id) AS first_open_ts
+),
+coordinated AS (
+  SELECT DISTINCT l.account_id AS account_id
+  FROM window_liqs AS l
+  JOIN opened AS o ON o.account_id = l.account_id
+  CROSS JOIN anchor AS a
+  WHERE NOT list_contains($group_ids, l.account_id)
+    AND abs(date_diff('second', l.ts, a.first_liq_ts)) <= 60 * $coordination_minutes
+    AND abs(date_diff('second', o.first_open_ts, a.first_open_ts)) <= 60 * $coordination_minutes
+)
+SELECT count(*) FILTER (WHERE account_id = $account_id) AS liquidation_count,
+       coalesce(-sum(least(insurance_fund_delta_usd, 0)) FILTER (WHERE account_id = $account_id), 0) AS insurance_fund_loss_usd,
+       coalesce(-sum(least(insurance_fund_delta_usd, 0)) FILTER (WHERE list_contains($group_ids, account_id)
+         OR account_id IN (SELECT account_id FROM coordinated)), 0) AS group_loss_usd,
+       (SELECT count(*) FROM coordinated) AS coordinated_accounts,
+       coalesce((SELECT list(account_id ORDER BY account_id) FROM coordinated), []) AS coordinated_account_ids
+FROM window_liqs

@@ -6,10 +6,10 @@ WITH buys AS (
     AND released_ts BETWEEN $start_ts AND $end_ts
 ),
 outs AS (
-  SELECT transfer_id, asset, ts, amount, address
+  SELECT transfer_id, asset, ts, amount, coalesce(address, 'internal:' || counterparty_account_id) AS address
   FROM transfers
   WHERE account_id = $account_id
-    AND kind = 'withdrawal'
+    AND kind IN ('withdrawal', 'internal_out')
     AND ts BETWEEN $start_ts AND $end_ts + to_minutes(CAST($fast_withdrawal_window_minutes AS BIGINT))
 ),
 by_order AS (

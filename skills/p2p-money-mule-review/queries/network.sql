@@ -1,13 +1,5 @@
-WITH subject_links AS (
-  SELECT link_type, link_value
-  FROM identity_links
-  WHERE account_id = $account_id AND link_type <> 'ip'
-),
-by_identity AS (
-  SELECT l.account_id AS linked_account_id, l.link_type AS link_reason
-  FROM identity_links AS l
-  JOIN subject_links AS s ON l.link_type = s.link_type AND l.link_value = s.link_value
-  WHERE l.account_id <> $account_id
+WITH by_identity AS (
+  SELECT unnest($group_ids) AS linked_account_id, unnest($group_links) AS link_reason
 ),
 by_destination AS (
   SELECT DISTINCT t.account_id AS linked_account_id, 'same_withdrawal_address' AS link_reason

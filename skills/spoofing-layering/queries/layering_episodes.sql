@@ -45,22 +45,26 @@ side_cancels AS (
 ),
 fills AS (
   SELECT trade_id, ts, notional_usd,
-         CASE WHEN taker_account_id = $account_id THEN taker_side
-              WHEN taker_side = 'buy' THEN 'sell' ELSE 'buy' END AS side
+         CASE WHEN list_contains($group_ids, taker_account_id) THEN taker_side
+              WHEN taker_side = 'buy' THEN 'sell' ELSE 'buy' END AS side,
+         CASE WHEN list_contains($group_ids, taker_account_id) THEN taker_account_id
+              ELSE maker_account_id END AS filled_by
   FROM trades
   WHERE symbol = $symbol AND ts BETWEEN $start_ts AND $end_ts
-    AND (maker_account_id = $account_id OR taker_account_id = $account_id)
-    AND maker_account_id <> taker_account_id
+    AND (list_contains($group_ids, maker_account_id) OR list_contains($group_ids, taker_account_id))
+    AND NOT (list_contains($group_ids, maker_account_id) AND list_contains($group_ids, taker_account_id))
 ),
 opposite_trades AS (
-  SELECT DISTINCT r.bucket_start AS bucket_start, f.trade_id AS trade_id, f.notional_usd AS notional_usd
+  SELECT DISTINCT r.bucket_start AS bucket_start, f.trade_id AS trade_id, f.notional_usd AS notional_usd,
+         f.filled_by AS filled_by
   FROM ranked AS r
   JOIN layers AS l ON l.bucket_start = r.bucket_start AND l.side = r.side
   JOIN fills AS f ON f.side <> r.side AND f.ts BETWEEN l.created_ts AND l.done_ts
   WHERE r.side_rank = 1
 ),
 opposite AS (
-  SELECT bucket_start, count(*) AS opposite_fills, sum(notional_usd) AS opposite_fill_usd
+  SELECT bucket_start, count(*) AS opposite_fills, sum(notional_usd) AS opposite_fill_usd,
+         count(*) FILTER (WHERE filled_by <> $account_id) AS linked_opposite_fills
   FROM opposite_trades
   GROUP BY bucket_start
 )
@@ -73,6 +77,7 @@ SELECT r.bucket_start AS episode_start,
        coalesce(c.side_cancel_ratio, 0.0) AS layer_side_cancel_ratio,
        coalesce(o.opposite_fills, 0) AS opposite_fills,
        coalesce(o.opposite_fill_usd, 0.0) AS opposite_fill_usd,
+       coalesce(o.linked_opposite_fills, 0) AS linked_opposite_fills,
        coalesce(r.layer_cancelled_usd / nullif(o.opposite_fill_usd, 0), 0.0) AS cancel_to_fill_multiple,
        m.mean_trade_usd AS mean_trade_usd
 FROM ranked AS r

@@ -24,7 +24,12 @@ SELECT a.account_id AS account_id,
        r.reward_usd AS reward_usd,
        f.shared_link, f.shared_identity, f.common_funding, f.common_sweep, f.referral_burst,
        CAST(f.shared_link AS INTEGER) + CAST(f.common_funding AS INTEGER)
-         + CAST(f.common_sweep AS INTEGER) + CAST(f.referral_burst AS INTEGER) AS account_signals
+         + CAST(f.common_sweep AS INTEGER) + CAST(f.referral_burst AS INTEGER) AS account_signals,
+       concat_ws(', ', CASE WHEN f.shared_link THEN 'shared device, identity or payout link' END,
+                 CASE WHEN f.shared_identity THEN 'shared ID document or face' END,
+                 CASE WHEN f.common_funding THEN 'common funding source' END,
+                 CASE WHEN f.common_sweep THEN 'common sweep destination' END,
+                 CASE WHEN f.referral_burst THEN 'referral sign-up burst' END) AS evidence
 FROM flagged AS f
 JOIN rewarded AS r ON r.account_id = f.account_id
 JOIN accounts AS a ON a.account_id = f.account_id

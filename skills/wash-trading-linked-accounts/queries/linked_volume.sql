@@ -9,5 +9,7 @@ SELECT coalesce(sum(notional_usd), 0) AS volume_usd,
        coalesce(sum(notional_usd) FILTER (WHERE counterparty = $account_id), 0) AS self_volume_usd,
        coalesce(sum(notional_usd) FILTER (WHERE list_contains($linked_ids, counterparty)), 0) AS related_volume_usd,
        coalesce(sum(notional_usd) FILTER (WHERE counterparty = $account_id OR list_contains($linked_ids, counterparty))
-                / nullif(sum(notional_usd), 0), 0) AS related_match_ratio
+                / nullif(sum(notional_usd), 0), 0) AS related_match_ratio,
+       coalesce(list_sort(list(DISTINCT counterparty) FILTER (WHERE list_contains($linked_ids, counterparty))),
+                []) AS matched_linked_ids
 FROM subject_trades

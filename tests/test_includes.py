@@ -1,0 +1,276 @@
+"""Include steps and declared refusals in the runner: the included skill runs in the caller's record, resumes from
+any point (cut records and real SIGKILLs) and verifies; a gate's on_refused routes the run to an outcome."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+from runner_fixtures import make_db, trade
+
+from compiler.check import check_files
+from compiler.resources import schema_json
+from compiler.runner.answers import GivenAnswers
+from compiler.runner.coverage import coverage
+from compiler.runner.database import Database
+from compiler.runner.events import read_events
+from compiler.runner.includes import canonical_sha256
+from compiler.runner.run import resume, start
+from compiler.runner.verify import verify
+from compiler.skill.compile import compile_skill
+
+REPO = Path(__file__).resolve().parent.parent
+SOPC = [sys.executable, "-m", "compiler"]
+HEADER = """\
+# yaml-language-server: $schema=../../schema/sop.schema.json
+format: 1
+version: "1.0.0"
+summary: A small SOP for the include tests.
+status: active
+owner: trading-risk
+reviewers: [compliance]
+review_by: "2027-05-31"
+severity: high
+domain: market-abuse
+tags: [test]
+triggers:
+  - {alert: probe_alert, when: A test raises it.}
+changelog:
+  - {version: "1.0.0", date: "2026-12-01", change: First version.}
+"""
+INNER = HEADER + """\
+id: probe-inner
+title: Volume of one account
+inputs:
+  account_id: {type: string, description: The account.}
+steps:
+  - id: volume
+    kind: query
+    title: Measure the account's volume
+    sql: |
+      SELECT count(*) AS trades, coalesce(sum(notional_usd), 0) AS usd
+      FROM trades WHERE maker_account_id = $account_id OR taker_account_id = $account_id
+    next: seen
+  - id: seen
+    kind: check
+    title: The account traded
+    condition: volume.rows[0].trades > 0
+    on_pass: {next: confirm}
+    on_fail: {outcome: none}
+  - id: confirm
+    kind: manual
+    title: Confirm the trades are the account's own
+    actor: analyst
+    instruction: Look at the trades.
+    evidence: {note: {type: text, description: What was seen.}}
+    outcome: found
+outcomes:
+  none: {title: No trades}
+  found: {title: Trades found}
+"""
+CALLER = HEADER + """\
+id: probe-caller
+title: Restrict an account whose included volume is material
+inputs:
+  account_id: {type: string, description: The account.}
+steps:
+  - id: group
+    kind: include
+    title: Run the volume procedure
+    sop: probe-inner
+    with: {account_id: inputs.account_id}
+    on_outcome: {none: {outcome: no_action}}
+    next: assess
+  - id: assess
+    kind: decision
+    title: Is the volume material?
+    branches:
+      - {label: material, when: "group.volume.rows[0].usd >= 10000.0", next: restrict}
+      - {otherwise: true, outcome: no_action}
+  - id: restrict
+    kind: action
+    title: Restrict the account
+    action: close_only
+    target: "[inputs.account_id]"
+    reversible: true
+    approval: {role: risk-manager, on_refused: {outcome: declined}}
+    outcome: restricted
+outcomes:
+  no_action: {title: Nothing to do}
+  restricted: {title: Restricted}
+  declined: {title: The risk manager declined the restriction}
+"""
+ANSWERS = {"group/confirm": {"note": "own trades"},
+           "restrict": {"approved": True, "by": "dana", "role": "risk-manager"}}
+PATH = ["group/volume", "group/seen", "group/confirm", "group", "assess", "restrict"]
+
+
+def compiled(caller: str = CALLER) -> dict[str, Any]:
+    files = [("sops/market-abuse/probe-caller.yaml", caller.encode()),
+             ("sops/market-abuse/probe-inner.yaml", INNER.encode())]
+    checked = check_files(files, datetime.date(2026, 12, 5))
+    assert checked.ok, checked.diagnostics
+    library = {s.id: s for s in checked.sops}
+    documents = {s.id: d for s, d in zip(checked.sops, checked.documents, strict=True)}
+    skill = compile_skill(library["probe-caller"], documents["probe-caller"], library, documents)
+    return dict(json.loads(json.dumps(skill)))  # as skill.json holds it
+
+
+@pytest.fixture()
+def db(tmp_path: Path) -> Path:
+    return make_db(tmp_path / "d.duckdb", {"trades": [trade(1, "A1", "B1", 30000.0)]})
+
+
+def run(tmp_path: Path, db: Path, answers: dict[str, Any], skill: dict[str, Any] | None = None) -> Any:
+    return start(skill or compiled(), Database.open(db), {"account_id": "A1"}, GivenAnswers(answers),
+                 tmp_path / "runs", started_by="alex", run_id="r1")
+
+
+def test_the_skill_embeds_the_included_skill_and_is_valid() -> None:
+    skill = compiled()
+    jsonschema.Draft202012Validator(schema_json("skill.schema.json")).validate(skill)
+    include = skill["steps"][0]["include"]
+    assert include["skill"]["id"] == "probe-inner" and include["skill_sha256"] == canonical_sha256(include["skill"])
+    assert "group/confirm" in skill["findings_schema"]["properties"]["path"]["items"]["enum"]
+
+
+def test_an_included_skill_runs_in_its_own_section_and_the_caller_reads_its_results(tmp_path: Path, db: Path) -> None:
+    done = run(tmp_path, db, ANSWERS)
+    assert done.state.status == "completed" and done.state.outcome == "restricted"
+    assert done.state.path == PATH
+    events = read_events(done.folder / "events.jsonl")[0]
+    started = next(e for e in events if e["type"] == "include_started")
+    assert started["inputs"] == {"account_id": "A1"} and started["first_step"] == "group/volume"
+    assert started["digest"] == compiled()["steps"][0]["include"]["digest"]
+    inner = next(e for e in events if e["type"] == "step_completed" and e["step"] == "group/confirm")
+    assert inner["outcome"] == "found"  # the included outcome, not the run's
+    assessed = next(e for e in events if e["type"] == "condition_evaluated" and e["step"] == "assess")
+    assert assessed["reads"] == {"group.volume.rows[0].usd": 30000.0} and assessed["result"] is True
+    assert [e["type"] for e in events].count("run_ended") == 1
+    jsonschema.validate(done.report, compiled()["findings_schema"])
+    assert verify(done.folder).intact, verify(done.folder).problems
+
+
+def test_a_mapped_outcome_of_the_included_skill_ends_the_caller(tmp_path: Path) -> None:
+    empty = make_db(tmp_path / "e.duckdb", {"trades": [trade(1, "B1", "B2", 100.0)]})
+    done = run(tmp_path, empty, {})
+    assert done.state.outcome == "no_action" and done.state.path == ["group/volume", "group/seen", "group"]
+    assert done.state.results["group"] == {"outcome": "none"}
+    assert "group → outcome none" in coverage(compiled(), [done.state]).covered
+
+
+def test_a_question_inside_the_included_skill_pauses_and_resumes(tmp_path: Path, db: Path) -> None:
+    paused = run(tmp_path, db, {})
+    assert paused.state.status == "awaiting_answer" and paused.state.waiting["step"] == "group/confirm"
+    done = resume(paused.folder, GivenAnswers(ANSWERS), by="sam")
+    assert done.state.status == "completed" and done.state.path == PATH
+    assert verify(done.folder).intact
+
+
+def test_a_declared_refusal_routes_to_its_outcome_and_counts_as_a_branch(tmp_path: Path, db: Path) -> None:
+    refused = {**ANSWERS, "restrict": {"approved": False, "by": "dana", "role": "risk-manager", "note": "ticks ok"}}
+    done = run(tmp_path, db, refused)
+    assert done.state.status == "completed" and done.state.outcome == "declined"
+    assert done.state.results["restrict"] == {"approved": False} and not done.state.actions
+    assert {"restrict → refused", "outcome declined"} <= coverage(compiled(), [done.state]).covered
+    assert verify(done.folder).intact
+
+
+def test_an_embedded_skill_edited_after_compiling_runs_nothing(tmp_path: Path, db: Path) -> None:
+    skill = compiled()
+    skill["steps"][0]["include"]["skill"]["steps"][0]["sql"]["text"] = "SELECT 1 AS trades, 99999 AS usd"
+    done = run(tmp_path, db, ANSWERS, skill)
+    assert done.state.status == "failed" and "is not the one compiled" in str(done.state.error)
+    assert done.state.path == []
+
+
+def test_a_run_with_an_include_resumes_from_every_point_of_its_record(tmp_path: Path, db: Path) -> None:
+    whole = run(tmp_path, db, ANSWERS)
+    lines = (whole.folder / "events.jsonl").read_bytes().splitlines(keepends=True)
+    for kept in range(1, len(lines)):
+        for torn in (b"", lines[kept][: len(lines[kept]) // 2]):
+            folder = tmp_path / "cuts" / f"{kept}-{len(torn)}"
+            folder.mkdir(parents=True)
+            shutil.copy(whole.folder / "skill.json", folder / "skill.json")
+            (folder / "events.jsonl").write_bytes(b"".join(lines[:kept]) + torn)
+            done = resume(folder, GivenAnswers(ANSWERS), by="sam")
+            events = read_events(folder / "events.jsonl")[0]
+            assert done.state.status == "completed" and done.state.path == PATH, (kept, done.state.error)
+            assert [e["step"] for e in events if e["type"] == "step_completed"] == PATH, kept
+            assert [e["type"] for e in events].count("include_started") == 1, kept
+            assert verify(folder).intact, (kept, verify(folder).problems)
+
+
+def test_a_real_run_killed_inside_the_included_skill_resumes_and_verifies(tmp_path: Path) -> None:
+    """SIGKILL `sopc run` at its start, as the include starts, and while the included query runs."""
+    skill = compiled()
+    inner = skill["steps"][0]["include"]
+    inner["skill"]["steps"][0]["sql"]["text"] = (
+        "SELECT count(*) FILTER (WHERE a.maker_account_id = $account_id OR a.taker_account_id = $account_id) AS "
+        "trades, coalesce(sum(a.notional_usd) FILTER (WHERE a.maker_account_id = $account_id OR "
+        "a.taker_account_id = $account_id), 0) AS usd FROM trades AS a JOIN trades AS b ON a.trade_id = b.trade_id")
+    inner["skill_sha256"] = canonical_sha256(inner["skill"])
+    folder = tmp_path / "skills" / "probe-caller"
+    folder.mkdir(parents=True)
+    (folder / "skill.json").write_text(json.dumps(skill))
+    db = make_db(tmp_path / "big.duckdb", {"trades": [trade(1, "A1", "B1", 30000.0)]}, background_trades=3_000_000)
+    answers = tmp_path / "answers.json"
+    answers.write_text(json.dumps(ANSWERS))
+    env = {**os.environ, "PYTHONPATH": str(REPO), "SOPC_USER": "alex"}
+    for stop_after in (1, 3, 4):  # run_started; include_started; the included query step started
+        run_id = f"k{stop_after}"
+        command = [*SOPC, "run", "probe-caller", "--db", str(db), "-i", "account_id=A1", "--answers", str(answers),
+                   "--out", str(tmp_path / "runs"), "--skills", str(tmp_path / "skills"), "--run-id", run_id,
+                   "--no-prompt"]
+        process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        record = tmp_path / "runs" / run_id / "events.jsonl"
+        deadline = time.monotonic() + 60
+        while process.poll() is None and time.monotonic() < deadline:
+            if record.exists() and record.read_bytes().count(b"\n") >= stop_after:
+                process.send_signal(signal.SIGKILL)
+                break
+            time.sleep(0.002)
+        process.wait()
+        assert process.returncode == -signal.SIGKILL and b"run_ended" not in record.read_bytes()
+        result = subprocess.run([*SOPC, "run", "--resume", str(record.parent), "--answers", str(answers),
+                                 "--no-prompt"], env={**env, "SOPC_USER": "sam"}, capture_output=True, text=True)
+        assert result.returncode == 0, result.stdout + result.stderr
+        events = read_events(record)[0]
+        assert [e["step"] for e in events if e["type"] == "step_completed"] == PATH, stop_after
+        checked = subprocess.run([*SOPC, "verify", str(record.parent)], env=env, capture_output=True, text=True)
+        assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def test_include_lint_names_unknown_outcomes_and_result_fields() -> None:
+    bad = CALLER.replace("on_outcome: {none:", "on_outcome: {nothing:").replace(
+        "group.volume.rows[0].usd", "group.volumes.rows[0].usd")
+    files = [("sops/market-abuse/probe-caller.yaml", bad.encode()), ("sops/market-abuse/probe-inner.yaml",
+                                                                     INNER.encode())]
+    found = {(d.code, d.message) for d in check_files(files, datetime.date(2026, 12, 5)).diagnostics}
+    assert ("SOP510", "'probe-inner' has no outcome 'nothing'") in found
+    assert ("SOP404", "include step 'group' has no result field 'volumes'") in found
+
+
+def test_a_declared_refusal_is_linted_like_any_transition() -> None:
+    typo = CALLER.replace("on_refused: {outcome: declined}", "on_refused: {outcome: declind}")
+    files = [("sops/market-abuse/probe-caller.yaml", typo.encode()), ("sops/market-abuse/probe-inner.yaml",
+                                                                      INNER.encode())]
+    found = {(d.code, d.message) for d in check_files(files, datetime.date(2026, 12, 5)).diagnostics}
+    assert ("SOP203", "outcome 'declind' is not declared") in found
+    assert ("SOP207", "outcome 'declined' is never reached") in found
+    to_step = CALLER.replace("on_refused: {outcome: declined}", "on_refused: {next: explain}").replace(
+        "outcomes:\n", "  - id: explain\n    kind: escalate\n    title: Tell the desk why\n    to: trading-desk\n"
+        "    within: 1h\n    channel: slack\n    outcome: declined\noutcomes:\n")
+    files[0] = ("sops/market-abuse/probe-caller.yaml", to_step.encode())
+    checked = check_files(files, datetime.date(2026, 12, 5))
+    assert checked.ok, checked.diagnostics  # the step reached only through the refusal is reachable

@@ -90,8 +90,8 @@ def test_page_has_every_section_and_the_facts() -> None:
     assert '<span class="sop-param" data-param="account_id" data-kind="string">$account_id</span>' in html
     assert 'data-param="linked_volume.linked_ids" data-kind="computed">$linked_ids</span>' in html
     # a value computed from an earlier step is said in words, with a field to paste it
-    assert '<code>$linked_ids</code>: every <code>account_id</code> returned by <a href="#step-linked_accounts">' \
-           'step 3</a>' in html
+    assert '<code>$linked_ids</code>: every <code>account_id</code> returned by step <code>members</code> of the SOP ' \
+           'included at <a href="#step-group">step 3</a>, except the input <code>account_id</code>' in html
     assert 'data-sop-value="linked_volume.linked_ids" data-kind="list"' in html
     # the inputs form, typed from the skill's input schema; the checklist's progress bar
     assert 'data-sop-value="start_ts" data-kind="timestamp"' in html

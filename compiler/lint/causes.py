@@ -21,9 +21,11 @@ _GRAPH_CAUSES = frozenset({"SOP201", "SOP202", "SOP206", "SOP209", "SOP210"})
 _GRAPH_KEYS = frozenset({"id", "next", "outcome", "on_pass", "on_fail", "branches", "when", "otherwise"})
 """Keys whose misspelling (SOP101) or absence (SOP102) changes the step graph."""
 _GRAPH_EFFECTS = {"SOP204": "{} can never be reached", "SOP403": "{} read a step that no longer always runs first",
-                  "SOP704": "{} cannot be followed", "SOP207": "{} is never reached"}
+                  "SOP704": "{} cannot be followed", "SOP207": "{} is never reached",
+                  "SOP406": "{} no longer read evidence checked on every path"}
 _EFFECT_NOUNS = {"SOP204": ("step", "steps"), "SOP403": ("condition", "conditions"),
-                 "SOP704": ("test path", "test paths"), "SOP207": ("outcome", "outcomes")}
+                 "SOP704": ("test path", "test paths"), "SOP207": ("outcome", "outcomes"),
+                 "SOP406": ("action target", "action targets")}
 _NAME_EFFECTS = frozenset({"SOP402", "SOP702", "SOP202"})
 """Codes whose message names a missing step that another diagnostic already reports."""
 _QUOTED = re.compile(r"'([^']+)'")

@@ -32,6 +32,8 @@ def check_targets(found: Findings, sop: Sop, dominators: dict[str, frozenset[str
             continue
         deciders = [steps[d] for d in dominators.get(step.id, frozenset()) if d != step.id and d in steps
                     and steps[d].kind in BRANCHING]
+        if any(parse(expression).error for d in deciders for _, expression in d.conditions()):
+            continue  # a deciding condition does not parse (SOP401): what it reads is not known
         evidence = {root for d in deciders for _, expression in d.conditions() for root in _roots(expression, set(steps))}
         if read & evidence:
             continue

@@ -103,18 +103,19 @@ def label_box(place: tuple[float, float, str], label: str) -> Box:
 
 
 def _candidates(edge: Edge) -> list[tuple[float, float, str]]:
-    """Places beside the first segment of an edge, best first: its flat middle on the side it heads to, then
-    either side of its vertical start and of its end, then those a little further out."""
-    (x1, y1), (x2, y2) = edge.points[0], edge.points[1]
-    mx, my = (x1 + x2) / 2, (y1 + y2) / 2
-    toward = "start" if x2 >= x1 else "end"
-    sign = 1 if toward == "start" else -1
-    away = "end" if toward == "start" else "start"
-    near = [(mx + sign * LABEL_GAP, my - 4, toward), (mx - sign * LABEL_GAP, my + 12, away),
-            (x1 + LABEL_GAP, y1 + 13, "start"), (x1 - LABEL_GAP, y1 + 13, "end"),
-            (x2 + LABEL_GAP, y2 - 4, "start"), (x2 - LABEL_GAP, y2 - 4, "end"),
-            (mx - sign * LABEL_GAP, my - 4, away), (mx + sign * LABEL_GAP, my + 12, toward)]
-    # Then the same places a little further out, for a crowded gap between two rows of boxes.
+    """Places beside an edge, best first: beside its first segment (its flat middle on the side it heads to,
+    then either side of its vertical start and of its end), then the same beside each later segment, then
+    all of those a little further out, for a crowded gap between two rows of boxes."""
+    near: list[tuple[float, float, str]] = []
+    for (x1, y1), (x2, y2) in zip(edge.points, edge.points[1:], strict=False):
+        mx, my = (x1 + x2) / 2, (y1 + y2) / 2
+        toward = "start" if x2 >= x1 else "end"
+        sign = 1 if toward == "start" else -1
+        away = "end" if toward == "start" else "start"
+        near += [(mx + sign * LABEL_GAP, my - 4, toward), (mx - sign * LABEL_GAP, my + 12, away),
+                 (x1 + LABEL_GAP, y1 + 13, "start"), (x1 - LABEL_GAP, y1 + 13, "end"),
+                 (x2 + LABEL_GAP, y2 - 4, "start"), (x2 - LABEL_GAP, y2 - 4, "end"),
+                 (mx - sign * LABEL_GAP, my - 4, away), (mx + sign * LABEL_GAP, my + 12, toward)]
     further = [(x + (shift if a == "start" else -shift), y, a) for shift in (16.0, 32.0, 48.0) for x, y, a in near]
     return near + further
 

@@ -23,13 +23,17 @@ from compiler.sitegen.conditions import readable
 from compiler.sitegen.escape import anchor, code
 
 NAME = r"[A-Za-z_]\w*"
-_MAP = re.compile(rf"^({NAME})\.rows\.map\(\s*({NAME})\s*,\s*\2\.({NAME})\s*\)$")
-_FILTER_MAP = re.compile(rf"^({NAME})\.rows\.filter\(\s*({NAME})\s*,(.*)\)\.map\(\s*({NAME})\s*,\s*\4\.({NAME})\s*\)$",
+STEP = rf"{NAME}(?:\.{NAME})?"
+"""A step, or a step of an included SOP (`group.members`)."""
+_MAP = re.compile(rf"^({STEP})\.rows\.map\(\s*({NAME})\s*,\s*\2\.({NAME})\s*\)$")
+_MAP_EXCEPT = re.compile(rf"^({STEP})\.rows\.map\(\s*({NAME})\s*,\s*\2\.({NAME})\s*\)"
+                         rf"\.filter\(\s*({NAME})\s*,\s*\4\s*!=\s*inputs\.({NAME})\s*\)$")
+_FILTER_MAP = re.compile(rf"^({STEP})\.rows\.filter\(\s*({NAME})\s*,(.*)\)\.map\(\s*({NAME})\s*,\s*\4\.({NAME})\s*\)$",
                          re.S)
-_FIRST = re.compile(rf"^({NAME})\.rows\[0\]\.({NAME})$")
+_FIRST = re.compile(rf"^({STEP})\.rows\[0\]\.({NAME})$")
 _FIELD = re.compile(rf"^({NAME})\.({NAME})$")
 _COUNT_TRUE = re.compile(rf"^\[(.*)\]\.filter\(\s*({NAME})\s*,\s*\2\s*\)\.size\(\)$", re.S)
-_HAS_ROWS = re.compile(rf"^({NAME})\.row_count\s*>\s*0$")
+_HAS_ROWS = re.compile(rf"^({STEP})\.row_count\s*>\s*0$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,11 +86,16 @@ class Speaker:
         self.numbers = numbers
 
     def step(self, step_id: str) -> str:
+        include, _, inner = step_id.partition(".")
+        if inner:
+            return f"step {code(inner)} of the SOP included at {self.step(include)}"
         number = self.numbers.get(step_id)
         return f"[step {number}](#step-{anchor(step_id)})" if number else f"step {code(step_id)}"
 
     def _is_step(self, name: str) -> bool:
-        return self.sop.step(name) is not None
+        include, _, inner = name.partition(".")
+        step = self.sop.step(include)
+        return step is not None and (not inner or step.kind == "include")
 
     def _condition(self, row: str, cond: str) -> str:
         plain = readable(" ".join(cond.split()))
@@ -112,6 +121,9 @@ class Speaker:
             items = [self.describe(p) for p in _split_top(expr[1:-1], ",") if p]
             if all(i.kind != "list" for i in items):
                 return Described(" and ".join(i.words for i in items) or "no values", "list")
+        if (m := _MAP_EXCEPT.match(expr)) and self._is_step(m[1]):
+            return Described(f"every {code(m[3])} returned by {self.step(m[1])}, except the input {code(m[5])}",
+                             "list")
         if (m := _MAP.match(expr)) and self._is_step(m[1]):
             return Described(f"every {code(m[3])} returned by {self.step(m[1])}", "list")
         if (m := _FILTER_MAP.match(expr)) and self._is_step(m[1]):

@@ -89,7 +89,7 @@ def test_sopc_run_ends_a_hostile_query_with_one_line_and_exit_1(tmp_path: Path) 
     db = make_db(tmp_path / "ring.duckdb", RING)
     command = [sys.executable, "-m", "compiler", "run", skill["id"], "--db", str(db), "--skills",
                str(tmp_path / "skills"), "-i", "account_id=A1", "--timeout", "1", "--out", str(tmp_path / "runs"),
-               "--run-id", "r1", "--no-prompt", "--memory", "512", "--threads", "1", "--max-temp", "0"]
+               "--run-id", "r1", "--no-prompt", "--memory", "512", "--threads", "1", "--max-temp", "0", "--by", "tester"]
     started = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO)},
                           timeout=60)

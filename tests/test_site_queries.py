@@ -46,25 +46,31 @@ def _speaker() -> Speaker:
     return Speaker(sop, numbering(sop))
 
 
+GROUP = "step <code>members</code> of the SOP included at [step 3](#step-group)"
+
+
 @pytest.mark.parametrize(("expr", "words", "kind"), [
-    ("linked_accounts.rows.map(r, r.account_id)",
-     f"every <code>{text('account_id')}</code> returned by [step 3](#step-linked_accounts)", "list"),
-    ("linked_accounts.rows.map(r, r.account_id) + [inputs.account_id]",
-     f"every <code>{text('account_id')}</code> returned by [step 3](#step-linked_accounts), plus the input "
+    ("group.members.rows.map(r, r.account_id)",
+     f"every <code>{text('account_id')}</code> returned by {GROUP}", "list"),
+    ("group.members.rows.map(r, r.account_id) + [inputs.account_id]",
+     f"every <code>{text('account_id')}</code> returned by {GROUP}, plus the input "
      f"<code>{text('account_id')}</code>", "list"),
-    ("linked_accounts.rows.filter(r, r.link_type == 'parent').map(r, r.account_id)",
-     f"every <code>{text('account_id')}</code> returned by [step 3](#step-linked_accounts) in the rows where "
+    ("group.members.rows.map(r, r.account_id).filter(a, a != inputs.account_id)",
+     f"every <code>{text('account_id')}</code> returned by {GROUP}, except the input "
+     f"<code>{text('account_id')}</code>", "list"),
+    ("group.members.rows.filter(r, r.link_type == 'parent').map(r, r.account_id)",
+     f"every <code>{text('account_id')}</code> returned by {GROUP} in the rows where "
      f"<code>{text('link_type =')} 'parent'</code>", "list"),
     ("linked_volume.rows[0].volume_usd",
      f"<code>{text('volume_usd')}</code> of the first row returned by [step 4](#step-linked_volume)", "value"),
-    ("linked_accounts.row_count", "the number of rows returned by [step 3](#step-linked_accounts)", "number"),
-    ("replay.note", "<code>note</code> recorded at [step 9](#step-replay)", "value"),
+    ("group.members.row_count", f"the number of rows returned by {GROUP}", "number"),
+    ("replay.note", "<code>note</code> recorded at [step 10](#step-replay)", "value"),
     ("inputs.start_ts", f"the input <code>{text('start_ts')}</code>", "value"),
-    ("[linked_accounts.row_count > 0, replay.row_count > 0].filter(x, x).size()",
-     "how many of these hold: [step 3](#step-linked_accounts) returned rows; "
-     "[step 9](#step-replay) returned rows", "number"),
-    ("size(linked_accounts.rows) * 2",
-     "computed from [step 3](#step-linked_accounts) (the exact expression is under “Expressions as written”)",
+    ("[group.members.row_count > 0, replay.row_count > 0].filter(x, x).size()",
+     f"how many of these hold: {GROUP} returned rows; "
+     "[step 10](#step-replay) returned rows", "number"),
+    ("size(linked_volume.rows) * 2",
+     "computed from [step 4](#step-linked_volume) (the exact expression is under “Expressions as written”)",
      "value"),
 ])
 def test_computed_values_in_words(expr: str, words: str, kind: str) -> None:

@@ -32,6 +32,7 @@ _FILTER_MAP = re.compile(rf"^({STEP})\.rows\.filter\(\s*({NAME})\s*,(.*)\)\.map\
                          re.S)
 _FIRST = re.compile(rf"^({STEP})\.rows\[0\]\.({NAME})$")
 _FIELD = re.compile(rf"^({NAME})\.({NAME})$")
+_ROW_COUNT = re.compile(rf"^({STEP})\.row_count$")
 _COUNT_TRUE = re.compile(rf"^\[(.*)\]\.filter\(\s*({NAME})\s*,\s*\2\s*\)\.size\(\)$", re.S)
 _HAS_ROWS = re.compile(rf"^({STEP})\.row_count\s*>\s*0$")
 
@@ -136,6 +137,8 @@ class Speaker:
             return Described("how many of these hold: " + "; ".join(self._fact(f) for f in facts), "number")
         if (m := _HAS_ROWS.match(expr)) and self._is_step(m[1]):
             return Described(f"whether {self.step(m[1])} returned any row", "value")
+        if (m := _ROW_COUNT.match(expr)) and self._is_step(m[1]):
+            return Described(f"the number of rows returned by {self.step(m[1])}", "number")
         if (m := _FIELD.match(expr)):
             if m[1] == "inputs":
                 return Described(f"the input {code(m[2])}", "value")

@@ -16,6 +16,7 @@ import click
 
 from compiler.domains import DOMAINS
 from compiler.files import UsageError
+from compiler.i18n.prose import LANGUAGES
 
 FORMATS = ("text", "json", "github")
 
@@ -80,6 +81,47 @@ def new(sop_id: str, domain: str, title: str, root: str) -> None:
     except OSError as err:
         raise UsageError(f"cannot write {target}: {err.strerror}") from err
     click.echo(f"wrote {target}\nnext: edit it, then run: sopc validate {target}")
+
+
+@cli.command()
+@click.argument("sop_id", metavar="ID")
+@click.option("--lang", required=True, type=click.Choice(sorted(LANGUAGES)), help="Language of the translation.")
+@click.option("--root", default="sops", show_default=True, type=click.Path(file_okay=False),
+              help="Folder of the SOP library.")
+def translate(sop_id: str, lang: str, root: str) -> None:
+    """Write or refresh sops/DOMAIN/ID.LANG.yaml: every prose field, new ones marked untranslated, changed ones stale.
+
+    Nothing is translated by the tool. A translator edits `text` and deletes
+    the marks; running the command again records the hashes of the English.
+    """
+    from compiler.files import discover, write_atomic
+    from compiler.i18n.skeleton import refresh, render
+    from compiler.yamlload import load_bytes
+
+    sop_path = next((p for p in discover((root,)) if p.name == f"{sop_id}.yaml"), None)
+    if sop_path is None:
+        raise UsageError(f"no {sop_id}.yaml under {root}")
+    doc, _ = load_bytes(str(sop_path), sop_path.read_bytes())
+    if doc is None:
+        raise UsageError(f"{sop_path} does not load; run: sopc validate {sop_path}")
+    target = sop_path.with_name(f"{sop_id}.{lang}.yaml")
+    old = None
+    if target.is_file():
+        from compiler.lint.translations import read_translation
+
+        old_doc, problems = load_bytes(str(target), target.read_bytes())
+        old, problems = read_translation(old_doc, {sop_id: doc}) if old_doc else (None, problems)
+        if old is None:
+            first = problems[0]
+            raise UsageError(f"{target}:{first.line}:{first.col}: {first.message}; fix it first")
+    refreshed = refresh(doc.data, old)
+    write_atomic(target, render(sop_id, lang, refreshed.entries).encode("utf-8"))
+    click.echo(f"wrote {target}: {refreshed.summary()}")
+    for what in ("stale", "added", "untranslated"):
+        for pointer in getattr(refreshed, what):
+            click.echo(f"  {what}: {pointer}")
+    for pointer in refreshed.dropped:
+        click.echo(f"  dropped: {pointer}")
 
 
 @cli.command()

@@ -6,7 +6,7 @@ from this table and from the example case in tests/cases/ that shows it).
 
 Families: SOP0xx reading the file, SOP1xx the schema, SOP2xx the step graph,
 SOP3xx SQL, SOP4xx conditions, SOP5xx the library, SOP6xx lifecycle,
-SOP7xx test scenarios.
+SOP7xx test scenarios, SOP8xx translations.
 """
 
 from __future__ import annotations
@@ -99,6 +99,12 @@ _TABLE: tuple[Code, ...] = (
     Code("SOP706", "error", "bad expected value", "A key under expect.values is not a CEL expression over the run, or reads a name the SOP does not define (inputs, thresholds and step ids)."),
     Code("SOP707", "error", "scenario expects no result or two", "A test's expect needs either an outcome (with an optional path and values) or refused (the text of the refusal), not both and not neither."),
     Code("SOP704", "error", "test path is impossible", "The expected path does not follow the step graph: it must start at the first step, follow transitions and end at a step that leads to the expected outcome."),
+    # -- translations -------------------------------------------------------
+    Code("SOP801", "warning", "translation out of date", "The English of this field changed since it was translated (the entry's sha256 is not the hash of today's English), or sopc translate marked it stale. Readers see the English with a 'translation out of date' note until it is updated: run `sopc translate ID --lang LANG`, update text (the old English is under was, the new under en), delete stale and was, and run sopc translate again."),
+    Code("SOP802", "warning", "translation missing", "A prose field of the SOP has no translation in its translation file, or its entry is still marked untranslated; readers of that language see the English. Run `sopc translate ID --lang LANG` and translate the entries marked untranslated."),
+    Code("SOP803", "warning", "orphaned translation", "The translation names a JSON pointer that is not a prose field of the SOP (the field was removed or moved, or it is not translated: ids, SQL, CEL, alert names and thresholds never are). `sopc translate` drops it and reuses its text where the same English moved."),
+    Code("SOP804", "warning", "glossary term translated inconsistently", "The English uses a term of sops/glossary.yaml, but the translation does not use the glossary's word for it, or uses a word the glossary says to avoid. Use the glossary's word, so that every SOP says the same thing the same way and search finds it."),
+    Code("SOP805", "error", "bad translation or glossary file", "A translation file (<id>.<lang>.yaml) or the glossary does not follow its schema (schema/translation.schema.json, schema/glossary.schema.json), is for a language sopc does not know, or translates an SOP that is not in the library."),
 )
 
 CODES: dict[str, Code] = {c.code: c for c in _TABLE}

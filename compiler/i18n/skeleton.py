@@ -9,6 +9,7 @@ Every prose field of the SOP gets an entry, in the order of the SOP:
   under `was` and the new under `en`, and keeps its text and old hash;
 - an entry a translator has reviewed (`stale` deleted, `en` the English of
   today) gets the hash of today's English: it is current again;
+- an entry whose English moved to another field goes with it;
 - an entry whose field no longer exists (orphaned) is dropped.
 
 Same SOP and file in, same bytes out.
@@ -64,8 +65,10 @@ def _reusable(old: Translation | None) -> dict[str, Entry]:
     return found
 
 
-def _one(english: str, entry: Entry | None, reusable: dict[str, Entry]) -> tuple[Entry, str]:
+def _one(english: str, entry: Entry | None, reusable: dict[str, Entry], present: set[str]) -> tuple[Entry, str]:
     digest = source_hash(english)
+    if entry is not None and entry.sha256 != digest and entry.sha256 in present and not entry.untranslated:
+        entry = None  # its English moved to another field, and its translation with it
     translated = entry is not None and not entry.untranslated
     if entry is not None and translated and entry.sha256 == digest:
         return Entry(entry.text, digest, english), "current"
@@ -85,8 +88,9 @@ def refresh(data: Any, old: Translation | None) -> Refreshed:
     reusable = _reusable(old)
     previous = old.entries if old else {}
     prose = prose_fields(data)
+    present = {source_hash(english) for english in prose.values()}
     for pointer, english in prose.items():
-        entry, what = _one(english, previous.get(pointer), reusable)
+        entry, what = _one(english, previous.get(pointer), reusable, present)
         result.entries[pointer] = entry
         getattr(result, what).append(pointer)
     result.dropped = [p for p in previous if p not in prose]

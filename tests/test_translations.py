@@ -139,7 +139,7 @@ def test_translate_refreshes_the_stale_entry_and_a_review_makes_it_current(tmp_p
     assert "stale: /steps/8/instruction" in first.output
     target = path.with_name("wash-trading-linked-accounts.zh.yaml")
     entry = yaml.safe_load(target.read_text())["entries"]["/steps/8/instruction"]
-    assert entry["stale"] is True and "the symbols" in entry["en"] and "the symbols" not in entry["was"]
+    assert entry["stale"] is True and "link, the symbols" in entry["en"] and "link, the symbols" not in entry["was"]
     # The translator updates the text and deletes the marks; the next run records the new hash.
     data = yaml.safe_load(target.read_text())
     data["entries"]["/steps/8/instruction"] = {"en": entry["en"], "text": entry["text"] + "（含交易对）",

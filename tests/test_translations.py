@@ -163,3 +163,36 @@ def test_a_translation_changes_no_digest_or_version() -> None:
 def test_translate_refuses_an_unknown_sop(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["translate", "no-such-sop", "--lang", "zh", "--root", str(REPO / "sops")])
     assert result.exit_code != 0 and "no no-such-sop.yaml" in str(result.exception)
+
+
+def test_every_translated_skill_md_passes_the_agent_skills_validator(tmp_path: Path) -> None:
+    """SKILL.zh.md is checked as the SKILL.md of a copy of its folder (the validator reads only SKILL.md)."""
+    import subprocess
+    import sys
+
+    agentskills = shutil.which("agentskills") or str(Path(sys.executable).parent / "agentskills")
+    folders = sorted(p for p in (REPO / "skills").iterdir() if (p / "SKILL.zh.md").is_file())
+    assert len(folders) == 11
+    for folder in folders:
+        copy = tmp_path / folder.name
+        shutil.copytree(folder, copy)
+        (copy / "SKILL.md").write_bytes((folder / "SKILL.zh.md").read_bytes())
+        done = subprocess.run([agentskills, "validate", str(copy)], capture_output=True, text=True, check=False)
+        assert done.returncode == 0, done.stdout + done.stderr
+        text = (folder / "SKILL.zh.md").read_text()
+        assert "## 检查清单" in text and "## Checklist" not in text, folder
+
+
+def test_skill_json_records_each_translated_text_with_the_hash_of_its_english() -> None:
+    import json
+
+    for path in sorted((REPO / "skills").glob("*/skill.json")):
+        skill = json.loads(path.read_text())
+        sop = yaml.safe_load((REPO / skill["source_map"]["path"]).read_text())
+        english = prose_fields(sop)
+        block = skill["translations"]["zh"]
+        assert block["skill_md"] == "SKILL.zh.md"
+        assert set(block["texts"]) == set(english), path
+        for pointer, text in block["texts"].items():
+            assert text["source_sha256"] == source_hash(english[pointer]) and text["text"], (path, pointer)
+        assert skill["steps"][0]["title"] == english["/steps/0/title"]

@@ -113,3 +113,25 @@ def localize(data: Mapping[str, Any], translation: Translation | None, lang: str
         elif state is Status.STALE:
             _set(result, pointer, STALE_NOTE[lang] + english)
     return result
+
+
+def localized_document(doc: Document, translation: Translation, lang: str) -> Document:
+    """The SOP's document with its prose in the translation's language (positions unchanged)."""
+    return Document(doc.path, doc.text, localize(doc.data, translation, lang), doc.source)
+
+
+def texts_block(data: Mapping[str, Any], translation: Translation) -> dict[str, dict[str, Any]]:
+    """skill.json's record of a translation: per prose pointer the hash of its English and the text.
+
+    A stale entry is recorded without its text (readers show the English with
+    the stale note); a missing or untranslated one is left out.
+    """
+    block: dict[str, dict[str, Any]] = {}
+    for pointer, english in prose_fields(data).items():
+        entry = translation.entries.get(pointer)
+        state = status(english, entry)
+        if state is Status.CURRENT and entry is not None:
+            block[pointer] = {"source_sha256": source_hash(english), "text": entry.text}
+        elif state is Status.STALE:
+            block[pointer] = {"source_sha256": source_hash(english), "stale": True}
+    return block

@@ -12,9 +12,9 @@ from pathlib import PurePath
 
 from compiler.diagnostics import Diagnostic, Severity
 from compiler.document import Document
+from compiler.files import GLOSSARY, is_sop_file
 from compiler.graph import build_graph
 from compiler.i18n.glossary import Glossary
-from compiler.i18n.prose import translation_file
 from compiler.i18n.translation import Translation
 from compiler.lint.base import Findings
 from compiler.lint.conditions import check_conditions, check_input_checks
@@ -70,9 +70,6 @@ def check_sop(doc: Document, today: datetime.date) -> tuple[Findings, Sop]:
     return found, sop
 
 
-GLOSSARY = "glossary.yaml"
-
-
 def _load_side_file(path: str, raw: bytes) -> tuple[Document | None, list[Diagnostic]]:
     """A translation file or the glossary: loaded as safely as an SOP, with its own schema's modeline."""
     doc, loading = load_bytes(path, raw)
@@ -91,7 +88,7 @@ def check_files(files: list[tuple[str, bytes]], today: datetime.date, strict: bo
     glossary: Document | None = None
     for path, raw in files:
         name = PurePath(path).name
-        if name == GLOSSARY or translation_file(name):
+        if not is_sop_file(PurePath(path)):
             doc, loading = _load_side_file(path, raw)
             diagnostics.extend(loading)
             if doc is not None and name == GLOSSARY:

@@ -7,9 +7,13 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterable
-from pathlib import Path, PurePosixPath
+from pathlib import Path, PurePath, PurePosixPath
+
+from compiler.i18n.prose import translation_file
 
 SOP_SUFFIXES = (".yaml", ".yml")
+GLOSSARY = "glossary.yaml"
+"""The translation glossary's file name, found among the SOP files (sops/glossary.yaml)."""
 
 
 class UsageError(Exception):
@@ -32,6 +36,11 @@ def discover(paths: Iterable[str]) -> list[Path]:
         else:
             raise UsageError(f"no such file or directory: {name}")
     return list(found)
+
+
+def is_sop_file(path: PurePath) -> bool:
+    """An SOP (`<id>.yaml`), not a translation of one (`<id>.<lang>.yaml`) or the glossary."""
+    return path.name != GLOSSARY and translation_file(path.name) is None
 
 
 def read_all(paths: Iterable[Path]) -> list[tuple[str, bytes]]:

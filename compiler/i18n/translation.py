@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import copy
 import enum
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from compiler.document import Document, pointer_tokens
 from compiler.i18n.prose import prose_fields, source_hash
+from compiler.model import Sop, build
 
 STALE_NOTE: dict[str, str] = {"zh": "⚠ 译文已过期（translation out of date），以下为英文原文："}
 """Shown before the English where a translation is stale: never silently old text."""
@@ -135,3 +136,14 @@ def texts_block(data: Mapping[str, Any], translation: Translation) -> dict[str, 
         elif state is Status.STALE:
             block[pointer] = {"source_sha256": source_hash(english), "stale": True}
     return block
+
+
+def translated_sops(sops: Sequence[Sop], documents: Sequence[Document], translations: Sequence[Translation],
+                    lang: str) -> list[Sop]:
+    """The SOP models with their prose in a language (an SOP without a translation stays English)."""
+    chosen = {t.sop_id: t for t in translations if t.lang == lang}
+    result = []
+    for sop, doc in zip(sops, documents, strict=True):
+        translation = chosen.get(sop.id)
+        result.append(build(doc.path, localize(doc.data, translation, lang)) if translation else sop)
+    return result

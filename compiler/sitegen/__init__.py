@@ -67,6 +67,7 @@ def render_pages(
     drafts: bool = False,
     examples: Mapping[str, Example] | None = None,
     schema: Mapping[str, Any] | None = None,
+    lang: str = "en",
 ) -> dict[str, bytes]:
     """`render_site` with the diagnostic examples and the schema given (pure)."""
     chosen: dict[str, Sop] = {}
@@ -76,7 +77,7 @@ def render_pages(
         _check_names(sop)
         chosen.setdefault(sop.id, sop)
     published = [chosen[k] for k in sorted(chosen)]
-    library = Library(chosen, today)
+    library = Library(chosen, today, lang)
     files: dict[str, str | bytes] = {
         f"{RUNBOOKS}/index.md": runbooks_index(published, library),
         f"{RUNBOOKS}/alerts.md": alerts_index(published, library),
@@ -105,8 +106,12 @@ def render_site(
     *,
     today: datetime.date,
     drafts: bool = False,
+    lang: str = "en",
 ) -> dict[str, bytes]:
     """Generated files by path relative to site/docs/ (e.g. 'runbooks/market-abuse/wash-trading-linked-accounts.md',
-    'runbooks/alerts.md', 'reference/diagnostics.md', 'reference/format.md')."""
+    'runbooks/alerts.md', 'reference/diagnostics.md', 'reference/format.md').
+
+    With lang, the pages of that language (for its docs folder, e.g. site/docs-zh/): the SOPs are given
+    already translated (`i18n.translation.translated_sops`); lang sets the fixed words of the pages."""
     examples = pick_examples(load_cases(default_cases_dir()))
-    return render_pages(sops, skills, today=today, drafts=drafts, examples=examples)
+    return render_pages(sops, skills, today=today, drafts=drafts, examples=examples, lang=lang)

@@ -82,9 +82,10 @@ def render_pages(
         f"{RUNBOOKS}/index.md": runbooks_index(published, library),
         f"{RUNBOOKS}/alerts.md": alerts_index(published, library),
         f"{RUNBOOKS}/severity.md": severity_index(published, library),
-        f"{REFERENCE}/diagnostics.md": diagnostics_page(CODES.values(), examples or {}),
-        f"{REFERENCE}/format.md": format_page(schema if schema is not None else schema_json("sop.schema.json")),
     }
+    if lang == "en":  # the reference pages are for SOP authors and English only; other languages link to them
+        files[f"{REFERENCE}/diagnostics.md"] = diagnostics_page(CODES.values(), examples or {})
+        files[f"{REFERENCE}/format.md"] = format_page(schema if schema is not None else schema_json("sop.schema.json"))
     for domain in sorted({s.domain for s in published}):
         files[f"{RUNBOOKS}/{domain}/index.md"] = domain_index(domain, published, library)
     for sop in published:

@@ -296,9 +296,11 @@ def _answers_file(path: str | None) -> dict[str, object]:
 @click.option("--max-rows", type=click.IntRange(1, 1_000_000), default=1000, show_default=True,
               help="Rows of each query kept in the record and visible to conditions (the count is always exact).")
 @click.option("--no-prompt", is_flag=True, help="Never ask on the terminal; pause instead.")
+@click.option("--lang", type=click.Choice(["en", *sorted(LANGUAGES)]), default="en", show_default=True,
+              help="Language of report.md (recorded with the run; a resume keeps it).")
 def run(sop_id: str | None, db: str | None, pairs: tuple[str, ...], answers: str | None, out: str,
         resume_dir: str | None, skills: str, by: str, run_id: str | None, timeout: float, max_rows: int,
-        no_prompt: bool) -> None:
+        no_prompt: bool, lang: str) -> None:
     """Execute a compiled skill against exchange data, recording every step.
 
     Exit status: 0 completed, 1 failed or approval refused, 2 usage error,
@@ -319,8 +321,9 @@ def run(sop_id: str | None, db: str | None, pairs: tuple[str, ...], answers: str
     database: Database | None = None
     try:
         if resume_dir:
-            if sop_id or pairs:
-                raise UsageError("--resume continues a run with its own skill and inputs; give neither")
+            if sop_id or pairs or lang != "en":
+                raise UsageError("--resume continues a run with its own skill, inputs and report language; "
+                                 "give none of them")
             database = Database.open(Path(db), timeout_s=timeout, max_rows=max_rows) if db else None
             finished = resume(Path(resume_dir), source, by=by, database=database)
         else:
@@ -335,7 +338,8 @@ def run(sop_id: str | None, db: str | None, pairs: tuple[str, ...], answers: str
                 raise UsageError(f"{Path(skills) / sop_id / 'skill.json'} is the skill {skill['id']!r}, not {sop_id!r}")
             values = parse_pairs(pairs, skill["inputs_schema"])
             database = Database.open(Path(db), timeout_s=timeout, max_rows=max_rows)
-            finished = start(skill, database, values, source, Path(out), started_by=by, run_id=run_id, raw=raw)
+            finished = start(skill, database, values, source, Path(out), started_by=by, run_id=run_id, raw=raw,
+                             lang=lang)
     except RunError as err:
         raise UsageError(str(err)) from err
     finally:

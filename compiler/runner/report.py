@@ -10,6 +10,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from compiler.i18n.labels import label
 from compiler.runner.state import RunState
 
 MD_ROWS = 20
@@ -33,33 +34,37 @@ def _touched(state: RunState) -> list[str]:
     return steps
 
 
-def summary(skill: Mapping[str, Any], state: RunState) -> str:
+def summary(skill: Mapping[str, Any], state: RunState, lang: str = "en") -> str:
     """A few sentences with the figures: what was decided and why."""
     parts: list[str] = []
     if state.status == "completed" and state.outcome:
         outcome = skill["outcomes"].get(state.outcome, {})
-        parts.append(f"Outcome {state.outcome}: {outcome.get('title', '')}.")
+        parts.append(label(lang, "Outcome {outcome}: {title}.", outcome=state.outcome, title=outcome.get("title", "")))
     elif state.status == "failed":
-        parts.append(f"The run stopped at step {state.failed_step}: {state.error}.")
+        parts.append(label(lang, "The run stopped at step {step}: {error}.", step=state.failed_step, error=state.error))
     elif state.status.startswith("awaiting"):
         waiting = state.waiting or {}
-        what = f"approval by {waiting.get('role')}" if waiting.get("reason") == "approval" else "an answer"
-        parts.append(f"The run is waiting at step {waiting.get('step')} for {what}.")
+        what = label(lang, "approval by {role}", role=waiting.get("role")) if waiting.get("reason") == "approval" \
+            else label(lang, "an answer")
+        parts.append(label(lang, "The run is waiting at step {step} for {what}.", step=waiting.get("step"), what=what))
     elif state.status == "approval_refused":
         step, refusal = next((k, v) for k, v in state.approvals.items() if not v["approved"])
-        parts.append(f"Approval was refused at step {step} by {', '.join(refusal['by'])}"
-                     + (f" ({refusal['note']})" if refusal.get("note") else "") + "; the run ended without an outcome.")
+        parts.append(label(lang, "Approval was refused at step {step} by {by}", step=step, by=", ".join(refusal["by"]))
+                     + (f" ({refusal['note']})" if refusal.get("note") else "")
+                     + label(lang, "; the run ended without an outcome."))
     for step_id in state.path:
         for check in state.conditions.get(step_id, []):
             if check["result"]:
                 figures = ", ".join(f"{k} = {_short(v)}" for k, v in check["reads"].items())
                 parts.append(f"{step_id}: {check['label']} ({figures}).")
     for escalation in state.escalations:
-        parts.append(f"Escalated to {escalation['to']} (within {escalation['within']}).")
+        parts.append(label(lang, "Escalated to {to} (within {within}).", to=escalation["to"],
+                           within=escalation["within"]))
     for action in state.actions:
-        parts.append(f"Recommended {action['action']} for {_short(action['target'])}, approved by "
-                     f"{', '.join(action['approved_by'] or [])}; not carried out by sopc.")
-    return " ".join(parts) or "The run has not completed a step yet."
+        parts.append(label(lang, "Recommended {action} for {target}, approved by {by}; not carried out by sopc.",
+                           action=action["action"], target=_short(action["target"]),
+                           by=", ".join(action["approved_by"] or [])))
+    return " ".join(parts) or label(lang, "The run has not completed a step yet.")
 
 
 def findings(skill: Mapping[str, Any], state: RunState, record: Mapping[str, Any]) -> dict[str, Any]:
@@ -127,68 +132,88 @@ def _code(value: Any) -> str:
     return f"`{text}`"
 
 
-def _table(rows: list[dict[str, Any]], columns: list[str] | None = None) -> list[str]:
+def _table(rows: list[dict[str, Any]], columns: list[str] | None = None, lang: str = "en") -> list[str]:
     if not rows:
-        return ["(no rows)"]
+        return [label(lang, "(no rows)")]
     columns = columns or list(rows[0])
     lines = ["| " + " | ".join(_cell(c) for c in columns) + " |", "|" + "---|" * len(columns)]
     lines += ["| " + " | ".join(_cell(row.get(c)) for c in columns) + " |" for row in rows]
     return lines
 
 
-def markdown(skill: Mapping[str, Any], report: Mapping[str, Any], started_by: str, source: str) -> str:
-    """report.md: what was checked, the figures, the decision path, the outcome, actions and evidence."""
-    out = [f"# Findings: {_text(skill['title'])}", "",
-           f"- SOP: `{skill['id']}` version {skill['version']} (`{skill['digest']}`)",
-           f"- Run: `{report['run_id']}`, started by {_code(started_by)}, data: {_code(source)}",
-           f"- Record: `events.jsonl`, {report['record']['events']} events, last line `{report['record']['head']}`",
-           f"- Status: **{report['status']}**"]
+def markdown(skill: Mapping[str, Any], report: Mapping[str, Any], started_by: str, source: str,
+             lang: str = "en") -> str:
+    """report.md: what was checked, the figures, the decision path, the outcome, actions and evidence.
+
+    In another language (lang), skill and report carry the translated titles and summary
+    (`localized_report`); the figures are formatted the same way in every language.
+    """
+    out = [label(lang, "# Findings: {title}", title=_text(skill["title"])), "",
+           label(lang, "- SOP: `{id}` version {version} (`{digest}`)", id=skill["id"], version=skill["version"],
+                 digest=skill["digest"]),
+           label(lang, "- Run: `{run}`, started by {by}, data: {source}", run=report["run_id"], by=_code(started_by),
+                 source=_code(source)),
+           label(lang, "- Record: `events.jsonl`, {events} events, last line `{head}`",
+                 events=report["record"]["events"], head=report["record"]["head"]),
+           label(lang, "- Status: **{status}**", status=label(lang, report["status"]))]
     if report["outcome"]:
         title = skill["outcomes"][report["outcome"]]["title"]
-        out.append(f"- Outcome: **{report['outcome']}**: {_text(title)} (disposition: {report['disposition']})")
-    out += ["", "## Summary", "", _text(report["summary"]), "", "## Inputs", "",
-            *_table([{"input": k, "value": v} for k, v in report["inputs"].items()]), "",
-            "## Decision path", ""]
+        out.append(label(lang, "- Outcome: **{outcome}**: {title} (disposition: {disposition})",
+                         outcome=report["outcome"], title=_text(title), disposition=label(lang, report["disposition"])))
+    columns = {"input": label(lang, "input"), "value": label(lang, "value")}
+    out += ["", label(lang, "## Summary"), "", _text(report["summary"]), "", label(lang, "## Inputs"), "",
+            *_table([{columns["input"]: k, columns["value"]: v} for k, v in report["inputs"].items()], lang=lang),
+            "", label(lang, "## Decision path"), ""]
     for number, step in enumerate(report["steps"], start=1):
         result = step.get("result")
         shown = "" if result is None or "rows" in result else f": {_cell(result)}"
-        out.append(f"{number}. `{step['step']}` ({step['kind']}, {step['status']}) {_text(step['title'])}{shown}")
+        out.append(f"{number}. `{step['step']}` ({label(lang, step['kind'])}, {label(lang, step['status'])}) "
+                   f"{_text(step['title'])}{shown}")
         for check in step.get("conditions", []):
             figures = "; ".join(f"`{_cell(k)}` = {_cell(v)}" for k, v in check["reads"].items())
-            verdict = "holds" if check["result"] else "does not hold"
+            verdict = label(lang, "holds" if check["result"] else "does not hold")
             out.append(f"    - {check['label']}: {verdict} ({figures})")
         approval = step.get("approval")
         if approval:
-            verdict = "approved" if approval["approved"] else "approval refused"
+            verdict = label(lang, "approved" if approval["approved"] else "approval refused")
             note = f": {_text(approval['note'])}" if approval.get("note") else ""
-            out.append(f"    - {verdict} by {', '.join(_code(n) for n in approval['by'])} ({approval['role']}){note}")
+            out.append("    - " + label(lang, "{verdict} by {names} ({role})", verdict=verdict,
+                                        names=", ".join(_code(n) for n in approval["by"]), role=approval["role"])
+                       + note)
     if report["escalations"]:
-        out += ["", "## Escalations", ""]
-        out += [f"- To **{e['to']}** within {e['within']} via {e['channel'] or 'the usual channel'}"
-                f" (approved by {', '.join(e['approved_by'] or ['nobody: no gate'])}): {_text(e['message'] or '')}"
+        out += ["", label(lang, "## Escalations"), ""]
+        out += [label(lang, "- To **{to}** within {within} via {channel} (approved by {by}): {message}", to=e["to"],
+                      within=e["within"], channel=e["channel"] or label(lang, "the usual channel"),
+                      by=", ".join(e["approved_by"] or [label(lang, "nobody: no gate")]),
+                      message=_text(e["message"] or ""))
                 for e in report["escalations"]]
     if report["recommended_actions"]:
-        out += ["", "## Recommended actions", "", "sopc never carries out actions; each needs to be done by the "
-                "team that owns it, with the approval recorded here.", ""]
-        out += [f"- `{a['action']}` on {_cell(a['target'])} (reason {a['reason_code']}, "
-                f"{'reversible' if a['reversible'] else 'not reversible'}), approved by "
-                f"{', '.join(a['approved_by'] or [])}" for a in report["recommended_actions"]]
+        out += ["", label(lang, "## Recommended actions"), "",
+                label(lang, "sopc never carries out actions; each needs to be done by the team that owns it, with the "
+                            "approval recorded here."), ""]
+        out += [label(lang, "- `{action}` on {target} (reason {reason}, {undo}), approved by {by}", action=a["action"],
+                      target=_cell(a["target"]), reason=a["reason_code"],
+                      undo=label(lang, "reversible" if a["reversible"] else "not reversible"),
+                      by=", ".join(a["approved_by"] or [])) for a in report["recommended_actions"]]
     evidence = [s for s in report["steps"] if "evidence" in s]
     if evidence:
-        out += ["", "## Evidence", ""]
+        out += ["", label(lang, "## Evidence"), ""]
         for step in evidence:
             data = step["evidence"]
             shown = data["rows"][:MD_ROWS]
-            rows = "1 row" if data["row_count"] == 1 else f"{data['row_count']} rows"
+            rows = label(lang, "1 row") if data["row_count"] == 1 else label(lang, "{n} rows", n=data["row_count"])
             out += [f"### {step['step']}", "",
-                    f"Query `{data['sql_sha256']}`, {rows} in {data['elapsed_ms']:.0f} ms"
-                    + (f"; showing the first {len(shown)}" if data["row_count"] > len(shown) else "") + ".", "",
-                    *_table(shown, [c[0] for c in data["columns"]]), ""]
+                    label(lang, "Query `{sha}`, {rows} in {ms} ms", sha=data["sql_sha256"], rows=rows,
+                          ms=f"{data['elapsed_ms']:.0f}")
+                    + (label(lang, "; showing the first {n}", n=len(shown)) if data["row_count"] > len(shown) else "")
+                    + label(lang, "."), "",
+                    *_table(shown, [c[0] for c in data["columns"]], lang), ""]
     answered = [s for s in report["steps"] if s["kind"] in ("manual", "agent") and "result" in s]
     if answered:
-        out += ["", "## Answers from people and agents", ""]
+        out += ["", label(lang, "## Answers from people and agents"), ""]
         for step in answered:
             out += [f"- `{step['step']}`: " + "; ".join(f"{k}: {_cell(v)}" for k, v in step["result"].items())]
-    out += ["", "## Audit trail", "", "Every fact above is in `events.jsonl` beside this report: one event per line,"
-            " each chained to the one before by its sha256.", ""]
+    out += ["", label(lang, "## Audit trail"), "",
+            label(lang, "Every fact above is in `events.jsonl` beside this report: one event per line, each chained to "
+                        "the one before by its sha256."), ""]
     return "\n".join(out)

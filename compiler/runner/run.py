@@ -26,6 +26,7 @@ from compiler.runner.errors import RunError
 from compiler.runner.events import Clock, EventLog, utc_now
 from compiler.runner.inputs import checked_inputs
 from compiler.runner.report import findings, markdown
+from compiler.runner.report_lang import localized_report
 from compiler.runner.state import ENDED, RunState, data_source, replay
 
 EVENTS, REPORT_JSON, REPORT_MD, SKILL = "events.jsonl", "report.json", "report.md", "skill.json"
@@ -79,8 +80,13 @@ def skill_bytes(skill: dict[str, Any]) -> bytes:
 
 
 def start(skill: dict[str, Any], database: Database, inputs: dict[str, Any], answers: Answers, out: Path, *,
-          started_by: str, run_id: str | None = None, clock: Clock = utc_now, raw: bytes | None = None) -> Finished:
-    """Check the inputs, then run a skill from its first step (raw: the skill file's bytes, when read from one)."""
+          started_by: str, run_id: str | None = None, clock: Clock = utc_now, raw: bytes | None = None,
+          lang: str = "en") -> Finished:
+    """Check the inputs, then run a skill from its first step (raw: the skill file's bytes, when read from one;
+    lang: the language of report.md, one the skill has a translation in)."""
+    if lang != "en" and lang not in skill.get("translations", {}):
+        raise UsageError(f"the skill {skill['id']} has no {lang} translation: run sopc translate {skill['id']} "
+                         f"--lang {lang}, translate it, then sopc build")
     values = checked_inputs(inputs, skill)
     run_id = run_id or new_run_id(skill["id"], clock)
     if not RUN_ID.fullmatch(run_id):
@@ -94,7 +100,7 @@ def start(skill: dict[str, Any], database: Database, inputs: dict[str, Any], ans
         kept = raw if raw is not None else skill_bytes(skill)
         write_atomic(folder / SKILL, kept)
         engine = Engine(skill, database, answers, log, RunState(), operator=started_by)
-        engine.begin(run_id, values, sha256(kept))
+        engine.begin(run_id, values, sha256(kept), lang)
     except BaseException as err:
         log.close()  # release the record and its lock
         if isinstance(err, OSError):
@@ -159,8 +165,11 @@ def report_files(skill: dict[str, Any], state: RunState, record: dict[str, Any],
                  source: str) -> tuple[dict[str, Any], dict[str, bytes]]:
     """The findings and the bytes of report.json and report.md: a function of the skill and the record alone."""
     report = findings(skill, state, record)
+    shown_skill, shown = skill, report
+    if state.lang != "en":  # report.md in the run's language; report.json stays as the findings schema says
+        shown_skill, shown = localized_report(skill, state, record, state.lang)
     return report, {REPORT_JSON: (json.dumps(report, indent=2, ensure_ascii=False) + "\n").encode(),
-                    REPORT_MD: markdown(skill, report, state.started_by, source).encode()}
+                    REPORT_MD: markdown(shown_skill, shown, state.started_by, source, state.lang).encode()}
 
 
 def _reported(folder: Path, skill: dict[str, Any], state: RunState, log: EventLog, source: str) -> Finished:

@@ -5,7 +5,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
+
+
+@cache
+def _pattern(forms: tuple[str, ...]) -> re.Pattern[str]:
+    alternatives = "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{alternatives})(?:s|es)?(?!\w)", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,8 +29,7 @@ class Term:
     @property
     def pattern(self) -> re.Pattern[str]:
         """The English forms as whole words, case ignored, with an optional plural."""
-        forms = "|".join(re.escape(f) for f in sorted(self.en, key=len, reverse=True))
-        return re.compile(rf"(?<!\w)(?:{forms})(?:s|es)?(?!\w)", re.IGNORECASE)
+        return _pattern(self.en)
 
 
 @dataclass(frozen=True, slots=True)

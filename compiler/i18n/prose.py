@@ -40,6 +40,8 @@ PROSE: tuple[str, ...] = (
 )
 """Pointer patterns of the prose fields; `*` is any one key or index."""
 
+_ROOTS = frozenset(p.split("/")[1] for p in PROSE)
+"""Top-level keys that hold prose: the walk skips the rest (tests, SQL-heavy parts never hold any)."""
 _PATTERNS = tuple(re.compile("^" + re.escape(p).replace(r"\*", "[^/]+") + "$") for p in PROSE)
 _TRANSLATION_FILE = re.compile(r"^(?P<id>[a-z0-9]+(?:-[a-z0-9]+)*)\.(?P<lang>[a-z]{2})\.ya?ml$")
 
@@ -62,7 +64,13 @@ def _strings(value: Any, pointer: str) -> Iterator[tuple[str, str]]:
 
 def prose_fields(data: Any) -> dict[str, str]:
     """Every prose string of an SOP's data by pointer, in the order of the file."""
-    return {pointer: text for pointer, text in _strings(data, "") if is_prose(pointer) and text.strip()}
+    if not isinstance(data, dict):
+        return {}
+    found: dict[str, str] = {}
+    for key in data:
+        if key in _ROOTS:
+            found.update((p, t) for p, t in _strings(data[key], pointer_join("", key)) if is_prose(p) and t.strip())
+    return found
 
 
 def source_hash(text: str) -> str:

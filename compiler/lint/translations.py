@@ -14,6 +14,7 @@ from pathlib import PurePath
 from typing import Any
 
 import jsonschema
+import jsonschema_rs
 
 from compiler.diagnostics import Diagnostic, make
 from compiler.document import Document, pointer_join
@@ -39,7 +40,15 @@ def _validator(name: str) -> jsonschema.Draft202012Validator:
     return jsonschema.Draft202012Validator(schema_json(name))
 
 
+@cache
+def _fast(name: str) -> Any:
+    """The compiled validator: most files are valid, and it says so in a fraction of the time."""
+    return jsonschema_rs.validator_for(schema_json(name))
+
+
 def _schema_problems(doc: Document, schema: str) -> list[Diagnostic]:
+    if _fast(schema).is_valid(doc.data):
+        return []
     found = []
     for error in sorted(_validator(schema).iter_errors(doc.data), key=lambda e: list(map(str, e.absolute_path))):
         pointer = ""

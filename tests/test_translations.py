@@ -196,3 +196,15 @@ def test_skill_json_records_each_translated_text_with_the_hash_of_its_english() 
         for pointer, text in block["texts"].items():
             assert text["source_sha256"] == source_hash(english[pointer]) and text["text"], (path, pointer)
         assert skill["steps"][0]["title"] == english["/steps/0/title"]
+
+
+def test_translate_refuses_a_broken_translation_file_with_its_place_and_keeps_it(tmp_path: Path) -> None:
+    root = _library(tmp_path)
+    target = tmp_path / WASH.with_name("wash-trading-linked-accounts.zh.yaml")
+    broken = target.read_text().replace("sha256: ", "sha256: x", 1)
+    target.write_text(broken)
+    result = CliRunner().invoke(cli, ["translate", "wash-trading-linked-accounts", "--lang", "zh", "--root", str(root)])
+    assert result.exit_code != 0
+    message = str(result.exception)
+    assert message.startswith(f"{target}:") and "does not match" in message and "fix it first" in message
+    assert target.read_text() == broken

@@ -43,6 +43,7 @@ REPO = Path(__file__).resolve().parent.parent
 SKILL = REPO / "skills" / "wash-trading-linked-accounts" / "skill.json"
 CASE = "wash_ring"
 ANSWERS = {
+    "draft_narrative": {"narrative": "Benchmark.", "replay_focus": "Benchmark."},
     "replay": {"replay_link": "https://replay.internal/bench", "mirrored_orders": True, "note": "Benchmark."},
     "agent_review": {"value_transfer_suspected": True, "rationale": "Benchmark."},
     "escalate": {"approved": True, "by": "dana", "role": "risk-manager"},

@@ -20,7 +20,7 @@ from compiler.lint.base import Findings
 from compiler.lint.conditions import check_conditions, check_input_checks
 from compiler.lint.graph import check_graph
 from compiler.lint.library import check_library
-from compiler.lint.lifecycle import check_inputs, check_lifecycle
+from compiler.lint.lifecycle import check_inputs, check_lifecycle, check_triggers
 from compiler.lint.scenarios import check_scenarios
 from compiler.lint.sql import check_sql
 from compiler.lint.translations import check_translations
@@ -65,6 +65,7 @@ def check_sop(doc: Document, today: datetime.date) -> tuple[Findings, Sop]:
     check_conditions(found, sop, graph.dominators(), reports)
     check_input_checks(found, sop)
     check_inputs(found, sop)
+    check_triggers(found, sop)
     check_lifecycle(found, sop, today)
     check_scenarios(found, sop, graph)
     return found, sop

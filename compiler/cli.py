@@ -11,12 +11,16 @@ import datetime
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from compiler.domains import DOMAINS
 from compiler.files import UsageError
 from compiler.i18n.prose import LANGUAGES
+
+if TYPE_CHECKING:
+    from compiler.approvers import Registry
 
 FORMATS = ("text", "json", "github")
 
@@ -42,18 +46,28 @@ def cli() -> None:
               help="Output format; github prints workflow annotations.")
 @click.option("--strict", is_flag=True, help="Treat warnings (such as a passed review date) as errors.")
 @click.option("--today", metavar="YYYY-MM-DD", help="Date to check review_by against (default: today).")
-def validate(paths: tuple[str, ...], fmt: str, strict: bool, today: str | None) -> None:
-    """Check SOP files (default: sops/) and report every problem at once."""
+@click.option("--approvers", "registry", type=click.Path(dir_okay=False),
+              help="Approver registry to check too (default: approvers.yaml in each folder given).")
+def validate(paths: tuple[str, ...], fmt: str, strict: bool, today: str | None, registry: str | None) -> None:
+    """Check SOP files (default: sops/) and the approver registry beside them; report every problem at once."""
+    from compiler.approvers import check_registry
     from compiler.check import check_files
-    from compiler.files import discover, read_all
+    from compiler.diagnostics import has_errors
+    from compiler.files import REGISTRY, discover, read_all
     from compiler.reporters import REPORTERS
 
-    files = read_all(discover(paths or ("sops",)))
-    if not files:
-        raise UsageError(f"no SOP files (*.yaml) found in {', '.join(paths or ('sops',))}")
+    folders = paths or ("sops",)
+    registries = [Path(registry)] if registry else [Path(f) / REGISTRY for f in folders if (Path(f) / REGISTRY).is_file()]
+    files = read_all(discover(folders))
+    if not files and not registries:
+        raise UsageError(f"no SOP files (*.yaml) found in {', '.join(folders)}")
     checked = check_files(files, _today(today), strict=strict)
-    click.echo(REPORTERS[fmt](checked.diagnostics, len(files)), nl=False)
-    sys.exit(0 if checked.ok else 1)
+    diagnostics = list(checked.diagnostics)
+    for path, raw in read_all(registries):
+        found = check_registry(path, raw, _today(today))[1]
+        diagnostics += [d.escalated() for d in found] if strict else found
+    click.echo(REPORTERS[fmt](tuple(sorted(diagnostics)), len(files) + len(registries)), nl=False)
+    sys.exit(1 if has_errors(diagnostics) else 0)
 
 
 @cli.command()
@@ -187,10 +201,21 @@ def serve(root: str, addr: str, drafts: bool, today: str | None) -> None:
 @click.option("--seed", type=click.IntRange(0, 2**31 - 1), default=7, show_default=True,
               help="Seed of the background; cases never change.")
 @click.option("--list", "list_cases", is_flag=True, help="List the injected cases and exit.")
-def demo_data(out: str | None, scale: int, seed: int, list_cases: bool) -> None:
+@click.option("--alerts", type=click.Path(dir_okay=False), metavar="FILE.jsonl",
+              help="Also write alerts on the demo cases, made from the library's scenarios (for sopc triage).")
+@click.option("--alerts-count", type=click.IntRange(1, 10_000_000), default=100, show_default=True,
+              help="How many alerts --alerts writes (cycling over every SOP's demo scenarios).")
+@click.option("--sops", default="sops", show_default=True, type=click.Path(file_okay=False),
+              help="The SOP library the alerts are made from.")
+def demo_data(out: str | None, scale: int, seed: int, list_cases: bool, alerts: str | None, alerts_count: int,
+              sops: str) -> None:
     """Write a deterministic synthetic exchange with injected risk cases and benign look-alikes."""
     from compiler.demo.catalog import cases
 
+    if alerts:
+        _demo_alerts(Path(alerts), alerts_count, sops)
+        if out is None:
+            return
     if list_cases:
         for case in cases().values():
             kind = "look-alike" if case.benign else "injected"
@@ -205,6 +230,24 @@ def demo_data(out: str | None, scale: int, seed: int, list_cases: bool) -> None:
     total = sum(summary.rows.values())
     click.echo(f"wrote {summary.path}: {total:,} rows, {summary.rows['trades']:,} trades, "
                f"{len(cases())} cases (sopc demo-data --list)")
+
+
+def _demo_alerts(target: Path, count: int, sops: str) -> None:
+    import json
+
+    from compiler.check import check_files
+    from compiler.demo.alerts import demo_alerts
+    from compiler.files import discover, read_all, write_atomic
+
+    checked = check_files(read_all(discover((sops,))), datetime.date.today())
+    if not checked.ok:
+        raise UsageError(f"the SOPs in {sops} have errors; run: sopc validate {sops}")
+    made = demo_alerts(checked.sops, count)
+    if not made:
+        raise UsageError(f"no SOP in {sops} has a demo-data scenario and a trigger that maps its inputs")
+    write_atomic(target, "".join(json.dumps(a, ensure_ascii=False) + "\n" for a in made).encode())
+    names = len({a["name"] for a in made})
+    click.echo(f"wrote {target}: {len(made):,} alerts of {names} alert types")
 
 
 @cli.command("test")
@@ -288,19 +331,24 @@ def _answers_file(path: str | None) -> dict[str, object]:
               help="Continue a paused, failed or interrupted run (its folder).")
 @click.option("--skills", default="skills", show_default=True, type=click.Path(file_okay=False),
               help="Folder of compiled skills.")
-@click.option("--by", default=lambda: os.environ.get("SOPC_USER") or os.environ.get("USER") or "unknown",
-              help="Who runs it (recorded; may not approve their own run).  [default: $SOPC_USER or $USER]")
+@click.option("--by", default=lambda: os.environ.get("SOPC_USER", ""),
+              help="Who runs it (recorded; may not approve their own run); required unless $SOPC_USER names them.")
+@click.option("--approvers", "registry", type=click.Path(dir_okay=False),
+              help="Approver registry: only signed approvals verifying against it count "
+                   "(default: sops/approvers.yaml if it exists; without one, approvals are unverified names).")
 @click.option("--run-id", help="Name of the run folder (default: <sop>-<UTC time>-<random>).")
 @click.option("--timeout", type=click.FloatRange(0.1, 86_400), default=60.0, show_default=True,
               help="Time limit of each query, in seconds.")
 @click.option("--max-rows", type=click.IntRange(1, 1_000_000), default=1000, show_default=True,
               help="Rows of each query kept in the record and visible to conditions (the count is always exact).")
 @click.option("--no-prompt", is_flag=True, help="Never ask on the terminal; pause instead.")
+@click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True,
+              help="json: print the run-state object (schema/run-state.schema.json), as sopc mcp returns it.")
 @click.option("--lang", type=click.Choice(["en", *sorted(LANGUAGES)]), default="en", show_default=True,
-              help="Language of report.md (recorded with the run; a resume keeps it).")
+              help="Language of report.md and report.html (recorded with the run; a resume keeps it).")
 def run(sop_id: str | None, db: str | None, pairs: tuple[str, ...], answers: str | None, out: str,
-        resume_dir: str | None, skills: str, by: str, run_id: str | None, timeout: float, max_rows: int,
-        no_prompt: bool, lang: str) -> None:
+        resume_dir: str | None, skills: str, by: str, registry: str | None, run_id: str | None, timeout: float,
+        max_rows: int, no_prompt: bool, fmt: str, lang: str) -> None:
     """Execute a compiled skill against exchange data, recording every step.
 
     Exit status: 0 completed, 1 failed or approval refused, 2 usage error,
@@ -312,11 +360,15 @@ def run(sop_id: str | None, db: str | None, pairs: tuple[str, ...], answers: str
     from compiler.runner.inputs import parse_pairs
     from compiler.runner.run import read_skill, resume, start
 
-    if not by.strip() or len(by) > 64 or not by.isprintable():
+    if not by.strip():
+        raise UsageError("say who runs this: --by NAME (or set SOPC_USER); it is recorded, and that person "
+                         "cannot approve the run")
+    if len(by) > 64 or not by.isprintable():
         raise UsageError("--by must be a name of at most 64 printable characters")
+    approvers = _registry(registry)
     given = GivenAnswers(_answers_file(answers))
     source: Answers = given
-    if not no_prompt and sys.stdin.isatty():
+    if not no_prompt and fmt == "text" and sys.stdin.isatty():
         source = PromptedAnswers(given, lambda text: str(click.prompt(text, default="", show_default=False)))
     database: Database | None = None
     try:
@@ -325,7 +377,7 @@ def run(sop_id: str | None, db: str | None, pairs: tuple[str, ...], answers: str
                 raise UsageError("--resume continues a run with its own skill, inputs and report language; "
                                  "give none of them")
             database = Database.open(Path(db), timeout_s=timeout, max_rows=max_rows) if db else None
-            finished = resume(Path(resume_dir), source, by=by, database=database)
+            finished = resume(Path(resume_dir), source, by=by, database=database, registry=approvers)
         else:
             if not sop_id or not db:
                 raise UsageError("give SOP_ID and --db DATA (or --resume RUN)")
@@ -339,13 +391,22 @@ def run(sop_id: str | None, db: str | None, pairs: tuple[str, ...], answers: str
             values = parse_pairs(pairs, skill["inputs_schema"])
             database = Database.open(Path(db), timeout_s=timeout, max_rows=max_rows)
             finished = start(skill, database, values, source, Path(out), started_by=by, run_id=run_id, raw=raw,
-                             lang=lang)
+                             registry=approvers, lang=lang)
     except RunError as err:
         raise UsageError(str(err)) from err
     finally:
         if database is not None:
             database.close()
     state = finished.state
+    if fmt == "json":
+        import json
+
+        from compiler.runner.runstate import run_state
+
+        shown = run_state(read_skill(finished.folder / "skill.json")[0], state, finished.report["record"],
+                          str(finished.folder))
+        click.echo(json.dumps(shown, indent=2, ensure_ascii=False))
+        sys.exit(RUN_EXIT.get(state.status, 1))
     click.echo(f"run {state.run_id}: {state.status}" + (f", outcome {state.outcome}" if state.outcome else ""))
     if state.status == "failed":
         click.echo(f"  stopped at {state.failed_step}: {state.error}")
@@ -362,19 +423,223 @@ def run(sop_id: str | None, db: str | None, pairs: tuple[str, ...], answers: str
     sys.exit(RUN_EXIT.get(state.status, 1))
 
 
+@cli.command("mcp")
+@click.option("--db", "db", required=True, type=click.Path(), help="A .duckdb file or a folder of <table>.parquet/.csv files.")
+@click.option("--runs", "runs_dir", default="runs", show_default=True, type=click.Path(file_okay=False),
+              help="Folder of run folders (start_run writes here; get_run and submit_step read here).")
+@click.option("--skills", default="skills", show_default=True, type=click.Path(file_okay=False),
+              help="Folder of compiled skills.")
+@click.option("--http", "http", metavar="127.0.0.1:PORT", help="Serve streamable HTTP on this loopback address "
+              "(default: stdio).")
+@click.option("--by", default="agent", show_default=True,
+              help="Who the agent is in run records (it can never approve: it starts the runs).")
+@click.option("--timeout", type=click.FloatRange(0.1, 86_400), default=60.0, show_default=True,
+              help="Time limit of each query, in seconds.")
+@click.option("--max-rows", type=click.IntRange(1, 1_000_000), default=1000, show_default=True,
+              help="Rows of each query kept in the record.")
+def mcp_command(db: str, runs_dir: str, skills: str, http: str | None, by: str, timeout: float,
+                max_rows: int) -> None:
+    """Serve the compiled skills and the runner to an agent over the Model Context Protocol.
+
+    Tools: find_runbooks, start_run, get_run, submit_step, get_report. The
+    machine computes, the agent judges, people approve: no tool answers a
+    manual step or approves a gate.
+    """
+    import ipaddress
+
+    from compiler.mcp.server import build_server
+    from compiler.runner.database import Database
+    from compiler.runner.errors import RunError
+    from compiler.runner.session import Runs
+
+    if not by.strip() or len(by) > 64 or not by.isprintable():
+        raise UsageError("--by must be a name of at most 64 printable characters")
+    if not (Path(skills) / "index.json").is_file():
+        raise UsageError(f"no compiled skills in {skills} (index.json); run: sopc build")
+    try:
+        Database.open(Path(db)).close()  # a missing or unreadable source is said now, not at the first call
+    except RunError as err:
+        raise UsageError(str(err)) from err
+    number = 0
+    if http is not None:
+        host, _, port = http.rpartition(":")
+        try:
+            loopback = ipaddress.ip_address(host.strip("[]")).is_loopback
+            number = int(port)
+        except ValueError:
+            loopback = False
+        if not loopback or not 0 < number < 65536:
+            raise UsageError(f"--http {http}: give a loopback address and port, e.g. 127.0.0.1:8765")
+    runs = Runs(Path(db), Path(runs_dir), Path(skills), timeout, max_rows)
+    server = build_server(runs, by=by)
+    try:
+        if http is None:
+            server.run("stdio")
+        else:
+            server.run("streamable-http", host=http.rpartition(":")[0].strip("[]"), port=number)
+    finally:
+        runs.close()
+
+
+@cli.command()
+@click.argument("alerts", type=click.Path(dir_okay=False), metavar="ALERTS.jsonl")
+@click.option("--db", "db", required=True, type=click.Path(), help="A .duckdb file or a folder of <table>.parquet/.csv files.")
+@click.option("--out", required=True, type=click.Path(file_okay=False),
+              help="Folder for queue.json, queue.md and runs/ (one run folder per alert).")
+@click.option("--skills", default="skills", show_default=True, type=click.Path(file_okay=False),
+              help="Folder of compiled skills.")
+@click.option("--workers", type=click.IntRange(1, 256), help="Worker processes (default: one per core).")
+@click.option("--by", default="triage", show_default=True,
+              help="Who starts the runs (recorded; never allowed to approve them).")
+@click.option("--timeout", type=click.FloatRange(0.1, 86_400), default=60.0, show_default=True,
+              help="Time limit per query, in seconds.")
+@click.option("--max-rows", type=click.IntRange(1, 1_000_000), default=1000, show_default=True,
+              help="Rows of each query kept in the record.")
+def triage(alerts: str, db: str, out: str, skills: str, workers: int | None, by: str, timeout: float,
+           max_rows: int) -> None:
+    """Take every alert of a JSON Lines file to its runbook, as far as the deterministic steps go.
+
+    Each line is an alert {id, name, ts, payload}. Writes OUT/queue.json and
+    OUT/queue.md; running it again on the same file starts no run twice.
+    Exit status: 0 every alert accounted for, 1 some alert unreadable or its
+    run failed, 2 usage error.
+    """
+    from compiler.runner.triage import Settings, count_lines, default_workers
+    from compiler.runner.triage import triage as run_triage
+
+    if not by.strip() or len(by) > 64 or not by.isprintable():
+        raise UsageError("--by must be a name of at most 64 printable characters")
+    settings = Settings(Path(db), Path(skills), Path(out) / "runs", by, timeout, max_rows)
+    if not settings.db.exists():
+        raise UsageError(f"no such database file or folder: {db}")
+    total = count_lines(Path(alerts))
+    with click.progressbar(length=total, label="triage", file=sys.stderr,
+                           hidden=not sys.stderr.isatty()) as bar:
+        queue = run_triage(Path(alerts), settings, Path(out), workers=workers or default_workers(),
+                           progress=bar.update)
+    by_status = ", ".join(f"{n:,} {s.replace('_', ' ')}" for s, n in queue["totals"]["by_status"].items())
+    click.echo(f"{queue['alerts']:,} alerts: {by_status or 'none'}")
+    click.echo(f"queue: {Path(out) / 'queue.md'}")
+    bad = queue["totals"]["by_status"]
+    sys.exit(1 if bad.get("failed") or bad.get("bad_alert") else 0)
+def _registry(path: str | None) -> Registry | None:
+    """The approver registry named, or sops/approvers.yaml when it exists; a bad one is a usage error."""
+    from compiler.approvers import check_registry
+    from compiler.diagnostics import Severity
+    from compiler.files import REGISTRY
+
+    target = Path(path) if path else Path("sops") / REGISTRY
+    if path is None and not target.is_file():
+        return None
+    try:
+        raw = target.read_bytes()
+    except OSError as err:
+        raise UsageError(f"cannot read the approver registry {target}: {err.strerror}") from err
+    registry, diagnostics = check_registry(str(target), raw, datetime.date.today())
+    errors = [d for d in diagnostics if d.severity is Severity.ERROR]
+    if registry is None:
+        first = errors[0] if errors else None
+        where = f"{first.path}:{first.line}:{first.col}: {first.message}" if first else str(target)
+        raise UsageError(f"the approver registry has errors ({where}); run: sopc validate --approvers {target}")
+    return registry
+
+
+@cli.group()
+def keys() -> None:
+    """Approvers' signing keys (Ed25519)."""
+
+
+@keys.command("new")
+@click.argument("name")
+@click.option("--out", type=click.Path(dir_okay=False), help="Private key file to write (default: ./<name>.key).")
+@click.option("--role", "roles", multiple=True, metavar="ROLE", help="A role for the registry entry (repeat).")
+def keys_new(name: str, out: str | None, roles: tuple[str, ...]) -> None:
+    """Write a new private key (mode 0600, never overwritten) and print its approvers.yaml entry."""
+    import re
+
+    from compiler.approvers import entry_text
+    from compiler.runner.signing import new_key_file, public_text
+
+    if not name.strip() or len(name) > 64 or not name.isprintable():
+        raise UsageError("NAME must be a name of at most 64 printable characters")
+    target = Path(out) if out else Path(re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") + ".key")
+    try:
+        key = new_key_file(target)
+    except FileExistsError as err:
+        raise UsageError(f"{target} already exists; a key file is never overwritten") from err
+    except OSError as err:
+        raise UsageError(f"cannot write {target}: {err.strerror}") from err
+    click.echo(f"# wrote the private key {target} (mode 0600): keep it to yourself. Add to approvers.yaml:")
+    click.echo(entry_text(" ".join(name.split()), public_text(key.public_key()), list(roles), datetime.date.today()),
+               nl=False)
+
+
+@cli.command()
+@click.argument("run_dir", metavar="RUN", type=click.Path(file_okay=False, exists=True))
+@click.argument("step")
+@click.option("--key", "key_file", required=True, type=click.Path(dir_okay=False), help="Your private key file.")
+@click.option("--refuse", is_flag=True, help="Refuse instead of approving (the run then ends).")
+@click.option("--note", help="Why (signed with the decision).")
+@click.option("--answers", "answers_out", type=click.Path(dir_okay=False),
+              help="Write the signed approval to this answers file (for sopc run --resume --answers) instead of "
+                   "appending it to the run.")
+@click.option("--approvers", "registry", type=click.Path(dir_okay=False),
+              help="Approver registry (default: sops/approvers.yaml).")
+def approve(run_dir: str, step: str, key_file: str, refuse: bool, note: str | None, answers_out: str | None,
+            registry: str | None) -> None:
+    """Sign an approval (or a refusal) of STEP of a paused RUN and hand it to the run."""
+    import json
+
+    from compiler.files import write_atomic
+    from compiler.runner.approve import signed_approval, submit
+    from compiler.runner.signing import read_key_file
+
+    approvers = _registry(registry)
+    if approvers is None:
+        raise UsageError("no approver registry (sops/approvers.yaml); give --approvers FILE")
+    if note is not None and (len(note) > 2000 or not note.replace("\n", " ").isprintable()):
+        raise UsageError("--note must be printable text of at most 2,000 characters")
+    try:
+        key = read_key_file(Path(key_file))
+    except OSError as err:
+        raise UsageError(f"cannot read {key_file}: {err.strerror}") from err
+    except ValueError as err:
+        raise UsageError(f"{key_file}: {err}") from err
+    envelope = signed_approval(Path(run_dir), step, key, approvers, approved=not refuse, note=note)
+    who, what = envelope["statement"]["approver"], "refusal" if refuse else "approval"
+    if answers_out:
+        existing = _answers_file(answers_out) if Path(answers_out).is_file() else {}
+        entry = existing.get(step)
+        signed = list(entry.get("signed", [])) if isinstance(entry, dict) and isinstance(entry.get("signed"), list) else []
+        existing[step] = {"signed": [*signed, envelope]}
+        try:
+            write_atomic(Path(answers_out), (json.dumps(existing, indent=2, ensure_ascii=False) + "\n").encode())
+        except OSError as err:
+            raise UsageError(f"cannot write {answers_out}: {err.strerror}") from err
+        click.echo(f"signed {what} of {step} by {who} written to {answers_out}; continue: "
+                   f"sopc run --resume {run_dir} --answers {answers_out}")
+        return
+    count = submit(Path(run_dir), envelope)
+    click.echo(f"signed {what} of {step} by {who} appended to {run_dir} (record: {count} events); "
+               f"continue: sopc run --resume {run_dir}")
+
+
 @cli.command()
 @click.argument("runs", nargs=-1, required=True, type=click.Path(file_okay=False), metavar="RUN...")
-def verify(runs: tuple[str, ...]) -> None:
-    """Check run folders as an auditor would: the record's hash chain, the skill copy, and report.json.
+@click.option("--approvers", "registry", type=click.Path(dir_okay=False),
+              help="Also check that every signing key is in this registry (default: sops/approvers.yaml if it exists).")
+def verify(runs: tuple[str, ...], registry: str | None) -> None:
+    """Check run folders as an auditor would: the record's hash chain, every signature, the skill copy, the reports.
 
     Exit status: 0 every run intact, 1 a problem found, 2 usage error.
     """
     from compiler.runner.verify import verify as verify_run
 
+    approvers = _registry(registry)
     intact = True
     for name in runs:
         folder = Path(name)
-        verdict = verify_run(folder)
+        verdict = verify_run(folder, approvers)
         intact = intact and verdict.intact
         click.echo(f"{folder}: {'intact' if verdict.intact else 'PROBLEMS'}")
         for line in verdict.facts:

@@ -6,7 +6,8 @@ from this table and from the example case in tests/cases/ that shows it).
 
 Families: SOP0xx reading the file, SOP1xx the schema, SOP2xx the step graph,
 SOP3xx SQL, SOP4xx conditions, SOP5xx the library, SOP6xx lifecycle,
-SOP7xx test scenarios, SOP8xx translations.
+SOP7xx test scenarios, SOP8xx the approver registry (approvers.yaml),
+SOP9xx translations.
 """
 
 from __future__ import annotations
@@ -91,6 +92,8 @@ _TABLE: tuple[Code, ...] = (
     Code("SOP603", "error", "changelog out of order", "Changelog entries must be newest first, with strictly decreasing versions and non-increasing dates."),
     Code("SOP604", "error", "bad input default", "An input's default does not fit its type, pattern or allowed values, or a field that only applies to another type is set."),
     Code("SOP605", "error", "bad pattern", "An input's pattern is not a valid regular expression, or it repeats a repeated group such as (a+)+ or (\\w+\\s?)*, which makes matching take exponential time on some inputs (a hang, not an error). Repeat once: a+ or (ab)+."),
+    Code("SOP606", "error", "trigger maps an unknown input", "A trigger's inputs map a name that is not a declared input; a run from the alert could not take it. Use a declared input's name."),
+    Code("SOP607", "error", "trigger leaves a required input unmapped", "A trigger that maps inputs from its alert must map every required input without a default, or every run started from the alert would be refused. Map it to a JSON pointer into the payload, or give the input a default."),
     # -- tests --------------------------------------------------------------
     Code("SOP701", "error", "test names an unknown input", "A test sets an input the SOP does not declare, or leaves out a required input."),
     Code("SOP702", "error", "test answers an unknown step", "A test answers a step that does not exist or that takes no answers (only manual, agent, action and escalate steps, and steps with an approval gate, do)."),
@@ -99,12 +102,17 @@ _TABLE: tuple[Code, ...] = (
     Code("SOP706", "error", "bad expected value", "A key under expect.values is not a CEL expression over the run, or reads a name the SOP does not define (inputs, thresholds and step ids)."),
     Code("SOP707", "error", "scenario expects no result or two", "A test's expect needs either an outcome (with an optional path and values) or refused (the text of the refusal), not both and not neither."),
     Code("SOP704", "error", "test path is impossible", "The expected path does not follow the step graph: it must start at the first step, follow transitions and end at a step that leads to the expected outcome."),
+    # -- approver registry --------------------------------------------------
+    Code("SOP801", "error", "not an Ed25519 public key", "An approver's public_key must be ed25519:<base64 of 32 bytes>, as `sopc keys new` prints it; otherwise no signature can ever verify against it."),
+    Code("SOP802", "error", "key listed twice", "Two registry entries hold the same public key, so a signature could not tell the two people apart. Every person signs with a key of their own."),
+    Code("SOP803", "error", "bad key validity", "valid_from and valid_until are dates (YYYY-MM-DD) and the validity may not end before it starts."),
+    Code("SOP804", "warning", "key expired", "The key's valid_until has passed: its holder can no longer approve. Give them a new key in a new entry (keep the old entry: past approvals stay verifiable). An error under --strict."),
     # -- translations -------------------------------------------------------
-    Code("SOP801", "warning", "translation out of date", "The English of this field changed since it was translated (the entry's sha256 is not the hash of today's English), or sopc translate marked it stale. Readers see the English with a 'translation out of date' note until it is updated: run `sopc translate ID --lang LANG`, update text (the old English is under was, the new under en), delete stale and was, and run sopc translate again."),
-    Code("SOP802", "warning", "translation missing", "A prose field of the SOP has no translation in its translation file, or its entry is still marked untranslated; readers of that language see the English. Run `sopc translate ID --lang LANG` and translate the entries marked untranslated."),
-    Code("SOP803", "warning", "orphaned translation", "The translation names a JSON pointer that is not a prose field of the SOP (the field was removed or moved, or it is not translated: ids, SQL, CEL, alert names and thresholds never are). `sopc translate` drops it and reuses its text where the same English moved."),
-    Code("SOP804", "warning", "glossary term translated inconsistently", "The English uses a term of sops/glossary.yaml, but the translation does not use the glossary's word for it, or uses a word the glossary says to avoid. Use the glossary's word, so that every SOP says the same thing the same way and search finds it."),
-    Code("SOP805", "error", "bad translation or glossary file", "A translation file (<id>.<lang>.yaml) or the glossary does not follow its schema (schema/translation.schema.json, schema/glossary.schema.json), is for a language sopc does not know, or translates an SOP that is not in the library."),
+    Code("SOP901", "warning", "translation out of date", "The English of this field changed since it was translated (the entry's sha256 is not the hash of today's English), or sopc translate marked it stale. Readers see the English with a 'translation out of date' note until it is updated: run `sopc translate ID --lang LANG`, update text (the old English is under was, the new under en), delete stale and was, and run sopc translate again."),
+    Code("SOP902", "warning", "translation missing", "A prose field of the SOP has no translation in its translation file, or its entry is still marked untranslated; readers of that language see the English. Run `sopc translate ID --lang LANG` and translate the entries marked untranslated."),
+    Code("SOP903", "warning", "orphaned translation", "The translation names a JSON pointer that is not a prose field of the SOP (the field was removed or moved, or it is not translated: ids, SQL, CEL, alert names and thresholds never are). `sopc translate` drops it and reuses its text where the same English moved."),
+    Code("SOP904", "warning", "glossary term translated inconsistently", "The English uses a term of sops/glossary.yaml, but the translation does not use the glossary's word for it, or uses a word the glossary says to avoid. Use the glossary's word, so that every SOP says the same thing the same way and search finds it."),
+    Code("SOP905", "error", "bad translation or glossary file", "A translation file (<id>.<lang>.yaml) or the glossary does not follow its schema (schema/translation.schema.json, schema/glossary.schema.json), is for a language sopc does not know, or translates an SOP that is not in the library."),
 )
 
 CODES: dict[str, Code] = {c.code: c for c in _TABLE}

@@ -14,6 +14,8 @@ from compiler.i18n.prose import translation_file
 SOP_SUFFIXES = (".yaml", ".yml")
 GLOSSARY = "glossary.yaml"
 """The translation glossary's file name, found among the SOP files (sops/glossary.yaml)."""
+REGISTRY = "approvers.yaml"
+"""The approver registry beside the SOPs: found in the library's folder, never read as an SOP."""
 
 
 class UsageError(Exception):
@@ -28,7 +30,7 @@ def discover(paths: Iterable[str]) -> list[Path]:
         if path.is_dir():
             for candidate in sorted(path.rglob("*")):
                 relative = candidate.relative_to(path).parts
-                if candidate.suffix in SOP_SUFFIXES and candidate.is_file() \
+                if candidate.suffix in SOP_SUFFIXES and candidate.is_file() and relative != (REGISTRY,) \
                         and not any(p.startswith(".") for p in relative):
                     found.setdefault(candidate)
         elif path.is_file():

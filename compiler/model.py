@@ -170,6 +170,8 @@ class Trigger:
 
     alert: str
     when: str
+    inputs: dict[str, str] = field(default_factory=dict)
+    """Input name -> JSON pointer into the alert's payload (empty: the trigger maps no inputs)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -380,7 +382,9 @@ def build(path: str, data: dict[str, Any]) -> Sop:
         severity=_s(data, "severity"),
         domain=_s(data, "domain"),
         tags=_strings(data, "tags"),
-        triggers=tuple(Trigger(_s(t, "alert"), _s(t, "when")) for t in _list(data, "triggers") if isinstance(t, dict)),
+        triggers=tuple(Trigger(_s(t, "alert"), _s(t, "when"), {k: v for k, v in _map(t, "inputs").items()
+                                                                  if isinstance(v, str)})
+                       for t in _list(data, "triggers") if isinstance(t, dict)),
         inputs=inputs,
         thresholds=thresholds,
         input_checks=tuple(InputCheck(_s(c, "require"), _s(c, "message"), f"/input_checks/{i}")

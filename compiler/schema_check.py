@@ -33,8 +33,8 @@ _JSON_TYPES = {dict: "a mapping", list: "a list", str: "a string", bool: "a bool
 
 
 @cache
-def _validator() -> jsonschema.Draft202012Validator:
-    schema = schema_json("sop.schema.json")
+def _validator(name: str = "sop.schema.json") -> jsonschema.Draft202012Validator:
+    schema = schema_json(name)
     return jsonschema.Draft202012Validator(schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
 
 
@@ -243,11 +243,12 @@ def _errors(error: ValidationError) -> Iterator[ValidationError]:
         yield error
 
 
-def check_schema(doc: Document) -> list[Diagnostic]:
-    """Every schema error in the document, located and deduplicated."""
+def check_schema(doc: Document, schema: str = "sop.schema.json") -> list[Diagnostic]:
+    """Every schema error in the document, located and deduplicated (schema: a shipped schema without $refs
+    of its own, when not the SOP format)."""
     found: dict[tuple[str, ...], Diagnostic] = {}
     refused = refused_values(doc)
-    for error in _validator().iter_errors(doc.data):
+    for error in _validator(schema).iter_errors(doc.data):
         for leaf in _errors(error):
             for diagnostic in _diagnose(doc, leaf):
                 if _under(diagnostic.pointer, refused):

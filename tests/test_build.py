@@ -24,9 +24,9 @@ from compiler.files import UsageError, safe_relative
 REPO = Path(__file__).resolve().parent.parent
 TODAY = datetime.date(2026, 11, 22)
 WASH = "sops/market-abuse/wash-trading-linked-accounts.yaml"
-CURRENT = "1.3.0"
+CURRENT = "1.4.0"
 """The wash-trading SOP's version in sops/ and skills/lock.json."""
-PATCH, MINOR, PREVIOUS = "1.3.1", "1.4.0", "1.2.1"
+PATCH, MINOR, PREVIOUS = "1.4.1", "1.5.0", "1.3.0"
 """The versions a wording change and a logic change of it call for, and the one before it."""
 
 
@@ -54,7 +54,7 @@ def bump(root: Path, version: str, change: str) -> None:
     """Set the wash-trading SOP's version and add the matching changelog entry on top."""
     edit(root, WASH, f'version: "{CURRENT}"', f'version: "{version}"')
     edit(root, WASH, f'  - {{version: "{CURRENT}"',
-         f'  - {{version: "{version}", date: "2026-11-22", change: {change}}}\n  - {{version: "{CURRENT}"')
+         f'  - {{version: "{version}", date: "2026-12-05", change: {change}}}\n  - {{version: "{CURRENT}"')
 
 
 def run_build(root: Path, *args: str) -> tuple[int, str]:
@@ -199,7 +199,7 @@ def test_killed_build_leaves_previous_skills_intact(tmp_path: Path) -> None:
         major, minor, patch = (int(x) for x in version.split("."))
         new_version = f"{major}.{minor}.{patch + 1}"
         text = text.replace(f'version: "{version}"', f'version: "{new_version}"', 1)
-        text = text.replace("changelog:\n", f'changelog:\n  - {{version: "{new_version}", date: "2026-11-22", change: Reworded.}}\n', 1)
+        text = text.replace("changelog:\n", f'changelog:\n  - {{version: "{new_version}", date: "2026-12-05", change: Reworded.}}\n', 1)
         path.write_text(text.replace("summary: >-\n", "summary: >-\n  Reworded.\n", 1))
     outcomes = set()
     for delay in (0.3, 0.8, 1.5, 2.5, 4.0):

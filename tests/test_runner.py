@@ -71,7 +71,8 @@ def test_a_complete_run_records_every_step_and_reports_the_figures(tmp_path: Pat
                                               "reversible": True, "reason_code": "SELF_TRADING",
                                               "approved_by": ["dana"], "executed": False}]
     markdown = (finished.folder / "report.md").read_text()
-    for fact in ("**escalated**", "50,000.00", "approved by dana, lee", "`close_only` on A1", "Mirrored orders."):
+    for fact in ("**Result:** Escalated.", "self usd 50,000 USD ≥ 10,000 USD (min self usd): met",
+                 "approved by dana and lee (risk-manager)", "| close_only | A1 | yes |", "Mirrored orders."):
         assert fact in markdown
 
 
@@ -146,8 +147,10 @@ def test_a_refused_approval_ends_the_run_without_an_outcome(tmp_path: Path, ring
     answers = {**ANSWERS, "escalate": {"approved": False, "by": ["dana", "lee"], "role": "risk-manager"}}
     finished = run_probe(tmp_path, ring_db, answers)
     assert finished.state.status == "approval_refused" and finished.state.outcome is None
+    assert finished.report["outcome"] == "approval_refused" and finished.report["status"] == "approval_refused"
+    jsonschema.Draft202012Validator(probe_skill()["findings_schema"]).validate(finished.report)
     assert finished.report["steps"][-1]["status"] == "refused"
-    assert "refused at step escalate by dana, lee" in finished.report["summary"]
+    assert "the approval at step “Escalate to Compliance” was refused by dana and lee" in finished.report["summary"]
     with pytest.raises(UsageError, match="already ended"):
         resume(finished.folder, GivenAnswers(ANSWERS), by="sam")
 

@@ -60,7 +60,7 @@ def test_svg_is_well_formed_and_links_every_step() -> None:
     edge_labels = {t.tail for t in titled if t is not None}
     assert edge_labels == {"pass", "fail", "wash pattern", "related but directional", "otherwise", "value transfer"}
     heads = {"".join(t.itertext()) for t in root.iter(f"{SVG}tspan")}
-    assert "11 · action · approval" in heads and "end · escalated" in heads
+    assert "12 · action · approval" in heads and "end · escalated" in heads
 
 
 def test_svg_text_is_escaped() -> None:

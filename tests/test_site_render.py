@@ -81,7 +81,7 @@ def test_page_has_every_section_and_the_facts() -> None:
     assert "The review window must end after it starts" in html
     # numbered steps in run order, each with an anchor the flowchart links to
     assert re.search(r'<h3 id="step-subject_profile">1\. Load the subject account', html)
-    assert '<h3 id="step-force_stp">11. Force self-trade prevention' in html
+    assert '<h3 id="step-force_stp">12. Force self-trade prevention' in html
     assert 'href="#step-replay"' in html
     # task-list checkboxes, kind badges, approval gates, the SQL in a collapsible block
     assert html.count('type="checkbox"') >= 11

@@ -121,10 +121,10 @@ def test_changing_one_instruction_reports_exactly_that_pointer_as_stale(tmp_path
     assert text.count(old) == 1
     path.write_text(text.replace(old, "Record the replay link, the symbols and what you saw."))
     after = _check(root)
-    assert [d for d in after if d not in before] == [("SOP801", "/steps/8/instruction")]
-    assert ("SOP801", "/steps/8/instruction") not in before
+    assert [d for d in after if d not in before] == [("SOP901", "/steps/8/instruction")]
+    assert ("SOP901", "/steps/8/instruction") not in before
     strict = check_files(read_all(discover([str(root)])), TODAY, strict=True)
-    assert [d.severity for d in strict.diagnostics if d.code == "SOP801"] == [Severity.ERROR]
+    assert [d.severity for d in strict.diagnostics if d.code == "SOP901"] == [Severity.ERROR]
 
 
 def test_translate_refreshes_the_stale_entry_and_a_review_makes_it_current(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -148,7 +148,7 @@ def test_translate_refreshes_the_stale_entry_and_a_review_makes_it_current(tmp_p
                       + yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
     second = runner.invoke(cli, ["translate", "wash-trading-linked-accounts", "--lang", "zh", "--root", str(root)])
     assert "1 accepted" in second.output, second.output
-    assert ("SOP801", "/steps/8/instruction") not in _check(root)
+    assert ("SOP901", "/steps/8/instruction") not in _check(root)
 
 
 def test_a_translation_changes_no_digest_or_version() -> None:

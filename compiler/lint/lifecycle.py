@@ -185,6 +185,30 @@ def _default_problem(spec: Input) -> str:
     return ""
 
 
+def check_triggers(found: Findings, sop: Sop) -> None:
+    """A trigger's input mapping names declared inputs and, once it maps any, every required input without a default.
+
+    Optional inputs and inputs with a default may stay unmapped: a run from
+    the alert starts without them, as one started by hand would.
+    """
+    for number, trigger in enumerate(sop.triggers):
+        if not trigger.inputs:
+            continue
+        pointer = f"/triggers/{number}/inputs"
+        for name in trigger.inputs:
+            if name not in sop.inputs:
+                found.add(pointer_join(pointer, name), "SOP606", f"trigger {trigger.alert!r} maps {name!r}, which is "
+                          "not a declared input", f"declared inputs: {', '.join(sorted(sop.inputs)) or 'none'}",
+                          key=True)
+        missing = [name for name, spec in sop.inputs.items()
+                   if spec.required and spec.default is None and name not in trigger.inputs]
+        if missing:
+            found.add(pointer, "SOP607", f"trigger {trigger.alert!r} maps no value for the required "
+                      f"input{'s' if len(missing) > 1 else ''} {', '.join(missing)}: a run from this alert would be "
+                      "refused", "map each to a JSON pointer into the alert payload, or give the input a default",
+                      key=True)
+
+
 def check_inputs(found: Findings, sop: Sop) -> None:
     """Input defaults fit their type; names are not declared twice."""
     for name, spec in sop.inputs.items():

@@ -1,4 +1,4 @@
-"""Translation checks: stale, missing and orphaned entries, glossary terms, bad files (SOP801-SOP805).
+"""Translation checks: stale, missing and orphaned entries, glossary terms, bad files (SOP901-SOP905).
 
 Run once across the library: a translation file is checked against the SOP
 of its id (the English of today) and the glossary. Each diagnostic points
@@ -54,7 +54,7 @@ def _schema_problems(doc: Document, schema: str) -> list[Diagnostic]:
         pointer = ""
         for token in error.absolute_path:
             pointer = pointer_join(pointer, token)
-        found.append(make(doc.path, doc.source.value(pointer), "SOP805", f"{error.message} (schema/{schema})", pointer))
+        found.append(make(doc.path, doc.source.value(pointer), "SOP905", f"{error.message} (schema/{schema})", pointer))
     return found
 
 
@@ -74,25 +74,25 @@ def _entry_findings(translation: Translation, doc: Document, english: Mapping[st
         where = pointer_join("/entries", pointer)
         state = status(text, entry)
         if state is Status.MISSING:
-            yield make(path, source.key("/entries"), "SOP802", f"no translation of {pointer}", pointer,
+            yield make(path, source.key("/entries"), "SOP902", f"no translation of {pointer}", pointer,
                        f"run: {command}")
         elif state is Status.UNTRANSLATED:
-            yield make(path, source.key(where), "SOP802", f"{pointer} is still untranslated", pointer,
+            yield make(path, source.key(where), "SOP902", f"{pointer} is still untranslated", pointer,
                        "translate text, then delete untranslated: true")
         elif state is Status.STALE:
-            yield make(path, source.key(where), "SOP801", f"the translation of {pointer} is out of date: "
+            yield make(path, source.key(where), "SOP901", f"the translation of {pointer} is out of date: "
                        "the English changed since it was translated", pointer,
                        f"run: {command}; update text and delete stale and was; run it again")
         if entry is not None and state is Status.CURRENT and glossary is not None:
             for gap in departures(glossary, text, entry.text):
                 message = (f"'{gap.english}' is {gap.term.zh} in the glossary, not {gap.used}" if gap.used else
                            f"the English says '{gap.english}' but the translation does not use {gap.term.zh}")
-                yield make(path, source.value(pointer_join(where, "text")), "SOP804", message, pointer,
+                yield make(path, source.value(pointer_join(where, "text")), "SOP904", message, pointer,
                            f"use {gap.term.zh}" + (f" (or {', '.join(gap.term.also)})" if gap.term.also else ""))
     for pointer in translation.entries:
         if pointer not in english:
             where = pointer_join("/entries", pointer)
-            yield make(path, source.key(where), "SOP803", f"{pointer} is not a prose field of "
+            yield make(path, source.key(where), "SOP903", f"{pointer} is not a prose field of "
                        f"{translation.sop_id}", pointer, f"run: {command} (it drops the entry)")
 
 
@@ -102,17 +102,17 @@ def read_translation(doc: Document, sops: Mapping[str, Document]) -> tuple[Trans
     assert named is not None
     sop_id, lang = named
     if lang not in LANGUAGES:
-        return None, [make(doc.path, (1, 1), "SOP805", f"sopc has no language '{lang}'",
+        return None, [make(doc.path, (1, 1), "SOP905", f"sopc has no language '{lang}'",
                            hint=f"languages: {', '.join(sorted(LANGUAGES))}")]
     problems = _schema_problems(doc, "translation.schema.json")
     if problems:
         return None, problems
     if doc.data["sop"] != sop_id or doc.data["lang"] != lang:
-        return None, [make(doc.path, doc.source.value("/sop"), "SOP805",
+        return None, [make(doc.path, doc.source.value("/sop"), "SOP905",
                            f"the file {PurePath(doc.path).name} holds sop {doc.data['sop']!r}, lang {doc.data['lang']!r}",
                            "/sop", f"a translation of {sop_id} into {lang} says sop: {sop_id} and lang: {lang}")]
     if sop_id not in sops:
-        return None, [make(doc.path, (1, 1), "SOP805", f"no SOP {sop_id!r} in the library to translate",
+        return None, [make(doc.path, (1, 1), "SOP905", f"no SOP {sop_id!r} in the library to translate",
                            hint=f"the file lives beside {sop_id}.yaml")]
     return parse(doc, sop_id, lang), []
 

@@ -4,16 +4,27 @@ Answers come from a mapping (an answers file, or a test scenario) and, on a
 terminal, from prompts. Every answer is checked against the step's evidence
 or output schema before the run records it; an approval names who approved
 and in which role, and nobody approves a run they started.
+
+With an approver registry, an approval is a signed statement (see
+`signing.py`) and `signed_check` decides whether one may count: the
+signature holds, the key is in the registry and valid now, its holder has the
+gate's role and neither started nor runs the run, and the statement is about
+this run, this skill, this step and the record as it stood while the run
+waited there. Without a registry, approvals are names as given, and every
+report says they are unverified.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import datetime
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Protocol
 
 import jsonschema
 
+from compiler.approvers import Approver, Registry, person
+from compiler.runner.signing import envelope_problems, signature_holds
 from compiler.runner.values import parse_timestamp, recordable, typed
 
 
@@ -50,11 +61,6 @@ def answer_problems(step: Mapping[str, Any], answer: Any) -> list[str]:
     return sorted(problems)
 
 
-def person(name: str) -> str:
-    """A name as compared for four-eyes: case and spacing do not make another person."""
-    return " ".join(name.split()).casefold()
-
-
 def approvers(approval: Mapping[str, Any]) -> list[str]:
     """The approvers' names as given, without blanks."""
     by = approval.get("by")
@@ -87,6 +93,104 @@ def approval_problems(step: Mapping[str, Any], approval: Any, operators: set[str
     return problems
 
 
+CLOCK_SKEW = datetime.timedelta(minutes=5)
+"""How far in the future a statement's time may be (clocks of two machines differ a little)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Gate:
+    """What a signed approval must be about to count at one gate, now."""
+
+    run_id: str
+    skill_digest: str
+    step: str
+    role: str
+    heads: frozenset[str]
+    """Hashes of the record's lines since the run first waited at this step: what an approver may have seen."""
+    earlier: frozenset[str]
+    """Hashes of the lines before that: a statement over one of them is a replay or was signed too early."""
+    operators: frozenset[str]
+    """The starter and whoever runs this session, as compared by `person`."""
+    now: datetime.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Checked:
+    """One signed approval and what the runner made of it."""
+
+    envelope: Mapping[str, Any]
+    approver: Approver | None
+    """The registry entry of its key (None if the key is not in the registry)."""
+    reason: str | None
+    """Why it does not count (None when it does)."""
+
+    @property
+    def claimed(self) -> str | None:
+        """The name the statement gives, whoever signed it."""
+        statement = self.envelope.get("statement")
+        name = statement.get("approver") if isinstance(statement, dict) else None
+        return name if isinstance(name, str) else None
+
+
+def signed_check(envelope: Any, registry: Registry, gate: Gate) -> Checked:
+    """Whether one signed approval counts at this gate now, and if not, why not (first reason found)."""
+    shape = envelope_problems(envelope)
+    if shape:
+        return Checked(envelope if isinstance(envelope, dict) else {}, None, shape[0])
+    claims = envelope["statement"]
+    approver = registry.by_key(envelope["key"])
+
+    def refused(reason: str) -> Checked:
+        return Checked(envelope, approver, reason)
+
+    if approver is None:
+        return refused("the key is not in the approver registry (unknown key)")
+    if not signature_holds(envelope):
+        return refused(f"the signature does not verify against {approver.name}'s key (forged or altered)")
+    if person(claims["approver"]) != person(approver.name):
+        return refused(f"the statement names {claims['approver']!r} but is signed with {approver.name}'s key")
+    if claims["run_id"] != gate.run_id:
+        return refused(f"signed for run {claims['run_id']!r}, not this run")
+    if claims["skill_digest"] != gate.skill_digest:
+        return refused("signed for another version of the skill")
+    if claims["step"] != gate.step:
+        return refused(f"signed for step {claims['step']!r}, not {gate.step!r}")
+    if claims["head"] in gate.earlier:
+        return refused("replayed: signed over the record as it stood before the run waited at this step")
+    if claims["head"] not in gate.heads:
+        return refused("signed over a record this run does not hold (another copy, or a replay)")
+    try:
+        signed_at = parse_timestamp(claims["time"])
+    except ValueError:
+        return refused(f"the statement's time {claims['time']!r} is not a timestamp")
+    if signed_at > gate.now + CLOCK_SKEW:
+        return refused(f"signed at {claims['time']}, in the future")
+    if not approver.valid_at(gate.now) or not approver.valid_at(signed_at):
+        return refused(f"{approver.name}'s key is valid from {approver.valid_from} to {approver.valid_until} "
+                       "(expired or not yet valid)")
+    if gate.role not in approver.roles:
+        return refused(f"{approver.name} does not hold the role {gate.role!r} "
+                       f"(registry: {', '.join(approver.roles)})")
+    if claims["role"] != gate.role:
+        return refused(f"signed as {claims['role']!r}, the gate needs {gate.role!r}")
+    if person(approver.name) in gate.operators:
+        return refused(f"{approver.name} started or is running this run and cannot approve it (four-eyes)")
+    return Checked(envelope, approver, None)
+
+
+def signed_decision(checked: Sequence[Checked]) -> tuple[list[Checked], list[Checked]]:
+    """The approvals that count (one per person, the first given) and the ones that do not, with reasons."""
+    counted: list[Checked] = []
+    rejected: list[Checked] = []
+    for item in checked:
+        if item.reason is None and item.approver is not None \
+                and any(person(c.approver.name) == person(item.approver.name) for c in counted if c.approver):
+            item = Checked(item.envelope, item.approver,
+                           f"{item.approver.name} already approved this step; a second person must (four-eyes)")
+        (counted if item.reason is None else rejected).append(item)
+    return counted, rejected
+
+
 @dataclass(frozen=True, slots=True)
 class GivenAnswers:
     """Answers from a file or a scenario: {step_id: {...}}.
@@ -104,13 +208,16 @@ class GivenAnswers:
         """The file's answer for this step, if any."""
         value = self.given.get(step["id"])
         if isinstance(value, dict):
-            return {k: v for k, v in value.items() if k not in ("approved", "by", "role", "note")} \
+            return {k: v for k, v in value.items() if k not in ("approved", "by", "role", "note", "signed")} \
                 if step.get("approval") and step["kind"] in ("manual", "agent") else dict(value)
         return None if value is None else value  # wrong shapes are reported by answer_problems
 
     def approval(self, step: Mapping[str, Any]) -> dict[str, Any] | None:
-        """The file's approval for this step, if it has one."""
+        """The file's approval for this step, if it has one: {approved, by, role, note} or {signed: [...]}."""
         value = self.given.get(step["id"])
+        if isinstance(value, dict) and "signed" in value:
+            signed = value["signed"]
+            return {"signed": signed if isinstance(signed, list) else [signed]}
         if not isinstance(value, dict) or "approved" not in value:
             return None
         approval = dict(value)

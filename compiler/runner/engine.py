@@ -13,11 +13,22 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from compiler.approvers import Registry, person
 from compiler.runner import conditions, querycheck
-from compiler.runner.answers import Answers, answer_problems, approval_problems, approvers
+from compiler.runner.answers import (
+    Answers,
+    Checked,
+    Gate,
+    PromptedAnswers,
+    answer_problems,
+    approval_problems,
+    approvers,
+    signed_check,
+    signed_decision,
+)
 from compiler.runner.database import Database
 from compiler.runner.errors import RunError
-from compiler.runner.events import EventLog
+from compiler.runner.events import Clock, EventLog, utc_now
 from compiler.runner.state import RunState, apply
 from compiler.runner.values import cel_object, cel_query, fixed_activation, sql_value, to_json
 
@@ -33,6 +44,9 @@ class Engine:
     state: RunState
     operator: str = ""
     """Who is running this session (the starter, or whoever resumed): recorded with answers, barred from approving."""
+    registry: Registry | None = None
+    """The approver registry: with one, only signed approvals that verify against it count."""
+    clock: Clock = utc_now
     _cel: dict[str, Any] = field(default_factory=dict)
     """CEL values of finished steps, made once each."""
     _fixed: dict[str, Any] | None = None
@@ -146,23 +160,83 @@ class Engine:
 
     def _approve(self, step: Mapping[str, Any], target: Any) -> list[str] | None:
         gate = step["approval"]
-        if self.answers.interactive:
+        if self.answers.interactive and self.registry is None:
             self.log.sync()  # what the person is asked about is on disk first
-        approval = self.answers.approval(step)
-        operators = {self.state.started_by, self.operator} - {""}
-        problems = approval_problems(step, approval, operators) if approval is not None else []
         about = {"target": target} if step["kind"] == "action" else {}
+        if self.registry is not None:
+            return self._approve_signed(step, about)
+        approval = self.answers.approval(step)
+        if approval is not None and "signed" in approval:
+            approval, problems = None, ["signed approvals are checked against an approver registry, and this "
+                                        "run has none (give --approvers FILE)"]
+        else:
+            operators = {self.state.started_by, self.operator} - {""}
+            problems = approval_problems(step, approval, operators) if approval is not None else []
         if approval is None or problems:
             self.emit("awaiting", step=step["id"], reason="approval", role=gate["role"],
                       count=gate.get("count", 1), problems=problems, **about)
             return None
         names = sorted(set(approvers(approval)))
         self.emit("approval_recorded", step=step["id"], approved=approval["approved"], role=approval["role"],
-                  by=names, note=approval.get("note"), recorded_by=self.operator or self.state.started_by, **about)
-        if not approval["approved"]:
+                  by=names, note=approval.get("note"), recorded_by=self.operator or self.state.started_by,
+                  signature="unverified", **about)
+        return self._decided(approval["approved"], names)
+
+    def _decided(self, approved: bool, names: list[str]) -> list[str] | None:
+        if not approved:
             self.emit("run_ended", status="approval_refused", outcome=None, path=self.state.path)
             return None
         return names
+
+    def _gate(self, step: Mapping[str, Any]) -> Gate:
+        """What a signed approval must be about to count at this step now."""
+        waited = self.state.waits.get(step["id"])
+        lines = [*self.state.lines, self.log.head]  # the hash of every line, GENESIS first
+        since = lines[waited:] if waited is not None else []
+        return Gate(run_id=self.state.run_id, skill_digest=self.skill["digest"], step=step["id"],
+                    role=step["approval"]["role"], heads=frozenset(since),
+                    earlier=frozenset(lines[:waited] if waited is not None else lines),
+                    operators=frozenset(person(o) for o in (self.state.started_by, self.operator) if o),
+                    now=self.clock())
+
+    def _approve_signed(self, step: Mapping[str, Any], about: dict[str, Any]) -> list[str] | None:
+        assert self.registry is not None
+        gate, step_id = step["approval"], step["id"]
+        source = self.answers.given if isinstance(self.answers, PromptedAnswers) else self.answers
+        given = source.approval(step)  # nobody is asked for names: a signature is made with sopc approve
+        envelopes = list(self.state.submitted.get(step_id, []))
+        problems: list[str] = []
+        if given is not None and "signed" in given:
+            envelopes += [e for e in given["signed"] if e not in envelopes]
+        elif given is not None:
+            problems.append(f"the approval of {step_id!r} is not signed; this run accepts only approvals signed "
+                            "with a key in the approver registry (sopc approve)")
+        context = self._gate(step)
+        counted, rejected = signed_decision([signed_check(e, self.registry, context) for e in envelopes])
+        recorded = {(r.get("signature"), r["reason"]) for r in self.state.rejected if r["step"] == step_id}
+        for item in rejected:
+            signature = item.envelope.get("signature") if isinstance(item.envelope.get("signature"), str) else None
+            problems.append(f"{item.claimed or 'an approval'}: {item.reason}")
+            if (signature, item.reason) not in recorded:
+                self.emit("approval_rejected", step=step_id, approver=item.claimed,
+                          key=item.envelope.get("key") if isinstance(item.envelope.get("key"), str) else None,
+                          signature=signature, reason=item.reason)
+        refusals = [c for c in counted if c.envelope["statement"]["decision"] == "refuse"]
+        chosen = refusals or counted
+        if not refusals and len(counted) < gate.get("count", 1):
+            problems.append(f"step {step_id!r} needs {gate.get('count', 1)} distinct approvers with signed "
+                            f"approvals, has {len(counted)}")
+            self.emit("awaiting", step=step_id, reason="approval", role=gate["role"], count=gate.get("count", 1),
+                      problems=problems, **about)
+            return None
+        names = sorted(c.approver.name for c in chosen if c.approver)
+        notes = [(f"{c.approver.name}: " if len(chosen) > 1 else "") + c.envelope["statement"]["note"]
+                 for c in chosen if c.approver and c.envelope["statement"]["note"]]
+        self.emit("approval_recorded", step=step_id, approved=not refusals, role=gate["role"], by=names,
+                  note="; ".join(notes) or None, recorded_by=self.operator or self.state.started_by,
+                  signature="verified", registry=self.registry.sha256,
+                  signed=[_signed_entry(c) for c in chosen], **about)
+        return self._decided(not refusals, names)
 
     def _answer(self, step: Mapping[str, Any]) -> dict[str, Any] | None:
         if self.answers.interactive:
@@ -211,6 +285,12 @@ class Engine:
             if held:
                 return dict(transition)
         raise RunError(f"step {step['id']!r}: no branch holds and there is no otherwise")
+
+
+def _signed_entry(checked: Checked) -> dict[str, Any]:
+    """An accepted signed approval as the record keeps it: the envelope and the registry entry it verified with."""
+    assert checked.approver is not None
+    return {**checked.envelope, "approver": checked.approver.entry()}
 
 
 def _read(text: str, activation: Mapping[str, Any]) -> Any:

@@ -11,6 +11,10 @@ class RunError(Exception):
     """
 
 
+class RecordBusy(RunError):
+    """Another writer holds the run's record (a resume, or another client's submission); nothing was written."""
+
+
 class QueryRefused(RunError):
     """A query is not a single read-only SELECT over the canonical tables; it was never sent to the database."""
 

@@ -24,7 +24,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from compiler.runner.errors import RunError
+from compiler.runner.errors import RecordBusy, RunError
 from compiler.runner.values import iso
 
 GENESIS = "sha256:" + "0" * 64
@@ -90,7 +90,7 @@ def _lock(path: Path, *, create: bool) -> int:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError as err:
         os.close(fd)
-        raise RunError(f"another sopc process is writing {path}; wait for it to finish") from err
+        raise RecordBusy(f"another sopc process is writing {path}; wait for it to finish") from err
     return fd
 
 

@@ -17,19 +17,21 @@ from typing import Any
 
 import jsonschema
 
+from compiler.approvers import Registry
 from compiler.files import UsageError, write_atomic
 from compiler.resources import schema_json
 from compiler.runner.answers import Answers
 from compiler.runner.database import Database
 from compiler.runner.engine import Engine
-from compiler.runner.errors import RunError
+from compiler.runner.errors import RecordBusy, RunError
 from compiler.runner.events import Clock, EventLog, utc_now
 from compiler.runner.inputs import checked_inputs
-from compiler.runner.report import findings, markdown
+from compiler.runner.report import documents, findings
 from compiler.runner.report_lang import localized_report
 from compiler.runner.state import ENDED, RunState, data_source, replay
 
 EVENTS, REPORT_JSON, REPORT_MD, SKILL = "events.jsonl", "report.json", "report.md", "skill.json"
+REPORT_HTML = "report.html"
 RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 
 
@@ -81,9 +83,10 @@ def skill_bytes(skill: dict[str, Any]) -> bytes:
 
 def start(skill: dict[str, Any], database: Database, inputs: dict[str, Any], answers: Answers, out: Path, *,
           started_by: str, run_id: str | None = None, clock: Clock = utc_now, raw: bytes | None = None,
-          lang: str = "en") -> Finished:
+          registry: Registry | None = None, lang: str = "en") -> Finished:
     """Check the inputs, then run a skill from its first step (raw: the skill file's bytes, when read from one;
-    lang: the language of report.md, one the skill has a translation in)."""
+    registry: the approver registry signed approvals are checked against; lang: the language of report.md and
+    report.html, one the skill has a translation in)."""
     if lang != "en" and lang not in skill.get("translations", {}):
         raise UsageError(f"the skill {skill['id']} has no {lang} translation: run sopc translate {skill['id']} "
                          f"--lang {lang}, translate it, then sopc build")
@@ -99,7 +102,8 @@ def start(skill: dict[str, Any], database: Database, inputs: dict[str, Any], ans
     try:
         kept = raw if raw is not None else skill_bytes(skill)
         write_atomic(folder / SKILL, kept)
-        engine = Engine(skill, database, answers, log, RunState(), operator=started_by)
+        engine = Engine(skill, database, answers, log, RunState(), operator=started_by, registry=registry,
+                        clock=clock)
         engine.begin(run_id, values, sha256(kept), lang)
     except BaseException as err:
         log.close()  # release the record and its lock
@@ -109,26 +113,56 @@ def start(skill: dict[str, Any], database: Database, inputs: dict[str, Any], ans
     return _finish(folder, skill, engine)
 
 
-def resume(folder: Path, answers: Answers, *, by: str, database: Database | None = None,
-           clock: Clock = utc_now) -> Finished:
-    """Continue a paused, failed or killed run from its last complete step."""
+def reopen(folder: Path, clock: Clock = utc_now) -> tuple[dict[str, Any], EventLog, list[dict[str, Any]], int]:
+    """A run's skill and its record, locked for appending: the events and the torn bytes dropped.
+
+    The caller closes the record. Only one writer holds it at a time, so
+    whatever the caller decides from these events still holds when it appends;
+    RecordBusy when another holds it now.
+    """
     if not (folder / EVENTS).is_file():
         raise UsageError(f"{folder} holds no run record ({EVENTS})")
     skill = load_skill(folder / SKILL)
     try:
         log, events, torn = EventLog.reopen(folder / EVENTS, clock)
+    except RecordBusy:
+        raise  # the caller may say who else is writing
     except RunError as err:
+        raise UsageError(str(err)) from err
+    if not events or events[0]["type"] != "run_started":
+        log.close()
+        raise UsageError(f"run in {folder} never started; start a new one")
+    return skill, log, events, torn
+
+
+def resume(folder: Path, answers: Answers, *, by: str, database: Database | None = None,
+           clock: Clock = utc_now, registry: Registry | None = None) -> Finished:
+    """Continue a paused, failed or killed run from its last complete step."""
+    try:
+        skill, log, events, torn = reopen(folder, clock)
+    except RecordBusy as err:
         raise UsageError(str(err)) from err
     try:
         state = replay(events)
-        if not events or events[0]["type"] != "run_started":
-            raise UsageError(f"run in {folder} never started; start a new one")
         if state.status in ENDED:
-            if not all((folder / name).is_file() for name in (REPORT_JSON, REPORT_MD)):
+            if not all((folder / name).is_file() for name in (REPORT_JSON, REPORT_MD, REPORT_HTML)):
                 # Killed after its end was recorded but before the reports were written: write them now.
                 log.close()
                 return _reported(folder, skill, state, log, data_source(events))
             raise UsageError(f"run {state.run_id} already ended ({state.status}); nothing to resume")
+    except BaseException:
+        log.close()
+        raise
+    return proceed(folder, skill, log, events, state, answers, by=by, database=database, torn=torn, clock=clock,
+                   registry=registry)
+
+
+def proceed(folder: Path, skill: dict[str, Any], log: EventLog, events: list[dict[str, Any]], state: RunState,
+            answers: Answers, *, by: str, database: Database | None = None, torn: int = 0,
+            checked: dict[str, Any] | None = None, clock: Clock = utc_now,
+            registry: Registry | None = None) -> Finished:
+    """Run a reopened record on from where it stands (checked: an output_checked event to record first)."""
+    try:
         if sha256((folder / SKILL).read_bytes()) != events[0].get("skill_sha256"):
             raise UsageError(f"{folder / SKILL} changed since the run started; a run continues with the skill it began")
         data = database or Database.open(Path(events[0]["source"]), **events[0]["limits"])
@@ -136,10 +170,12 @@ def resume(folder: Path, answers: Answers, *, by: str, database: Database | None
         log.close()
         raise
     try:
-        engine = Engine(skill, data, answers, log, state, operator=by)
+        engine = Engine(skill, data, answers, log, state, operator=by, registry=registry, clock=clock)
         try:
             engine.emit("run_resumed", by=by, from_step=state.current, discarded_torn_bytes=torn,
                         source=data.source, limits=data.limits)
+            if checked is not None:
+                engine.emit("output_checked", **checked)
         except BaseException:
             log.close()
             raise
@@ -147,6 +183,16 @@ def resume(folder: Path, answers: Answers, *, by: str, database: Database | None
     finally:
         if database is None:  # opened here, so closed here
             data.close()
+
+
+def append(folder: Path, skill: dict[str, Any], log: EventLog, events: list[dict[str, Any]], event_type: str,
+           **fields: Any) -> Finished:
+    """Record one event on a reopened record, close it and rewrite the reports (which name the record's end)."""
+    try:
+        event = log.append(event_type, **fields)
+    finally:
+        log.close()
+    return _reported(folder, skill, replay([*events, event]), log, data_source(events))
 
 
 def _finish(folder: Path, skill: dict[str, Any], engine: Engine) -> Finished:
@@ -163,13 +209,13 @@ def _finish(folder: Path, skill: dict[str, Any], engine: Engine) -> Finished:
 
 def report_files(skill: dict[str, Any], state: RunState, record: dict[str, Any],
                  source: str) -> tuple[dict[str, Any], dict[str, bytes]]:
-    """The findings and the bytes of report.json and report.md: a function of the skill and the record alone."""
+    """The findings and the bytes of report.json, .md and .html: a function of the skill and the record alone
+    (.md and .html in the run's language; report.json stays as the findings schema says)."""
     report = findings(skill, state, record)
-    shown_skill, shown = skill, report
-    if state.lang != "en":  # report.md in the run's language; report.json stays as the findings schema says
-        shown_skill, shown = localized_report(skill, state, record, state.lang)
+    shown_skill, shown = (skill, report) if state.lang == "en" else localized_report(skill, state, record, state.lang)
+    text, page = documents(shown_skill, shown, state.started_by, source, state.lang)
     return report, {REPORT_JSON: (json.dumps(report, indent=2, ensure_ascii=False) + "\n").encode(),
-                    REPORT_MD: markdown(shown_skill, shown, state.started_by, source, state.lang).encode()}
+                    REPORT_MD: text.encode(), REPORT_HTML: page.encode()}
 
 
 def _reported(folder: Path, skill: dict[str, Any], state: RunState, log: EventLog, source: str) -> Finished:

@@ -38,11 +38,25 @@ class RunState:
     conditions: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     answers: dict[str, dict[str, Any]] = field(default_factory=dict)
     approvals: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """The decision recorded at each gate, with when it was recorded (at)."""
+    submitted: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    """Signed approvals appended to the record by `sopc approve`, by step, not yet decided on."""
+    rejected: list[dict[str, Any]] = field(default_factory=list)
+    """Approvals the runner refused, each with the reason."""
+    waits: dict[str, int] = field(default_factory=dict)
+    """Sequence number of the first pause for an approval at each step: signatures must be over the record
+    from there on (an older head is a replay or was signed before the approver could see the figures)."""
+    lines: list[str] = field(default_factory=list)
+    """sha256 of each line of the record but the last (line n's hash is the prev of event n+1)."""
     escalations: list[dict[str, Any]] = field(default_factory=list)
     actions: list[dict[str, Any]] = field(default_factory=list)
     waiting: dict[str, Any] | None = None
     error: str | None = None
     failed_step: str | None = None
+    checked: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """The grounding of each agent output accepted through the runner API, by step."""
+    refusals: list[dict[str, Any]] = field(default_factory=list)
+    """Every output the runner API refused, in order (they change nothing else)."""
 
 
 def _detail(event: dict[str, Any]) -> dict[str, Any]:
@@ -53,6 +67,7 @@ def _detail(event: dict[str, Any]) -> dict[str, Any]:
 def apply(state: RunState, event: dict[str, Any]) -> RunState:
     """The state after one more event."""
     kind, step = event["type"], str(event.get("step", ""))
+    state.lines.append(event["prev"])
     if kind == "run_started":
         state.run_id, state.skill, state.inputs = event["run_id"], event["skill"], event["inputs"]
         state.started_by, state.current, state.status = event["started_by"], event["first_step"], "running"
@@ -72,11 +87,16 @@ def apply(state: RunState, event: dict[str, Any]) -> RunState:
     elif kind == "answer_recorded":
         state.answers[step] = event["answer"]
     elif kind == "approval_recorded":
-        state.approvals[step] = _detail(event)
+        state.approvals[step] = {**_detail(event), "at": event["at"]}
+        state.submitted.pop(step, None)
         if not event["approved"]:
             state.status = "approval_refused"  # final at once, even if the run's end was never written
+    elif kind == "approval_submitted":
+        state.submitted.setdefault(step, []).append(event["signed"])
+    elif kind == "approval_rejected":
+        state.rejected.append({**_detail(event), "at": event["at"]})
     elif kind == "escalation_recorded":
-        state.escalations.append(_detail(event))
+        state.escalations.append({**_detail(event), "at": event["at"]})
     elif kind == "action_recommended":
         state.actions.append(_detail(event))
     elif kind == "step_completed":
@@ -87,10 +107,16 @@ def apply(state: RunState, event: dict[str, Any]) -> RunState:
         state.current = event.get("next")
         state.outcome = event.get("outcome", state.outcome)
     elif kind == "awaiting":
+        if event["reason"] == "approval":
+            state.waits.setdefault(step, event["seq"])
         state.status = f"awaiting_{event['reason']}"
         state.waiting = _detail(event)
     elif kind == "step_failed":
         state.status, state.error, state.failed_step = "failed", event["error"], step or None
+    elif kind == "output_checked":
+        state.checked[step] = _detail(event)
+    elif kind == "submission_refused":
+        state.refusals.append(_detail(event))
     elif kind == "run_ended":
         state.status, state.outcome = event["status"], event.get("outcome")
     return state

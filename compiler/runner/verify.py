@@ -17,9 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from compiler.approvers import Registry
 from compiler.runner.errors import RunError
 from compiler.runner.events import read_record
-from compiler.runner.run import REPORT_JSON, REPORT_MD, report_files
+from compiler.runner.run import REPORT_JSON, report_files
+from compiler.runner.signatures import reverify
 from compiler.runner.state import data_source, replay
 
 _UNREADABLE = (OSError, ValueError, KeyError, TypeError, IndexError, OverflowError, RecursionError)
@@ -40,8 +42,8 @@ class Verdict:
         return not self.problems
 
 
-def verify(folder: Path) -> Verdict:
-    """Check the record's chain, the skill copy against the record, and both reports against both."""
+def verify(folder: Path, registry: Registry | None = None) -> Verdict:
+    """Check the record's chain, every signed approval, the skill copy against the record, and the reports."""
     facts: list[str] = []
     problems: list[str] = []
     if not (folder / "events.jsonl").is_file():
@@ -56,6 +58,12 @@ def verify(folder: Path) -> Verdict:
     if torn:
         problems.append(f"the record ends in a torn line of {torn} bytes (the run was killed while writing; "
                         "sopc run --resume drops it)")
+    try:
+        signed_facts, signed_problems = reverify(events, registry)
+    except _UNREADABLE as err:
+        signed_facts, signed_problems = [], [f"the approvals in the record cannot be read: {type(err).__name__}"]
+    facts += signed_facts
+    problems += signed_problems
     skill = _skill(folder, events[0], problems)
     if skill is not None:
         facts.append(f"skill: {skill.get('id')} {skill.get('version')}, the file the run started with")
@@ -118,4 +126,4 @@ def _check_reports(folder: Path, skill: dict[str, Any], events: list[dict[str, A
         if found != data:
             problems.append(f"{name} is not the report this record gives: it was edited or replaced")
     if not any(name in p for p in problems for name in expected):
-        facts.append(f"{REPORT_JSON} and {REPORT_MD}: exactly what this record gives, status {report.get('status')}")
+        facts.append(f"{', '.join(expected)}: exactly what this record gives, status {report.get('status')}")

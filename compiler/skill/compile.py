@@ -208,7 +208,8 @@ def compile_step(sop: Sop, step: Step, library: Mapping[str, Sop], line: int) ->
 def findings_schema(sop: Sop) -> dict[str, Any]:
     """JSON Schema of the findings report of a run (what `sopc run` writes as report.json)."""
     step_ids = [s.id for s in sop.steps]
-    names: list[str | None] = [*sorted(sop.outcomes), None]
+    names: list[str | None] = [*sorted(sop.outcomes), *(["approval_refused"] if any(
+        s.approval for s in sop.steps) else []), None]
     approvers = {"type": ["array", "null"], "items": {"type": "string"},
                  "description": "Who approved the step's gate (null without a gate)."}
     return {
@@ -226,7 +227,8 @@ def findings_schema(sop: Sop) -> dict[str, Any]:
             "status": {"enum": ["completed", "awaiting_approval", "awaiting_answer", "failed", "approval_refused"],
                        "description": "Where the run stands; only completed runs have an outcome."},
             "inputs": inputs_schema(sop),
-            "outcome": {"enum": names},
+            "outcome": {"enum": names, "description": "The outcome reached; approval_refused when an approver "
+                        "refused a gate (the run's declared terminal status); null while the run is open or failed."},
             "disposition": {"type": ["string", "null"]},
             "path": {"type": "array", "items": {"enum": step_ids}},
             "steps": {
@@ -247,6 +249,9 @@ def findings_schema(sop: Sop) -> dict[str, Any]:
                         "approved_by": approvers,
                         "approval": {"type": "object", "description": "The gate's decision: approved, by, role, note."},
                         "note": {"type": ["string", "null"]},
+                        "grounding": {"type": "object", "description": (
+                            "For an agent step answered through sopc's runner API: each figure and identifier of "
+                            "the output with the recorded value it matched, and the outputs refused before it.")},
                     },
                 },
             },
@@ -254,7 +259,20 @@ def findings_schema(sop: Sop) -> dict[str, Any]:
                 "type": "object", "required": ["step", "to", "within"],
                 "properties": {"step": {"enum": step_ids}, "to": {"type": "string"},
                                "within": {"type": ["string", "null"]}, "channel": {"type": ["string", "null"]},
-                               "message": {"type": ["string", "null"]}, "approved_by": approvers}}},
+                               "message": {"type": ["string", "null"]}, "approved_by": approvers,
+                               "at": {"type": ["string", "null"], "description": "When it was recorded (UTC)."},
+                               "due": {"type": ["string", "null"],
+                                       "description": "When the hand-over is due: at plus within (UTC)."}}}},
+            "approvals": {"type": "array", "description": "Every decision at a gate and every approval the runner "
+                          "refused (decision rejected, note saying why), in the order recorded.", "items": {
+                "type": "object", "required": ["step", "decision", "by", "at", "signature"],
+                "properties": {"step": {"enum": step_ids}, "decision": {"enum": ["approved", "refused", "rejected"]},
+                               "by": {"type": "array", "items": {"type": "string"}},
+                               "role": {"type": ["string", "null"]}, "at": {"type": ["string", "null"]},
+                               "note": {"type": ["string", "null"]},
+                               "signature": {"enum": ["verified", "unverified", "rejected"]},
+                               "keys": {"type": "array", "items": {"type": "string"}}}}},
+            "started_by": {"type": "string", "description": "Who started the run (as recorded)."},
             "recommended_actions": {"type": "array", "items": {
                 "type": "object", "required": ["step", "action", "target", "executed"],
                 "properties": {"step": {"enum": step_ids}, "action": {"type": "string"}, "target": {},
@@ -291,7 +309,8 @@ def compile_skill(sop: Sop, doc: Document, library: Mapping[str, Sop]) -> dict[s
         "severity": sop.severity,
         "domain": sop.domain,
         "tags": list(sop.tags),
-        "triggers": [{"alert": t.alert, "when": t.when} for t in sop.triggers],
+        "triggers": [{"alert": t.alert, "when": t.when, **({"inputs": dict(t.inputs)} if t.inputs else {})}
+                     for t in sop.triggers],
         "inputs_schema": inputs_schema(sop),
         "input_checks": [{"require": c.require, "message": c.message} for c in sop.input_checks],
         "thresholds": {n: {"value": t.value, "unit": t.unit, "rationale": t.rationale}

@@ -66,7 +66,15 @@ def logic_view(data: dict[str, Any]) -> dict[str, Any]:
         "status": data.get("status"),
         # Present only when used, so that SOPs without input checks keep their digests.
         **({"input_checks": _strip_text(data["input_checks"])} if data.get("input_checks") else {}),
+        # How alerts fill the inputs decides what a run from an alert looks at; present only when used.
+        **({"trigger_inputs": mapped} if (mapped := _trigger_inputs(data)) else {}),
     }
+
+
+def _trigger_inputs(data: dict[str, Any]) -> dict[str, Any]:
+    triggers = data.get("triggers")
+    return {t["alert"]: t["inputs"] for t in triggers if isinstance(t, dict) and isinstance(t.get("inputs"), dict)
+            and isinstance(t.get("alert"), str)} if isinstance(triggers, list) else {}
 
 
 def interface_view(data: dict[str, Any]) -> dict[str, Any]:

@@ -107,6 +107,14 @@ def _step_lines(number: int, step: dict[str, Any], lang: str) -> list[str]:
     return [*lines, ""]
 
 
+def _mapped(trigger: dict[str, Any], lang: str) -> str:
+    """How the trigger's alert payload fills the inputs, as a clause (empty when it maps none)."""
+    if not trigger.get("inputs"):
+        return ""
+    return label(lang, " Inputs from the alert payload: {pairs}.",
+                 pairs=label(lang, ", ").join(f"`{name}` = `{pointer}`" for name, pointer in trigger["inputs"].items()))
+
+
 def render_skill_md(skill: dict[str, Any], tool_names: list[str], lang: str = "en") -> str:
     """The SKILL.md text of a compiled skill (SKILL.<lang>.md: the skill localized, with lang's fixed words)."""
     lines = _front_matter(skill, tool_names, lang)
@@ -118,8 +126,14 @@ def render_skill_md(skill: dict[str, Any], tool_names: list[str], lang: str = "e
         lines += [label(lang, "**Deprecated:** use the skill `{successor}` instead.", successor=skill["superseded_by"]),
                   ""]
     lines += [" ".join(str(skill["summary"]).split()), "", f"## {label(lang, 'When to use')}", ""]
-    lines += [f"- `{t['alert']}`: {t['when']}" for t in skill["triggers"]]
+    lines += [f"- `{t['alert']}`: {t['when']}" + _mapped(t, lang) for t in skill["triggers"]]
     lines += ["", f"## {label(lang, 'How to run it')}", "",
+              label(lang, "With the sopc MCP server connected (`sopc mcp`), let the runner do the work: `start_run` "
+                          "with the"),
+              label(lang, "alert, answer only the `agent` steps it hands you with `submit_step` (every figure you "
+                          "write is"),
+              label(lang, "checked against the run's data), and leave manual steps and approvals to people. Without "
+                          "it:"), "",
               label(lang, "1. Read `skill.json`: it has the inputs schema, thresholds, every step with its transitions,"),
               label(lang, "   result schema and safety class, and `findings_schema` for your report."),
               label(lang, "2. Validate the inputs against `inputs_schema` (and `input_checks`, if any), then start at "

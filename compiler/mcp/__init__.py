@@ -1,0 +1,1 @@
+"""The MCP server over sopc's runner (`sopc mcp`)."""

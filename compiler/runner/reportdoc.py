@@ -1,0 +1,230 @@
+"""The findings report as a document: what a Compliance officer reads, independent of Markdown or HTML.
+
+Pure: made from the skill and report.json alone. The summary says in plain
+words what was reviewed, what was found (the decisive figures against their
+thresholds), what is recommended and who must act by when; the decision path
+gives, for every decision, the values read and the thresholds they were
+compared with, including the conditions that did not hold when an
+`otherwise` branch was taken. Text from SOPs, answers and data is carried as
+plain text; the renderers (`reportmd`, `reporthtml`) make it inert.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from compiler.i18n.labels import label
+from compiler.runner import figures as fig
+
+MD_ROWS = 20
+"""Rows of each query shown; report.json keeps every recorded row."""
+_OPS = {">=": "≥", "<=": "≤", ">": ">", "<": "<", "==": "=", "!=": "≠"}
+_FLIP = {">=": "<=", "<=": ">=", ">": "<", "<": ">", "==": "==", "!=": "!="}
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A piece of text: plain, strong (our own emphasis) or code (identifiers and hashes we made or checked)."""
+
+    text: str
+    kind: str = ""
+
+
+Inline = tuple[Span, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """A list item, with items under it."""
+
+    spans: Inline
+    children: tuple[Item, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Chart:
+    """A decisive figure against its threshold (drawn as a small bar in HTML)."""
+
+    label: str
+    value: float
+    limit: float
+    op: str
+    value_text: str
+    limit_text: str
+    holds: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """heading (level, text), para (spans), list (items, ordered), table (header, rows) or charts."""
+
+    kind: str
+    spans: Inline = ()
+    level: int = 0
+    items: tuple[Item, ...] = ()
+    ordered: bool = False
+    header: tuple[str, ...] = ()
+    rows: tuple[tuple[str, ...], ...] = ()
+    charts: tuple[Chart, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """One value a condition compared with a threshold."""
+
+    read: str
+    op: str
+    threshold: str
+    value: Any
+    limit: Any
+    unit: str
+
+    @property
+    def numeric(self) -> bool:
+        return all(isinstance(v, int | float) and not isinstance(v, bool) for v in (self.value, self.limit))
+
+    @property
+    def holds(self) -> bool:
+        a, b = self.value, self.limit
+        return bool({">=": a >= b, "<=": a <= b, ">": a > b, "<": a < b, "==": a == b, "!=": a != b}[self.op])
+
+    def words(self, lang: str = "en") -> str:
+        shown = fig.against(self.value, self.limit, self.unit, lang) if self.numeric else \
+            value_text(self.value, lang=lang)
+        limit = fig.threshold(self.limit, self.unit, lang) if self.numeric else value_text(self.limit, lang=lang)
+        mark = label(lang, "met" if self.holds else "not met")
+        read = _unitless(fig.label(self.read), self.unit)
+        named = fig.label(self.threshold) if read == fig.label(self.read) else \
+            fig.label(self.threshold).removesuffix(f" {self.unit}")
+        named = "" if named == read else f" ({named})"
+        return label(lang, "{read} {shown} {op} {limit}{named}: {mark}", read=read, shown=shown, op=_OPS[self.op],
+                     limit=limit, named=named, mark=mark)
+
+    def chart(self, lang: str = "en") -> Chart:
+        return Chart(_unitless(fig.label(self.read), self.unit), float(self.value), float(self.limit), self.op,
+                     fig.against(self.value, self.limit, self.unit, lang), fig.threshold(self.limit, self.unit, lang),
+                     self.holds)
+
+
+def _unitless(label: str, unit: str) -> str:
+    """volume usd → volume when the figure is written with USD anyway."""
+    short = label.removesuffix(f" {unit}") if unit in ("usd", "bps") else label
+    return short if len(short) >= 5 else label  # "self usd" stays: "self" alone says nothing
+
+
+@dataclass(slots=True)
+class Doc:
+    """Blocks in reading order, added section by section."""
+
+    blocks: list[Block] = field(default_factory=list)
+
+    def heading(self, level: int, text: str) -> None:
+        self.blocks.append(Block("heading", (Span(text),), level=level))
+
+    def para(self, *spans: Span) -> None:
+        self.blocks.append(Block("para", spans))
+
+    def bullets(self, items: list[Item], ordered: bool = False) -> None:
+        if items:
+            self.blocks.append(Block("list", items=tuple(items), ordered=ordered))
+
+    def table(self, header: list[str], rows: list[list[str]]) -> None:
+        self.blocks.append(Block("table", header=tuple(header), rows=tuple(tuple(r) for r in rows)))
+
+
+def value_text(value: Any, name: str = "", lang: str = "en") -> str:
+    """Any JSON value in words: numbers formatted, times in UTC, lists joined, objects as name: value pairs."""
+    if value is None:
+        return label(lang, "none")
+    if isinstance(value, bool):
+        return label(lang, "yes" if value else "no")
+    if isinstance(value, int | float):
+        return fig.percent(value) if fig.is_ratio_name(name) else fig.number(value)
+    if isinstance(value, str):
+        return fig.timestamp(value) if fig.looks_like_time(value) else value
+    if isinstance(value, list):
+        if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            return label(lang, "{n} records", n=f"{len(value):,}")
+        return fig.words([value_text(v, lang=lang) for v in value], lang) if value else label(lang, "none")
+    if isinstance(value, dict):
+        if set(value) == {"first_20", "items"}:
+            return label(lang, "{values} (first 20 of {n})", values=value_text(value["first_20"], lang=lang),
+                         n=f"{value['items']:,}")
+        return label(lang, "; ").join(label(lang, "{name}: {value}", name=k.replace("_", " "),
+                                            value=value_text(v, k, lang))
+                                      for k, v in value.items()) or label(lang, "none")
+    return str(value)
+
+
+_OPERAND = r"(?:\b(?:double|int|uint)\(\s*)?([A-Za-z_]\w*(?:\.[A-Za-z_]\w*|\[\d+\])*)(?:\s*\))?"
+_COMPARISON = re.compile(_OPERAND + r"\s*(>=|<=|==|!=|>|<)\s*" + _OPERAND)
+"""a >= b, where each side is a name path, bare or converted (double(x), int(x))."""
+
+
+@functools.lru_cache(maxsize=1024)  # a skill has few expressions; each report reads them several times
+def _pairs(expression: str) -> tuple[tuple[str, str, str], ...]:
+    return tuple(_COMPARISON.findall(expression))
+
+
+def comparisons(condition: Mapping[str, Any], thresholds: Mapping[str, Any]) -> list[Comparison]:
+    """The threshold comparisons in a recorded condition, with the values it read."""
+    found: list[Comparison] = []
+    reads = condition["reads"]
+    for left, op, right in _pairs(str(condition["expression"])):
+        if right.startswith("thresholds.") and not left.startswith("thresholds."):
+            read, key = left, right
+        elif left.startswith("thresholds.") and not right.startswith("thresholds."):
+            read, key, op = right, left, _FLIP[op]
+        else:
+            continue
+        name = key.removeprefix("thresholds.")
+        if read in reads and key in reads and name in thresholds:
+            item = Comparison(read, op, name, reads[read], reads[key], str(thresholds[name].get("unit", "")))
+            if item not in found:
+                found.append(item)
+    return found
+
+
+def plain_reads(condition: Mapping[str, Any], compared: list[Comparison], thresholds: Mapping[str, Any],
+                lang: str = "en") -> list[str]:
+    """The values a condition read that no threshold comparison shows, in words."""
+    used = {c.read for c in compared} | {f"thresholds.{c.threshold}" for c in compared}
+    lines = []
+    for key, value in condition["reads"].items():
+        if key in used:
+            continue
+        root, _, rest = key.partition(".")
+        if root == "thresholds" and rest in thresholds and isinstance(value, int | float):
+            lines.append(label(lang, "threshold {name}: {value}", name=fig.label(rest),
+                               value=fig.threshold(value, str(thresholds[rest].get("unit", "")), lang)))
+        elif rest in ("rows", "row_count"):
+            count = value if isinstance(value, int) else len(value) if isinstance(value, list) else \
+                value.get("items", 0) if isinstance(value, dict) else 0
+            rows = label(lang, "1 row") if count == 1 else label(lang, "{n} rows", n=f"{count:,}")
+            lines.append(label(lang, "{name}: {value}", name=root.replace("_", " "), value=rows))
+        else:
+            lines.append(label(lang, "{name}: {value}", name=fig.label(key),
+                               value=value_text(value, fig.label(key).replace(" ", "_"), lang)))
+    return list(dict.fromkeys(lines))
+
+
+def decisive(skill: Mapping[str, Any], report: Mapping[str, Any],
+             lang: str = "en") -> tuple[list[Comparison], list[str]]:
+    """What decided the path: the comparisons (and other values read) of each branch taken, or of every condition
+    that failed before an otherwise was taken."""
+    out: list[Comparison] = []
+    other: list[str] = []
+    for step in report["steps"]:
+        conditions = step.get("conditions", [])
+        if not conditions or step["status"] != "done":
+            continue
+        held = [c for c in conditions if c["result"]]
+        for condition in held[-1:] if held else conditions:
+            found = comparisons(condition, skill["thresholds"])
+            out += [c for c in found if c not in out]
+            other += [line for line in plain_reads(condition, found, skill["thresholds"], lang) if line not in other]
+    return out, other

@@ -1,4 +1,4 @@
-"""`sopc run --lang zh`: report.md in Chinese, golden file tests/reports/wash-ring.zh.md.
+"""`sopc run --lang zh`: report.md and report.html in Chinese, golden files tests/reports/wash-ring.zh.{md,html}.
 
 The shipped wash-trading skill runs on the first scenario of its SOP (a
 two-account ring trading flat) with a fixed clock. Two figures of a run
@@ -25,15 +25,19 @@ from compiler.files import UsageError
 from compiler.runner.answers import GivenAnswers
 from compiler.runner.database import Database
 from compiler.runner.events import read_events
+from compiler.runner.reportmd import inline
 from compiler.runner.run import Finished, read_skill, resume, start
 from compiler.runner.verify import verify
 
 REPO = Path(__file__).resolve().parent.parent
-GOLDEN = REPO / "tests" / "reports" / "wash-ring.zh.md"
+GOLDEN = REPO / "tests" / "reports"
 SOP = "sops/market-abuse/wash-trading-linked-accounts.yaml"
 
 
 ANSWERS = {
+    "draft_narrative": {"narrative": "A1001 and A1002 share device dev-9 and traded 50,000 USD with each other, all of "
+                                     "the subject's volume; the group's net position is 0.",
+                        "replay_focus": "The two trades five seconds apart."},
     "replay": {"replay_link": "https://replay.internal/case/1", "mirrored_orders": True,
                "note": "Mirrored orders five seconds apart."},
     "escalate": {"approved": True, "by": "dana", "role": "risk-manager"},
@@ -55,21 +59,22 @@ def _run(tmp_path: Path, lang: str, answers: dict[str, Any] | None = None) -> Fi
                  started_by="alex", run_id=f"wash-ring-{lang}", clock=_clock(), raw=raw, lang=lang)
 
 
-def _normalized(finished: Finished) -> str:
-    text = (finished.folder / "report.md").read_text(encoding="utf-8")
+def _normalized(finished: Finished, name: str) -> str:
+    text = (finished.folder / name).read_text(encoding="utf-8")
     head = json.loads((finished.folder / "report.json").read_text())["record"]["head"]
-    text = text.replace(head, "<head>").replace(str(finished.folder.parent.parent / "ring-zh.duckdb"), "ring.duckdb")
-    return re.sub(r"用时 \d+ ms", "用时 <ms> ms", text)
+    data = str(finished.folder.parent.parent / "ring-zh.duckdb")
+    return text.replace(head, "<head>").replace(inline(data), "ring.duckdb").replace(data, "ring.duckdb")
 
 
-def test_a_chinese_report_matches_its_golden_file(tmp_path: Path) -> None:
+@pytest.mark.parametrize("name", ["report.md", "report.html"])
+def test_a_chinese_report_matches_its_golden_file(tmp_path: Path, name: str) -> None:
     finished = _run(tmp_path, "zh")
     assert finished.state.outcome == "escalated"
-    text = _normalized(finished)
+    text = _normalized(finished, name)
+    golden = GOLDEN / name.replace("report", "wash-ring.zh")
     if os.environ.get("UPDATE_GOLDEN") == "1":
-        GOLDEN.parent.mkdir(parents=True, exist_ok=True)
-        GOLDEN.write_text(text, encoding="utf-8", newline="\n")
-    assert text == GOLDEN.read_text(encoding="utf-8")
+        golden.write_text(text, encoding="utf-8", newline="\n")
+    assert text == golden.read_text(encoding="utf-8")
 
 
 def test_the_chinese_report_has_the_translated_titles_and_the_same_figures(tmp_path: Path) -> None:
@@ -82,7 +87,10 @@ def test_the_chinese_report_has_the_translated_titles_and_the_same_figures(tmp_p
     assert english.startswith("# Findings: Self-trade and linked-account wash trading\n")
     figures = re.compile(r"\b\d{1,3}(?:,\d{3})*\.\d+\b|\b0\.\d+\b")
     assert sorted(figures.findall(chinese)) == sorted(figures.findall(english))
-    assert "50,000.00" in chinese
+    assert "volume 50,000 USD ≥ 10,000 USD (min volume)：达到" in chinese
+    page = (zh.folder / "report.html").read_text(encoding="utf-8")
+    assert '<html lang="zh">' in page and "<h1>调查结论：自成交与关联账户对敲</h1>" in page
+    assert "回放相关成交前后的订单簿" in page
     # report.json is the findings schema's, in English, whatever the language of report.md.
     assert _comparable(zh) == _comparable(en)
 

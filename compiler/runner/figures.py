@@ -160,6 +160,12 @@ def words(names: list[str], lang: str = "en") -> str:
     return labels.label(lang, "{names} and {last}", names=labels.label(lang, ", ").join(names[:-1]), last=names[-1])
 
 
+def clauses(parts: list[str], lang: str = "en") -> str:
+    """Clauses of one sentence: a, b and c, or as lang separates clauses (in Chinese separated by a full-width semicolon)."""
+    separator = labels.LABELS.get(lang, {}).get("clause separator")
+    return separator.join(parts) if separator else words(parts, lang)
+
+
 def label(path: str) -> str:
     """What a condition read, in words: linked_volume.rows[0].related_match_ratio → related match ratio."""
     last = re.split(r"[.\[\]]+", path.strip("]"))[-1] or path

@@ -37,7 +37,7 @@ def _reviewed(skill: Mapping[str, Any], report: Mapping[str, Any], lang: str) ->
     schema = skill["inputs_schema"].get("properties", {})
     inputs = report["inputs"]
     times = [n for n in inputs if schema.get(n, {}).get("format") == "date-time"]
-    parts = [f"{_KEYS.get(n, n.removesuffix('_id').replace('_', ' '))} {value_text(v, lang=lang)}"
+    parts = [f"{label(lang, _KEYS.get(n, n.removesuffix('_id').replace('_', ' ')))} {value_text(v, lang=lang)}"
              for n, v in inputs.items() if n not in times and n not in _KEYS]
     symbols = sorted({str(r["symbol"]) for s in report["steps"] for r in s.get("evidence", {}).get("rows", [])
                       if isinstance(r, dict) and isinstance(r.get("symbol"), str)})
@@ -50,7 +50,7 @@ def _reviewed(skill: Mapping[str, Any], report: Mapping[str, Any], lang: str) ->
                            end=fig.timestamp(inputs["end_ts"])))
     else:
         parts += [f"{n.removesuffix('_ts').replace('_', ' ')} {fig.timestamp(inputs[n])}" for n in times]
-    parts += [f"{_KEYS[n]} {value_text(v, lang=lang)}" for n, v in inputs.items() if n in _KEYS]
+    parts += [f"{label(lang, _KEYS[n])} {value_text(v, lang=lang)}" for n, v in inputs.items() if n in _KEYS]
     return label(lang, "; ").join(parts) or label(lang, "no inputs")
 
 
@@ -77,7 +77,8 @@ def _state(skill: Mapping[str, Any], report: Mapping[str, Any], lang: str) -> st
 
 def _sentence(text: str, lang: str = "en") -> str:
     """text ending in a full stop, without doubling one the text already has."""
-    return text if text.rstrip().endswith((".", "!", "?", "。", "！", "？")) else text + label(lang, ".")
+    stops = (".", "!", "?") if lang == "en" else (".", "!", "?", label(lang, "."))
+    return text if text.rstrip().endswith(stops) else text + label(lang, ".")
 
 
 def _title(skill: Mapping[str, Any], step_id: str, lang: str = "en") -> str:
@@ -129,7 +130,7 @@ def _summary(doc: Doc, skill: Mapping[str, Any], report: Mapping[str, Any],
               target=value_text(a["target"], lang=lang)) for a in report["recommended_actions"]]
     if recommended:
         items.append(Item((Span(label(lang, "Recommended: "), "strong"),
-                           Span(fig.words(recommended, lang) + label(lang, ".")))))
+                           Span(fig.clauses(recommended, lang) + label(lang, ".")))))
     act = _who_must_act(skill, report, lang)
     if act:
         items.append(Item((Span(label(lang, "Who must act: "), "strong"), Span(label(lang, " ").join(act)))))

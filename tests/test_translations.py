@@ -121,8 +121,8 @@ def test_changing_one_instruction_reports_exactly_that_pointer_as_stale(tmp_path
     assert text.count(old) == 1
     path.write_text(text.replace(old, "Record the replay link, the symbols and what you saw."))
     after = _check(root)
-    assert [d for d in after if d not in before] == [("SOP901", "/steps/8/instruction")]
-    assert ("SOP901", "/steps/8/instruction") not in before
+    assert [d for d in after if d not in before] == [("SOP901", "/steps/9/instruction")]
+    assert ("SOP901", "/steps/9/instruction") not in before
     strict = check_files(read_all(discover([str(root)])), TODAY, strict=True)
     assert [d.severity for d in strict.diagnostics if d.code == "SOP901"] == [Severity.ERROR]
 
@@ -136,19 +136,19 @@ def test_translate_refreshes_the_stale_entry_and_a_review_makes_it_current(tmp_p
     runner = CliRunner()
     first = runner.invoke(cli, ["translate", "wash-trading-linked-accounts", "--lang", "zh", "--root", str(root)])
     assert first.exit_code == 0, first.output
-    assert "stale: /steps/8/instruction" in first.output
+    assert "stale: /steps/9/instruction" in first.output
     target = path.with_name("wash-trading-linked-accounts.zh.yaml")
-    entry = yaml.safe_load(target.read_text())["entries"]["/steps/8/instruction"]
+    entry = yaml.safe_load(target.read_text())["entries"]["/steps/9/instruction"]
     assert entry["stale"] is True and "link, the symbols" in entry["en"] and "link, the symbols" not in entry["was"]
     # The translator updates the text and deletes the marks; the next run records the new hash.
     data = yaml.safe_load(target.read_text())
-    data["entries"]["/steps/8/instruction"] = {"en": entry["en"], "text": entry["text"] + "（含交易对）",
+    data["entries"]["/steps/9/instruction"] = {"en": entry["en"], "text": entry["text"] + "（含交易对）",
                                                "sha256": entry["sha256"]}
     target.write_text("# yaml-language-server: $schema=../../schema/translation.schema.json\n"
                       + yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
     second = runner.invoke(cli, ["translate", "wash-trading-linked-accounts", "--lang", "zh", "--root", str(root)])
     assert "1 accepted" in second.output, second.output
-    assert ("SOP901", "/steps/8/instruction") not in _check(root)
+    assert ("SOP901", "/steps/9/instruction") not in _check(root)
 
 
 def test_a_translation_changes_no_digest_or_version() -> None:

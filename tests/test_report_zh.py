@@ -87,7 +87,7 @@ def test_the_chinese_report_has_the_translated_titles_and_the_same_figures(tmp_p
     assert english.startswith("# Findings: Self-trade and linked-account wash trading\n")
     figures = re.compile(r"\b\d{1,3}(?:,\d{3})*\.\d+\b|\b0\.\d+\b")
     assert sorted(figures.findall(chinese)) == sorted(figures.findall(english))
-    assert "volume 50,000 USD ≥ 10,000 USD (min volume)：达到" in chinese
+    assert "volume 50,000 USD ≥ 10,000 USD（min volume）：达到" in chinese
     page = (zh.folder / "report.html").read_text(encoding="utf-8")
     assert '<html lang="zh">' in page and "<h1>调查结论：自成交与关联账户对敲</h1>" in page
     assert "回放相关成交前后的订单簿" in page

@@ -282,6 +282,7 @@ _ZH: dict[str, str] = {
     "case": "案件",
     "an unnamed approver": "未署名的审批人",
     " ({role})": "（{role}）",
+    " ({name})": "（{name}）",
     "{decision} by {who}{role}{when}, {signature}{note}": "{decision}：{who}{role}{when}，{signature}{note}",
     "rejected": "被 sopc 驳回",
     "verified signature": "签名已验证",

@@ -100,7 +100,7 @@ class Comparison:
         read = _unitless(fig.label(self.read), self.unit)
         named = fig.label(self.threshold) if read == fig.label(self.read) else \
             fig.label(self.threshold).removesuffix(f" {self.unit}")
-        named = "" if named == read else f" ({named})"
+        named = "" if named == read else label(lang, " ({name})", name=named)
         return label(lang, "{read} {shown} {op} {limit}{named}: {mark}", read=read, shown=shown, op=_OPS[self.op],
                      limit=limit, named=named, mark=mark)
 

@@ -30,6 +30,7 @@ test: chromium
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --require-hashes -r requirements/test.txt
 	$(BIN)/pip install -q --no-deps --no-build-isolation -e .
+	cd tests/editor && npm ci --no-audit --no-fund --silent
 	$(MAKE) --no-print-directory checks BIN=$(BIN)
 
 # The suite itself, on whichever environment BIN points at.

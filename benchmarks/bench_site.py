@@ -8,9 +8,12 @@ severities, alert names, titles) in a temporary folder, then times separately:
 3. writing the pages (`write_site`),
 4. `mkdocs build` of the whole site,
 5. how long an SOP page takes to become usable in Chromium served locally:
-   navigation start to the load event (and DOMContentLoaded), median of 5.
+   navigation start to the load event (and DOMContentLoaded), median of 5;
+6. with --zensical PATH (a `zensical` executable, kept out of the project's
+   lock: `python3 -m venv .venv-zensical && .venv-zensical/bin/pip install zensical`),
+   the same project built by Zensical, side by side with MkDocs.
 
-Run: .venv/bin/python benchmarks/bench_site.py [--count 1000] [--keep DIR] [--no-browser]
+Run: .venv/bin/python benchmarks/bench_site.py [--count 1000] [--keep DIR] [--no-browser] [--zensical PATH]
 """
 
 from __future__ import annotations
@@ -20,7 +23,9 @@ import datetime
 import functools
 import http.server
 import json
+import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -102,11 +107,32 @@ def page_load(site: Path, paths: list[str], rounds: int = 5) -> list[dict[str, f
     return figures
 
 
+def html_size(folder: Path) -> tuple[int, float]:
+    """HTML pages and megabytes of everything in a built site."""
+    pages = sum(1 for _ in folder.rglob("*.html"))
+    return pages, sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 1e6
+
+
+def zensical_build(project: Path, zensical: Path, results: dict[str, float]) -> Path | None:
+    """Build a copy of the MkDocs project (without MkDocs' output) with Zensical; its HTML folder, or None."""
+    copy = project.parent / "zensical-site"
+    shutil.rmtree(copy, ignore_errors=True)
+    shutil.copytree(project, copy, ignore=lambda folder, names: {"site"} if Path(folder) == project else set())
+    with timed("zensical build", results):
+        done = subprocess.run([str(zensical), "build", "-f", str(copy / "mkdocs.yml")], cwd=copy,
+                              capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        print(done.stdout + done.stderr)
+        return None
+    return copy / "site"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--count", type=int, default=1000)
     parser.add_argument("--keep", type=Path, help="work in this folder and keep it")
     parser.add_argument("--no-browser", action="store_true")
+    parser.add_argument("--zensical", type=Path, help="also build with this zensical executable")
     args = parser.parse_args()
     work = args.keep or Path(tempfile.mkdtemp(prefix="bench-site-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -134,6 +160,16 @@ def main() -> int:
     total = sum(p.stat().st_size for p in html.rglob("*") if p.is_file())
     index = (html / "search" / "search_index.json").stat().st_size
     print(f"{'':<34} {total / 1e6:.0f} MB of HTML, search index {index / 1e6:.1f} MB")
+    if args.zensical:
+        built = zensical_build(work / "site", args.zensical.resolve(), results)
+        if built is None:
+            return 1
+        for name, folder in (("mkdocs", html), ("zensical", built)):
+            pages, megabytes = html_size(folder)
+            seconds = results["mkdocs build --strict" if name == "mkdocs" else "zensical build"]
+            print(f"{name:<10} {seconds:8.2f} s  {pages:6d} HTML pages  {megabytes:8.1f} MB")
+        print(f"{'':<34} Zensical took {results['zensical build'] / results['mkdocs build --strict']:.2f}x "
+              "the time of MkDocs")
     if not args.no_browser and CHROMIUM.exists():
         paths = [f"runbooks/{s.domain}/{s.id}/" for s in sops[:: max(1, len(sops) // 5)]][:5]
         figures = page_load(html, paths)

@@ -13,11 +13,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from compiler.check import Checked, check_files
-from compiler.files import diff_tree, discover, read_all, replace_tree, write_atomic
+from compiler.files import diff_tree, discover, project_lock, read_all, replace_tree, write_atomic
 from compiler.skill.library import LOCK, Compiled, compile_library, read_lock
 from compiler.skill.versions import VersionProblem
 
-SITE_FOLDERS = ("runbooks", "reference")
+SITE_FOLDERS = ("runbooks", "reference", "alerts")
+"""The folders of site/docs/ that the site target generates (compiler.sitegen.FOLDERS)."""
 DOCS = {"en": "docs", "zh": "docs-zh"}
 """The docs folder of each language's MkDocs configuration (site/mkdocs.yml, site/mkdocs.<lang>.yml)."""
 SEARCH_DICT = "search-dict.{lang}.txt"
@@ -59,7 +60,19 @@ def _site_languages(checked: Checked) -> list[str]:
 
 def build(root: Path, today: datetime.date, *, check: bool = False, drafts: bool = False,
           site: bool = True) -> BuildResult:
-    """Build (or, with check=True, verify) skills/ and the generated site pages under root."""
+    """Build (or, with check=True, verify) skills/ and the generated site pages under root.
+
+    One build at a time per project: a build holds a lock on root from reading
+    the version lock to the last swap, so two builds never interleave and the
+    second one sees the first one's lock.json.
+    """
+    if check:
+        return _build(root, today, check=True, drafts=drafts, site=site)
+    with project_lock(root):
+        return _build(root, today, check=False, drafts=drafts, site=site)
+
+
+def _build(root: Path, today: datetime.date, *, check: bool, drafts: bool, site: bool) -> BuildResult:
     checked = check_files(_relative_files(root), today)
     if not checked.ok:
         return BuildResult(checked)

@@ -19,6 +19,11 @@ _MACROS = frozenset({"all", "exists", "exists_one", "map", "filter"})
 MAX_NESTING = 32
 """Brackets deep. Real conditions nest three or four; each level costs about ten
 levels of parse tree, which the walker (and cel-python) descend recursively."""
+MAX_COMPREHENSIONS = 2
+"""Macros (map, filter, all, exists, exists_one) nested in one another's bodies. Their cost multiplies:
+two deep over the kept rows of two queries is a million steps; nine deep over ten items is a billion."""
+MAX_LENGTH = 4000
+"""Characters of one expression: conditions are a line or two."""
 Access = str | None
 """A field name, or None for an index ([0])."""
 
@@ -113,6 +118,35 @@ class _Walker:
             self.walk(expr, bound)
 
 
+def comprehension_depth(tree: Any) -> tuple[int, int, int]:
+    """How deep macros nest in one another's arguments, and the (line, col) of the deepest; no recursion."""
+    deepest, where = 0, (1, 1)
+    stack: list[tuple[Any, int]] = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if not isinstance(node, Tree):
+            continue
+        if node.data == "member_dot_arg" and len(node.children) > 2 and str(node.children[1]) in _MACROS:
+            # The receiver is evaluated once; the arguments once per item: only they nest the cost.
+            inner, name = depth + 1, node.children[1]
+            if inner > deepest:
+                deepest, where = inner, (getattr(name, "line", 1) or 1, getattr(name, "column", 1) or 1)
+            stack.append((node.children[0], depth))
+            stack.extend((child, inner) for child in node.children[2:])
+            continue
+        stack.extend((child, depth) for child in node.children)
+    return deepest, *where
+
+
+def budget_problem(expression: str, tree: Any) -> tuple[str, int, int] | None:
+    """Why evaluating this expression could cost without bound (and where), or None."""
+    depth, line, col = comprehension_depth(tree)
+    if depth > MAX_COMPREHENSIONS:
+        return (f"comprehensions (map, filter, all, exists) nest {depth} deep; the limit is {MAX_COMPREHENSIONS}",
+                line, col)
+    return None
+
+
 def _too_deep(expression: str) -> tuple[int, int] | None:
     """(line, col) where brackets first nest deeper than MAX_NESTING, outside string literals."""
     depth, quote, escaped, line, col = 0, "", False, 1, 0
@@ -136,6 +170,8 @@ def _too_deep(expression: str) -> tuple[int, int] | None:
 @cache
 def parse(expression: str) -> Parsed:
     """Parse a CEL expression; cached because libraries repeat conditions."""
+    if len(expression) > MAX_LENGTH:
+        return Parsed(error=f"it is {len(expression):,} characters long; the limit is {MAX_LENGTH:,}")
     deep = _too_deep(expression)
     if deep is not None:
         # Refused before parsing: hostile nesting must not reach the recursive walker.
@@ -148,6 +184,9 @@ def parse(expression: str) -> Parsed:
         return Parsed(error="syntax error", line=int(line), col=int(col))
     except (RecursionError, ValueError) as err:
         return Parsed(error=f"expression too complex ({type(err).__name__})")
+    costly = budget_problem(expression, tree)
+    if costly is not None:
+        return Parsed(error=costly[0], line=costly[1], col=costly[2])
     walker = _Walker()
     try:
         walker.walk(tree, frozenset())

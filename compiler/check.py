@@ -17,10 +17,13 @@ from compiler.graph import build_graph
 from compiler.i18n.glossary import Glossary
 from compiler.i18n.translation import Translation
 from compiler.lint.base import Findings
+from compiler.lint.booleans import check_booleans
+from compiler.lint.causes import fold
 from compiler.lint.conditions import check_conditions, check_input_checks
 from compiler.lint.graph import check_graph
 from compiler.lint.library import check_library
 from compiler.lint.lifecycle import check_inputs, check_lifecycle, check_triggers
+from compiler.lint.placeholders import check_placeholders
 from compiler.lint.scenarios import check_scenarios
 from compiler.lint.sql import check_sql
 from compiler.lint.translations import check_translations
@@ -68,6 +71,8 @@ def check_sop(doc: Document, today: datetime.date) -> tuple[Findings, Sop]:
     check_triggers(found, sop)
     check_lifecycle(found, sop, today)
     check_scenarios(found, sop, graph)
+    check_placeholders(found, sop.status)
+    check_booleans(found)
     return found, sop
 
 
@@ -106,7 +111,7 @@ def check_files(files: list[tuple[str, bytes]], today: datetime.date, strict: bo
         entries.append((found, sop))
     check_library(entries)
     for found, _ in entries:
-        diagnostics.extend(found.items)
+        diagnostics.extend(fold(sorted(set(found.items))))
     sops: dict[str, Document] = {}
     for found, sop in entries:
         sops.setdefault(sop.id, found.doc)

@@ -84,8 +84,9 @@ def new(sop_id: str, domain: str, title: str, root: str) -> None:
 
     if not SLUG.match(sop_id) or len(sop_id) > 64:
         raise UsageError(f"{sop_id!r} is not a valid id: use lowercase letters, digits and single hyphens")
-    if len(title.strip()) < 3 or "\n" in title:
-        raise UsageError("the title must be one line of at least 3 characters")
+    if len(title.strip()) < 3 or not title.isprintable():
+        raise UsageError("the title must be one line of at least 3 printable characters (no control characters "
+                         "or terminal escapes)")
     target = Path(root) / domain / f"{sop_id}.yaml"
     text = render(sop_id, domain, title.strip(), datetime.date.today())
     try:
@@ -158,8 +159,10 @@ def build(root: str, check: bool, drafts: bool, no_site: bool, fmt: str, today: 
         click.echo("sopc: build stopped: fix the errors above; nothing was written", err=True)
         sys.exit(1)
     if result.problems:
-        for problem in result.problems:
-            click.echo(f"{problem.path}: error[version] {problem.sop}: {problem.message}")
+        from compiler.skill.versions import version_diagnostics
+
+        found = version_diagnostics(result.problems, result.checked.documents)
+        click.echo(REPORTERS[fmt](found, len(result.checked.sops)), nl=False)
         click.echo("sopc: build stopped: version problems; nothing was written", err=True)
         sys.exit(1)
     if check:
@@ -304,20 +307,9 @@ RUN_EXIT = {"completed": 0, "failed": 1, "approval_refused": 1, "awaiting_approv
 def _answers_file(path: str | None) -> dict[str, object]:
     if path is None:
         return {}
-    import yaml
+    from compiler.runner.answers import load_answers
 
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-        if len(text) > 1 << 20:
-            raise UsageError(f"{path}: an answers file is at most 1 MiB")
-        data = yaml.safe_load(text) if text.strip() else {}
-    except OSError as err:
-        raise UsageError(f"cannot read {path}: {err.strerror}") from err
-    except (yaml.YAMLError, UnicodeDecodeError) as err:
-        raise UsageError(f"{path}: not YAML or JSON: {str(err).splitlines()[0]}") from err
-    if not isinstance(data, dict) or not all(isinstance(k, str) for k in data):
-        raise UsageError(f"{path}: answers must be a mapping of step id to answer")
-    return data
+    return load_answers(Path(path))
 
 
 @cli.command()
@@ -341,6 +333,11 @@ def _answers_file(path: str | None) -> dict[str, object]:
               help="Time limit of each query, in seconds.")
 @click.option("--max-rows", type=click.IntRange(1, 1_000_000), default=1000, show_default=True,
               help="Rows of each query kept in the record and visible to conditions (the count is always exact).")
+@click.option("--memory", "memory_mb", type=click.IntRange(64, 1 << 20), default=1024, show_default=True,
+              metavar="MB", help="DuckDB's memory limit; a query needing more is stopped.")
+@click.option("--threads", type=click.IntRange(1, 256), default=2, show_default=True, help="DuckDB's threads.")
+@click.option("--max-temp", "temp_mb", type=click.IntRange(0, 1 << 24), default=1024, show_default=True,
+              metavar="MB", help="What DuckDB may spill to its temporary directory.")
 @click.option("--no-prompt", is_flag=True, help="Never ask on the terminal; pause instead.")
 @click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True,
               help="json: print the run-state object (schema/run-state.schema.json), as sopc mcp returns it.")
@@ -348,7 +345,7 @@ def _answers_file(path: str | None) -> dict[str, object]:
               help="Language of report.md and report.html (recorded with the run; a resume keeps it).")
 def run(sop_id: str | None, db: str | None, pairs: tuple[str, ...], answers: str | None, out: str,
         resume_dir: str | None, skills: str, by: str, registry: str | None, run_id: str | None, timeout: float,
-        max_rows: int, no_prompt: bool, fmt: str, lang: str) -> None:
+        max_rows: int, memory_mb: int, threads: int, temp_mb: int, no_prompt: bool, fmt: str, lang: str) -> None:
     """Execute a compiled skill against exchange data, recording every step.
 
     Exit status: 0 completed, 1 failed or approval refused, 2 usage error,
@@ -371,12 +368,14 @@ def run(sop_id: str | None, db: str | None, pairs: tuple[str, ...], answers: str
     if not no_prompt and fmt == "text" and sys.stdin.isatty():
         source = PromptedAnswers(given, lambda text: str(click.prompt(text, default="", show_default=False)))
     database: Database | None = None
+    limits = {"timeout_s": timeout, "max_rows": max_rows, "memory_mb": memory_mb, "threads": threads,
+              "temp_mb": temp_mb}
     try:
         if resume_dir:
             if sop_id or pairs or lang != "en":
                 raise UsageError("--resume continues a run with its own skill, inputs and report language; "
                                  "give none of them")
-            database = Database.open(Path(db), timeout_s=timeout, max_rows=max_rows) if db else None
+            database = Database.open(Path(db), **limits) if db else None
             finished = resume(Path(resume_dir), source, by=by, database=database, registry=approvers)
         else:
             if not sop_id or not db:
@@ -389,7 +388,7 @@ def run(sop_id: str | None, db: str | None, pairs: tuple[str, ...], answers: str
             if skill["id"] != sop_id:
                 raise UsageError(f"{Path(skills) / sop_id / 'skill.json'} is the skill {skill['id']!r}, not {sop_id!r}")
             values = parse_pairs(pairs, skill["inputs_schema"])
-            database = Database.open(Path(db), timeout_s=timeout, max_rows=max_rows)
+            database = Database.open(Path(db), **limits)
             finished = start(skill, database, values, source, Path(out), started_by=by, run_id=run_id, raw=raw,
                              registry=approvers, lang=lang)
     except RunError as err:

@@ -52,6 +52,7 @@ _TABLE: tuple[Code, ...] = (
     Code("SOP106", "error", "bad value format", "The value does not have the required form (slug, semver, date, duration, identifier, alert name, URL)."),
     Code("SOP107", "error", "value out of range", "The value is too short, too long, too small, too large, has too few or too many items, or repeats an item that must be unique."),
     Code("SOP108", "error", "schema constraint not met", "The value breaks another rule of the format (for example a deprecated SOP without superseded_by)."),
+    Code("SOP109", "error", "yes/no/on/off written for a boolean", "YAML 1.1 reads unquoted yes, no, on and off as booleans, YAML 1.2 (and so the editor's yaml-language-server) as text: the same file would mean two things. Write true or false."),
     # -- step graph ---------------------------------------------------------
     Code("SOP201", "error", "duplicate step id", "Two steps share an id; transitions, conditions and tests could not tell them apart. Rename one."),
     Code("SOP202", "error", "unknown step", "A next, branch or test path names a step that does not exist."),
@@ -70,6 +71,7 @@ _TABLE: tuple[Code, ...] = (
     Code("SOP304", "error", "unknown table", "The SQL reads a table that is not one of the canonical exchange tables (schema/exchange.sql) or a CTE of the query."),
     Code("SOP305", "error", "unknown column", "The SQL names a column that the tables it reads do not have."),
     Code("SOP306", "error", "parameter written inside a string", "A parameter appears inside a quoted string such as '$account_id' or '{account_id}', where it would be spliced, not bound. Write $account_id outside quotes."),
+    Code("SOP307", "error", "DuckDB rejects the query", "DuckDB's binder, run on the canonical tables with the parameters typed as the runner binds them, rejects the query: an unknown function, arguments of the wrong type, a column neither grouped nor aggregated, an ambiguous column. `sopc run` would fail on it at this step."),
     # -- conditions ---------------------------------------------------------
     Code("SOP401", "error", "condition does not parse", "The expression is not valid CEL."),
     Code("SOP402", "error", "unknown name in condition", "The expression refers to an input, threshold or step that is not declared."),
@@ -94,6 +96,8 @@ _TABLE: tuple[Code, ...] = (
     Code("SOP605", "error", "bad pattern", "An input's pattern is not a valid regular expression, or it repeats a repeated group such as (a+)+ or (\\w+\\s?)*, which makes matching take exponential time on some inputs (a hang, not an error). Repeat once: a+ or (ab)+."),
     Code("SOP606", "error", "trigger maps an unknown input", "A trigger's inputs map a name that is not a declared input; a run from the alert could not take it. Use a declared input's name."),
     Code("SOP607", "error", "trigger leaves a required input unmapped", "A trigger that maps inputs from its alert must map every required input without a default, or every run started from the alert would be refused. Map it to a JSON pointer into the payload, or give the input a default."),
+    Code("SOP608", "error", "placeholder left in", "The text still holds a placeholder of the `sopc new` template (TODO …). Only a draft may keep them: write the real text, or set status: draft."),
+    Code("SOP609", "error", "version does not fit the change", "`sopc build` compares each SOP with skills/lock.json: content changed without a version bump, the bump is smaller than the change needs (wording: patch, thresholds or logic: minor, inputs or outcomes: major), or the version went backwards. Bump version as the hint says and add a changelog entry."),
     # -- tests --------------------------------------------------------------
     Code("SOP701", "error", "test names an unknown input", "A test sets an input the SOP does not declare, or leaves out a required input."),
     Code("SOP702", "error", "test answers an unknown step", "A test answers a step that does not exist or that takes no answers (only manual, agent, action and escalate steps, and steps with an approval gate, do)."),
@@ -101,6 +105,7 @@ _TABLE: tuple[Code, ...] = (
     Code("SOP705", "error", "unknown demo-data case", "A test's data names a demo-data case that does not exist; `sopc demo-data --list` shows the cases."),
     Code("SOP706", "error", "bad expected value", "A key under expect.values is not a CEL expression over the run, or reads a name the SOP does not define (inputs, thresholds and step ids)."),
     Code("SOP707", "error", "scenario expects no result or two", "A test's expect needs either an outcome (with an optional path and values) or refused (the text of the refusal), not both and not neither."),
+    Code("SOP708", "error", "test answer does not fit the step", "A test's answer to a manual or agent step does not fit its evidence or output fields (a missing field, an unknown one, a value of the wrong type or not among the allowed values), or an approval lacks approved: true/false. `sopc test` would stop at that step waiting for a valid answer."),
     Code("SOP704", "error", "test path is impossible", "The expected path does not follow the step graph: it must start at the first step, follow transitions and end at a step that leads to the expected outcome."),
     # -- approver registry --------------------------------------------------
     Code("SOP801", "error", "not an Ed25519 public key", "An approver's public_key must be ed25519:<base64 of 32 bytes>, as `sopc keys new` prints it; otherwise no signature can ever verify against it."),

@@ -40,6 +40,8 @@ class Diagnostic:
     """How to fix it, when a fix can be suggested."""
     severity: Severity = field(default=Severity.ERROR, compare=False)
     """Error or warning."""
+    note: str = field(default="", compare=False)
+    """What else went wrong because of this mistake (the follow-on problems folded under it)."""
 
     def __post_init__(self) -> None:
         if self.code not in CODES:

@@ -10,7 +10,7 @@ DOMAIN_TITLES = {
     "p2p": "P2P",
     "account-security": "Account security",
     "financial-crime": "Financial crime",
-    "ai-operations": "AI-augmented operations",
+    "ai-operations": "AI operations",
     "incident": "Incident response",
 }
 """Domain id -> human name, in the order the site lists them. Keep in step with schema/sop.schema.json."""

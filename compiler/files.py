@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import ctypes
+import errno
+import fcntl
 import os
 import shutil
+import stat
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path, PurePath, PurePosixPath
 
 from compiler.i18n.prose import translation_file
+from compiler.yamlload import MAX_BYTES
 
 SOP_SUFFIXES = (".yaml", ".yml")
 GLOSSARY = "glossary.yaml"
@@ -45,15 +50,37 @@ def is_sop_file(path: PurePath) -> bool:
     return path.name != GLOSSARY and translation_file(path.name) is None
 
 
-def read_all(paths: Iterable[Path]) -> list[tuple[str, bytes]]:
-    """(path as text, bytes) for each file; an unreadable file is a usage error."""
+def read_all(paths: Iterable[Path], limit: int = MAX_BYTES) -> list[tuple[str, bytes]]:
+    """(path as text, at most limit + 1 bytes) for each file; an unreadable file is a usage error.
+
+    limit + 1 bytes are enough to tell that a file is too large (the loader says so), and a huge or
+    endless file costs no more than that.
+    """
     files = []
     for path in paths:
         try:
-            files.append((str(path), path.read_bytes()))
+            files.append((str(path), read_bounded(path, limit)))
         except OSError as err:
-            raise UsageError(f"cannot read {path}: {err.strerror}") from err
+            raise UsageError(f"cannot read {path}: {err.strerror or err}") from err
     return files
+
+
+def read_bounded(path: Path, limit: int) -> bytes:
+    """At most limit + 1 bytes of a regular file (OSError for anything else: a device, a FIFO, a folder).
+
+    Opened without blocking, so a FIFO cannot hold the reader; a symlink to /dev/zero is refused by stat.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", str(path))
+        chunks, left = [], limit + 1
+        while left > 0 and (chunk := os.read(fd, min(left, 1 << 20))):
+            chunks.append(chunk)
+            left -= len(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
 
 
 def write_atomic(path: Path, data: bytes, *, exclusive: bool = False) -> None:
@@ -88,30 +115,131 @@ def safe_relative(name: str) -> PurePosixPath:
     return path
 
 
+class Busy(UsageError):
+    """The staging folder of a swap disappeared: another process took it; nothing was changed."""
+
+
+@contextmanager
+def project_lock(folder: Path, name: str = ".sopc-build.lock") -> Iterator[None]:
+    """Hold an exclusive flock on folder/name; a second holder waits for the first to finish.
+
+    The lock dies with its process, so a killed build never leaves the project locked.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    fd = os.open(folder / name, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def _start_time(pid: int) -> str | None:
+    """When a process started (clock ticks since boot, from /proc), or None if it does not exist."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_bytes()
+    except OSError:
+        try:
+            os.kill(pid, 0)  # no /proc: the process exists or not, without its start time
+        except ProcessLookupError:
+            return None
+        except PermissionError:
+            return "?"
+        return "?"
+    return stat.rsplit(b")", 1)[-1].split()[19].decode()  # field 22; the name before ")" may hold spaces
+
+
+def owner_tag() -> str:
+    """This process as a staging folder names its owner: pid and start time (a reused pid starts later)."""
+    return f"{os.getpid()}.{_start_time(os.getpid()) or '?'}"
+
+
+def _owner_alive(name: str) -> bool:
+    """Whether the process named in a staging folder's name (.x.new-<pid>.<start>.<random>) is still running."""
+    parts = name.split("-", 1)[-1].split(".")
+    if len(parts) not in (2, 3) or not parts[0].isdigit():
+        return False  # no owner in the name: left by an older sopc, whose build is long over
+    started = _start_time(int(parts[0]))
+    return started is not None and (started == parts[1] or "?" in (started, parts[1]))
+
+
+def clear_dead_staging(target: Path) -> None:
+    """Remove the hidden folders in which a process that has since died was making `target`."""
+    for leftover in sorted(target.parent.glob(f".{target.name}.new-*")):
+        if not _owner_alive(leftover.name):
+            shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _clear_leftovers(target: Path) -> None:
+    """Remove staging folders of builds that died; a living build's folders are its own."""
+    for leftover in sorted(target.parent.glob(f".{target.name}.[no][el][wd]-*")):
+        if _owner_alive(leftover.name):
+            continue
+        kept = leftover / target.name
+        if leftover.name.startswith(f".{target.name}.old-") and kept.is_dir() and not target.exists():
+            os.rename(kept, target)  # killed between the two renames of the fallback: put the old tree back
+        shutil.rmtree(leftover, ignore_errors=True)
+
+
+_RENAME_EXCHANGE = 2
+
+
 def _exchange(a: Path, b: Path) -> bool:
-    """Atomically swap two directories (Linux renameat2 RENAME_EXCHANGE); False if unsupported."""
+    """Atomically swap two directories (Linux renameat2 RENAME_EXCHANGE); False if the system cannot.
+
+    Any other failure (a folder that is gone) is an OSError: the caller must not fall back.
+    """
     try:
         libc = ctypes.CDLL(None, use_errno=True)
         renameat2 = libc.renameat2
     except (OSError, AttributeError):
         return False
-    at_fdcwd, rename_exchange = -100, 2
-    result = renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)
-    return bool(result == 0)
+    at_fdcwd = -100
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
+        return False
+    raise OSError(code, os.strerror(code), str(a))
+
+
+_RENAME_NOREPLACE = 1
+
+
+def rename_new(source: Path, target: Path) -> None:
+    """Rename source to target, which must not exist (FileExistsError otherwise, even against a racing writer)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        renameat2 = None
+    at_fdcwd = -100
+    if renameat2 is not None:
+        if renameat2(at_fdcwd, os.fsencode(source), at_fdcwd, os.fsencode(target), _RENAME_NOREPLACE) == 0:
+            return
+        code = ctypes.get_errno()
+        if code not in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP):
+            raise OSError(code, os.strerror(code), str(target))
+    if target.exists():  # no renameat2: checked, then renamed (a folder is never renamed onto a full one)
+        raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST), str(target))
+    os.rename(source, target)
 
 
 def replace_tree(target: Path, files: dict[str, bytes]) -> None:
     """Make target hold exactly these files, all at once.
 
-    The new tree is written to a temporary folder beside target and swapped
-    in with one atomic exchange, so a build that is interrupted or killed at
-    any point leaves either the old tree or the new one, never a mix.
+    The new tree is written to a staging folder beside target, named after
+    its owner (pid and start time), and swapped in with one atomic exchange,
+    so a build that is interrupted or killed at any point leaves either the
+    old tree or the new one, never a mix. Only the staging folders of dead
+    owners are cleared: another build's work in progress is never touched.
+    If this build's own staging folder is gone at the swap, nothing is
+    changed (Busy) rather than falling back to a non-atomic path.
     """
     checked = {safe_relative(name): data for name, data in files.items()}
     target.parent.mkdir(parents=True, exist_ok=True)
-    for leftover in target.parent.glob(f".{target.name}.[no][el][wd]-*"):
-        shutil.rmtree(leftover, ignore_errors=True)  # staging left by a killed build
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
+    _clear_leftovers(target)
+    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-{owner_tag()}.", dir=target.parent))
     try:
         for relative, data in sorted(checked.items()):
             path = staging.joinpath(*relative.parts)
@@ -119,18 +247,35 @@ def replace_tree(target: Path, files: dict[str, bytes]) -> None:
             path.write_bytes(data)
         for folder in [staging, *(p for p in staging.rglob("*") if p.is_dir())]:
             folder.chmod(0o755)
-        if not target.exists():
-            os.rename(staging, target)
-            return
-        if not _exchange(staging, target):
-            # No atomic exchange: move the old tree aside, then the new one in.
-            aside = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
-            os.rename(target, aside / target.name)
-            os.rename(staging, target)
-            staging = aside
+        _swap(staging, target)
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
+
+
+def _swap(staging: Path, target: Path) -> None:
+    """Put staging in target's place; afterwards staging holds the old tree (or is gone)."""
+    if not staging.is_dir():
+        raise Busy(f"{staging} disappeared before the swap; {target} was left as it was")
+    if not target.exists():
+        os.rename(staging, target)
+        return
+    try:
+        if _exchange(staging, target):
+            return
+    except FileNotFoundError as err:
+        raise Busy(f"{staging} disappeared before the swap; {target} was left as it was") from err
+    # No atomic exchange on this system: the old tree goes aside, the new one in, the old one back on failure.
+    aside = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-{owner_tag()}.", dir=target.parent))
+    os.rename(target, aside / target.name)
+    try:
+        os.rename(staging, target)
+    except OSError:
+        os.rename(aside / target.name, target)
+        raise
+    finally:
+        if target.exists():
+            shutil.rmtree(aside, ignore_errors=True)
 
 
 def diff_tree(target: Path, files: dict[str, bytes]) -> list[str]:

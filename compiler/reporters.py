@@ -29,6 +29,8 @@ def text(diagnostics: Sequence[Diagnostic], files: int) -> str:
             lines.append(f"    at: {d.pointer}")
         if d.hint:
             lines.append(f"    hint: {d.hint}")
+        if d.note:
+            lines.append(f"    note: {d.note}")
     lines.append(summary(diagnostics, files))
     return "\n".join(lines) + "\n"
 
@@ -38,7 +40,7 @@ def as_json(diagnostics: Sequence[Diagnostic], files: int) -> str:
     payload = {
         "diagnostics": [
             {"path": d.path, "line": d.line, "col": d.col, "severity": d.severity.value, "code": d.code,
-             "message": d.message, "pointer": d.pointer, "hint": d.hint}
+             "message": d.message, "pointer": d.pointer, "hint": d.hint, **({"note": d.note} if d.note else {})}
             for d in diagnostics
         ],
         "files": files,
@@ -60,7 +62,8 @@ def github(diagnostics: Sequence[Diagnostic], files: int) -> str:
     """GitHub Actions workflow commands: one ::error/::warning annotation per diagnostic."""
     lines = []
     for d in diagnostics:
-        message = d.message + (f" (at {d.pointer})" if d.pointer else "") + (f"\nhint: {d.hint}" if d.hint else "")
+        message = d.message + (f" (at {d.pointer})" if d.pointer else "") + (f"\nhint: {d.hint}" if d.hint else "") \
+            + (f"\nnote: {d.note}" if d.note else "")
         props = f"file={_escape_property(d.path)},line={d.line},col={d.col},title={_escape_property(d.code)}"
         lines.append(f"::{d.severity.value} {props}::{_escape_data(message)}")
     lines.append(summary(diagnostics, files))

@@ -7,6 +7,8 @@ import json
 import re
 
 SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+PLACEHOLDER = re.compile(r"\bTODO\b\s*[—:]")
+"""How the template marks text the author must write; an error unless the SOP is a draft (SOP608)."""
 
 _TEMPLATE = """\
 # yaml-language-server: $schema=../../schema/sop.schema.json
@@ -15,7 +17,7 @@ id: {id}
 version: "0.1.0"
 title: {title}
 summary: >-
-  TODO: one paragraph saying what this SOP decides and what happens when the
+  TODO — one paragraph saying what this SOP decides and what happens when the
   finding is confirmed.
 status: draft
 owner: trading-risk
@@ -27,12 +29,26 @@ tags: []
 triggers:
   - alert: {alert}
     when: TODO — what the alert means and when it fires.
+# Block style (key: value on its own line) lets a description hold commas and colons;
+# inside {{...}} a comma or ": " ends the value unless it is quoted.
 inputs:
-  account_id: {{type: string, description: Subject account from the alert payload.}}
-  start_ts: {{type: timestamp, description: Start of the review window (UTC).}}
-  end_ts: {{type: timestamp, description: End of the review window (UTC).}}
+  account_id:
+    type: string
+    description: Subject account from the alert payload.
+  start_ts:
+    type: timestamp
+    description: Start of the review window (UTC).
+  end_ts:
+    type: timestamp
+    description: End of the review window (UTC).
+input_checks:
+  - require: inputs.end_ts > inputs.start_ts
+    message: The review window must end after it starts.
 thresholds:
-  min_volume_usd: {{value: 10000, unit: usd, rationale: TODO — why this value; cite the source or say it is a heuristic.}}
+  min_volume_usd:
+    value: 10000
+    unit: usd
+    rationale: TODO — why this value; cite the source or say it is a heuristic.
 steps:
   - id: volume
     kind: query
@@ -58,7 +74,9 @@ steps:
     actor: analyst
     instruction: TODO — what the analyst looks at and what counts as a finding.
     evidence:
-      note: {{type: text, description: What you found and why it matters.}}
+      note:
+        type: text
+        description: What you found, and why it matters.
     next: escalate
   - id: escalate
     kind: escalate
@@ -88,6 +106,9 @@ tests:  # run with: sopc test --min-coverage 100 (data: a demo-data case name, o
   - name: an account with no trades is closed
     inputs: {{account_id: A2, start_ts: "2026-01-05T00:00:00Z", end_ts: "2026-01-06T00:00:00Z"}}
     expect: {{outcome: no_action, path: [volume, assess]}}
+  - name: a reversed review window is refused before anything runs
+    inputs: {{account_id: A1, start_ts: "2026-01-06T00:00:00Z", end_ts: "2026-01-05T00:00:00Z"}}
+    expect: {{refused: The review window must end after it starts}}
 changelog:
   - {{version: "0.1.0", date: "{today}", change: First draft.}}
 """

@@ -20,7 +20,7 @@ from jsonschema.exceptions import ValidationError
 from compiler.diagnostics import Diagnostic, make
 from compiler.document import Document, pointer_join
 from compiler.resources import schema_json
-from compiler.suggest import closest
+from compiler.suggest import article, closest
 from compiler.yamlload import refused_values
 
 _RANGE = {"minLength", "maxLength", "minItems", "maxItems", "minimum", "maximum",
@@ -116,7 +116,7 @@ def _diagnose(doc: Document, error: ValidationError) -> Iterator[Diagnostic]:
         allowed = _known_keys(schema)
         for key in sorted(k for k in instance if k not in allowed):
             key_pointer = pointer_join(pointer, key)
-            hint = closest(key, allowed) or f"allowed keys here: {', '.join(allowed)}"
+            hint = _comma_trap(instance, key) or closest(key, allowed) or f"allowed keys here: {', '.join(allowed)}"
             yield make(doc.path, doc.source.key(key_pointer), "SOP101", f"unknown key {key!r}",
                        key_pointer, hint)
         return
@@ -134,7 +134,7 @@ def _diagnose(doc: Document, error: ValidationError) -> Iterator[Diagnostic]:
                 yield make(doc.path, doc.source.value(where), "SOP108", f"missing key {name!r}", where,
                            _conditional_hint(name))
                 continue
-            needs = f" (a {step_kind} step needs it)" if step_kind and list(error.relative_schema_path)[-2:] \
+            needs = f" ({article(step_kind)} step needs it)" if step_kind and list(error.relative_schema_path)[-2:] \
                 == ["then", "required"] else ""
             yield make(doc.path, at, "SOP102", f"missing required key {name!r}{needs}", pointer,
                        str(_property(schema, name).get("description", "")))
@@ -185,6 +185,15 @@ def _diagnose(doc: Document, error: ValidationError) -> Iterator[Diagnostic]:
                    str(_resolve(schema).get("description", "")))
         return
     yield make(doc.path, at, "SOP103", f"{error.message}", pointer)
+
+
+def _comma_trap(instance: dict[str, Any], key: str) -> str:
+    """A key of words with no value after a text value: a comma inside {…} cut the value in two."""
+    keys = list(instance)
+    before = keys[keys.index(key) - 1] if keys.index(key) > 0 else None
+    if instance[key] is not None or " " not in key.strip() or before is None or not isinstance(instance[before], str):
+        return ""
+    return f'a comma inside {{…}} ends the value of {before!r}: quote it: {before}: "{instance[before]}, {key}"'
 
 
 def _described(schema: dict[str, Any]) -> str:

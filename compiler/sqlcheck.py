@@ -18,6 +18,7 @@ from sqlglot.optimizer.qualify import qualify
 
 from compiler.readonly import FORBIDDEN_FUNCTIONS
 from compiler.resources import schema_text
+from compiler.sqlshape import line_col, shape_problem
 from compiler.suggest import closest
 
 # sqlglot logs what its optimizer cannot model; the analysis reports what matters itself.
@@ -106,36 +107,18 @@ def _parse_message(description: str) -> str:
 
 
 _PARSE_HINT = "query steps are one DuckDB SELECT; write parameters as $name"
-MAX_NESTING = 32
-"""Parentheses deep. sqlglot parses recursively (about twenty frames a level), so
-hostile nesting is refused before it reaches the parser; real queries nest a few."""
-
-
-def _too_deep(sql: str) -> tuple[int, int] | None:
-    """(line, col) where parentheses first nest deeper than MAX_NESTING, outside quotes."""
-    depth, quote, line, col = 0, "", 1, 0
-    for char in sql:
-        col += 1
-        if char == "\n":
-            line, col = line + 1, 0
-        if quote:
-            quote = "" if char == quote else quote
-        elif char in "'\"":
-            quote = char
-        elif char == "(":
-            depth += 1
-            if depth > MAX_NESTING:
-                return line, col
-        elif char == ")":
-            depth -= 1
-    return None
-
-
 def _parse(sql: str) -> tuple[list[exp.Expression], SqlProblem | None]:
-    deep = _too_deep(sql)
-    if deep is not None:
-        return [], SqlProblem("SOP301", f"SQL does not parse: parentheses nest more than {MAX_NESTING} deep",
-                              *deep, hint="use a WITH clause to name the inner queries")
+    shape = shape_problem(sql)  # asked by the runner's check too: one verdict, and no parser on hostile sizes
+    if shape is not None:
+        where = line_col(sql, shape.offset)
+        if not shape.too_large:
+            return [], SqlProblem("SOP302", shape.message, *where,
+                                  hint="query steps only read: write effects as action steps")
+        if shape.message.startswith("parentheses"):
+            return [], SqlProblem("SOP301", f"SQL does not parse: {shape.message}", *where,
+                                  hint="use a WITH clause to name the inner queries")
+        return [], SqlProblem("SOP301", f"SQL is too large to check: {shape.message}", *where,
+                              hint="split the work into several query steps")
     try:
         # isinstance, not "is not None": narrows the type on every sqlglot version.
         statements = [s for s in sqlglot.parse(sql, read="duckdb") if isinstance(s, exp.Expression)]
@@ -201,15 +184,18 @@ def analyze(sql: str, allowed_parameters: set[str], tables: Catalog | None = Non
                                        *_find(sql, _SPLICE.search(literal.this).group(0)),  # type: ignore[union-attr]
                                        hint="write the parameter outside quotes: = $account_id"))
 
-    ctes = {cte.alias_or_name for cte in tree.find_all(exp.CTE)}
+    # DuckDB's names are case-insensitive, and a schema or catalog prefix reaches outside the exchange tables:
+    # the runner's check reads them so too.
+    ctes = {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
     read: list[str] = []
     for table in tree.find_all(exp.Table):
-        name = table.name
-        if not name or name in ctes:
+        written, name = table.name, table.name.lower()
+        if not name or (name in ctes and not table.db):
             continue
-        if name not in tables:
-            problems.append(SqlProblem("SOP304", f"table {name!r} is not a canonical exchange table",
-                                       *_find(sql, name), hint=closest(name, tables)
+        if name not in tables or table.db or table.catalog:
+            shown = ".".join(part for part in (table.catalog, table.db, written) if part)
+            problems.append(SqlProblem("SOP304", f"table {shown!r} is not a canonical exchange table",
+                                       *_find(sql, written), hint=closest(name, tables)
                                        or "see schema/exchange.sql for the tables"))
         elif name not in read:
             read.append(name)

@@ -12,3 +12,8 @@ def closest(word: object, options: Iterable[str]) -> str:
         return ""
     match = difflib.get_close_matches(word, sorted(set(options)), n=1, cutoff=0.6)
     return f"did you mean {match[0]!r}?" if match else ""
+
+
+def article(word: str) -> str:
+    """'an action', 'a query': the indefinite article and the word."""
+    return f"{'an' if word[:1].lower() in 'aeiou' and word[:1] else 'a'} {word}"

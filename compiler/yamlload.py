@@ -260,7 +260,7 @@ def _type_name(value: Any) -> str:
 def decode(path: str, raw: bytes) -> tuple[str | None, list[Diagnostic]]:
     """Check size and encoding; return the text or a diagnostic."""
     if len(raw) > MAX_BYTES:
-        return None, [make(path, (1, 1), "SOP002", f"file is {len(raw):,} bytes; the limit is {MAX_BYTES:,}",
+        return None, [make(path, (1, 1), "SOP002", f"file is over {MAX_BYTES:,} bytes, the limit",
                            hint="split the SOP or remove embedded data")]
     try:
         text = raw.decode("utf-8-sig")
@@ -291,19 +291,35 @@ def _library_depth_error(err: yaml.MarkedYAMLError) -> bool:
     return "nesting depth" in (err.problem or "")
 
 
-def _syntax_hint(err: yaml.MarkedYAMLError, pos: Position) -> str:
-    """Where the construct the parser gave up on began.
+def _syntax_hint(err: yaml.MarkedYAMLError, pos: Position, text: str = "") -> str:
+    """What to fix: quote a value holding ': ' or ', ', re-indent a line, or close what was opened.
 
     A truncated file fails at its very end; the useful place to look is
     where the unclosed quote, bracket or mapping opened (the context mark).
     """
+    problem = err.problem or ""
+    lines = _BREAKS.split(text)
+    line = lines[pos[0] - 1] if 0 < pos[0] <= len(lines) else ""
+    key = re.match(r"^(\s*(?:- )?)([^\s:#][^:]*?):\s+(\S.*)$", line)
+    if "mapping values are not allowed" in problem and key and pos[1] - 1 > key.end(2):
+        return f'the value holds ": ", which YAML reads as another key: quote it: {key.group(2)}: "{key.group(3)}"'
+    flow = list(re.finditer(r"[{,]\s*([^\s:,{}]+):\s", line[: pos[1] - 1]))
+    if "expected ',' or '}'" in problem and flow:
+        rest = line[flow[-1].end(): line.rfind("}") if "}" in line else len(line)]
+        value = re.split(r",\s*[a-z_]\w*:\s", rest)[0].strip()
+        return f'inside {{…}} ": " and ", " end a value: quote it: {flow[-1].group(1)}: "{value}"'
+    if "mapping values are not allowed" in problem or "expected key" in problem or "'-' indicator" in problem:
+        above = next((x for x in reversed(lines[: pos[0] - 1]) if x.strip() and not x.lstrip().startswith("#")), "")
+        indent, before = (len(x) - len(x.lstrip(" ")) for x in (line, above))
+        return f"line {pos[0]} is indented {indent} spaces and the line above it {before}: " \
+            "indent it exactly as the keys it belongs with"
     hint = "check indentation and that every bracket and quote is closed"
     if err.context_mark is None or _pos(err.context_mark) == pos:
         return hint
-    line, col = _pos(err.context_mark)
+    line_no, col = _pos(err.context_mark)
     opened = _OPENED.match((err.context or "").strip())
     what = f"the {opened.group(1)}" if opened else "it"
-    return f"{what} started at line {line}, column {col}; {hint}"
+    return f"{what} started at line {line_no}, column {col}; {hint}"
 
 
 def load_text(path: str, text: str) -> tuple[Document | None, list[Diagnostic]]:
@@ -335,7 +351,7 @@ def load_text(path: str, text: str) -> tuple[Document | None, list[Diagnostic]]:
         problem = (err.problem or "syntax error").strip()
         context = f" {err.context.strip()}" if err.context else ""
         builder.report(pos, "SOP003", f"YAML syntax error: {problem}{context}",
-                       hint=_syntax_hint(err, pos))
+                       hint=_syntax_hint(err, pos, text))
         return None, builder.diagnostics
     except yaml.reader.ReaderError as err:
         # A control character: the reader knows the offset, not the line; locate it ourselves.

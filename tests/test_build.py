@@ -98,9 +98,11 @@ def test_content_change_without_bump_fails_naming_digests_and_version(project: P
     before = tree(project / "skills")
     code, output = run_build(project)
     assert code == 1
-    assert "wash-trading-linked-accounts: content changed without a version bump" in output
+    line = next(n for n, text in enumerate((project / WASH).read_text().splitlines(), 1) if text.startswith("version:"))
+    assert f"{WASH}:{line}:10: error[SOP609] wash-trading-linked-accounts: content changed without a version bump: " \
+        "a logic or threshold change" in output
     assert "digest sha256:" in output and "-> sha256:" in output
-    assert f"a logic or threshold change: bump version to {MINOR}" in output
+    assert f'hint: bump it: version: "{MINOR}", with a changelog entry for it' in output
     assert tree(project / "skills") == before
 
 
@@ -109,14 +111,14 @@ def test_wording_change_asks_for_a_patch(project: Path) -> None:
          "title: Replay the order book around the trades")
     code, output = run_build(project)
     assert code == 1
-    assert f"a wording change: bump version to {PATCH}" in output
+    assert "a wording change" in output and f'version: "{PATCH}"' in output
 
 
 def test_input_change_asks_for_a_major_bump(project: Path) -> None:
     edit(project, WASH, "end_ts: {type: timestamp,", "end_ts: {type: string,")
     code, output = run_build(project)
     assert code == 1
-    assert "an interface change (inputs or outcomes): bump version to 2.0.0" in output
+    assert "an interface change (inputs or outcomes)" in output and 'version: "2.0.0"' in output
 
 
 def test_logic_change_with_a_patch_bump_is_too_small(project: Path) -> None:
@@ -124,7 +126,7 @@ def test_logic_change_with_a_patch_bump_is_too_small(project: Path) -> None:
     bump(project, PATCH, "Tuned.")
     code, output = run_build(project)
     assert code == 1
-    assert f"needs at least a minor bump: {CURRENT} -> {MINOR}, not {PATCH}" in output
+    assert f"needs at least a minor bump from {CURRENT}, not {PATCH}" in output and f'version: "{MINOR}"' in output
 
 
 def test_proper_bump_builds_and_updates_the_lock(project: Path) -> None:
@@ -143,7 +145,7 @@ def test_version_going_backwards_fails(project: Path) -> None:
     edit(project, WASH, f'version: "{CURRENT}"', f'version: "{PREVIOUS}"')
     code, output = run_build(project)
     assert code == 1
-    assert f"version goes backwards: {CURRENT} -> {PREVIOUS}" in output
+    assert f"version goes backwards: skills/lock.json has {CURRENT}, the file {PREVIOUS}" in output
 
 
 def test_deprecated_stays_in_index_with_successor_and_drafts_are_not_exported(project: Path) -> None:

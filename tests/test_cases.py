@@ -6,7 +6,9 @@ comment under its modeline) and `expected.txt`: the exact output of
 
     sopc validate --today 2026-11-22 tests/cases/<case>/sops
 
-run from the repository root. The CLI runs in-process, from the repository
+run from the repository root (or, when the folder has `args.txt`, of
+`sopc <args.txt>`: a case of `sopc build`, with its own skills/lock.json).
+The CLI runs in-process, from the repository
 root, so the paths in the output are the ones in expected.txt. A few cases
 also pin `--format json` (expected.json) and `--format github`
 (expected.github).
@@ -73,7 +75,9 @@ def _run(case: str, fmt: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     else:
         assert (CASES / case / "sops").is_dir(), f"{case}: no sops/ folder and no generator"
         monkeypatch.chdir(ROOT)
-    args = ["validate", "--today", TODAY, f"tests/cases/{case}/sops"]
+    own = CASES / case / "args.txt"
+    args = own.read_text(encoding="utf-8").split() if own.is_file() else ["validate", "--today", TODAY,
+                                                                          f"tests/cases/{case}/sops"]
     if fmt != "text":
         args += ["--format", fmt]
     result = CliRunner().invoke(cli, args)

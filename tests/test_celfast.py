@@ -91,7 +91,10 @@ def _reference(expression: str, activation: Any) -> tuple[bool, Any]:
 
 def _fast(expression: str, activation: Any) -> tuple[bool, Any]:
     """(True, value) when the closures decide, (False, None) when they leave it to cel-python."""
-    compiled = conditions._program(expression)[0]
+    try:
+        compiled = conditions._program(expression)[0]
+    except RunError:  # refused before either evaluates it (comprehensions nested past the budget)
+        return False, None
     if compiled is None:
         return False, None
     try:

@@ -12,7 +12,16 @@ import yaml
 
 from compiler.files import is_sop_file
 from compiler.model import Sop, build
-from compiler.sitegen.flowchart import flowchart_svg, wrap
+from compiler.sitegen.flowchart import (
+    LABEL_CHARS,
+    curve_points,
+    flowchart_svg,
+    label_box,
+    label_places,
+    overlaps,
+    short,
+    wrap,
+)
 from compiler.sitegen.layout import layout
 from compiler.sitegen.samples import PAYLOAD, hostile
 from compiler.sitegen.steps import numbering
@@ -101,3 +110,17 @@ def test_wide_characters_count_two_columns_and_break_anywhere(value: str, width:
     from compiler.sitegen.flowchart import wrap_wide
 
     assert wrap_wide(value, width, lines) == expected
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)
+def test_edge_labels_sit_beside_the_lines(path: Path) -> None:
+    sop = build(str(path), yaml.safe_load(path.read_text(encoding="utf-8")))
+    plan = layout(sop)
+    places = label_places(plan)
+    points = [p for e in plan.edges for p in curve_points(e)]
+    boxes = [(n.x, n.y, n.x + n.w, n.y + n.h) for n in plan.nodes if n.kind != "dummy"]
+    labelled = [(e, place) for e, place in zip(plan.edges, places, strict=True) if e.label]
+    assert labelled and all(place is not None for _, place in labelled)
+    for edge, place in labelled:
+        assert place is not None
+        assert not overlaps(label_box(place, short(edge.label, LABEL_CHARS)), points, boxes), (edge.label, place)

@@ -83,10 +83,20 @@ def test_page_has_every_section_and_the_facts() -> None:
     assert re.search(r'<h3 id="step-subject_profile">1\. Load the subject account', html)
     assert '<h3 id="step-force_stp">12. Force self-trade prevention' in html
     assert 'href="#step-replay"' in html
-    # task-list checkboxes, kind badges, approval gates, the SQL in a collapsible block
+    # task-list checkboxes, kind badges, approval gates, the SQL expanded with its parameters marked
     assert html.count('type="checkbox"') >= 11
     assert "sop-badge--kind-query" in html and "sop-badge--gate" in html and "approval: risk-manager" in html
-    assert re.search(r"<details class=\"example\">\s*<summary>SQL</summary>", html)
+    assert '<div class="sop-sql" data-sop-sql="linked_volume"><pre><code>WITH subject_trades AS (' in html
+    assert '<span class="sop-param" data-param="account_id" data-kind="string">$account_id</span>' in html
+    assert 'data-param="linked_volume.linked_ids" data-kind="computed">$linked_ids</span>' in html
+    # a value computed from an earlier step is said in words, with a field to paste it
+    assert '<code>$linked_ids</code>: every <code>account_id</code> returned by <a href="#step-linked_accounts">' \
+           'step 3</a>' in html
+    assert 'data-sop-value="linked_volume.linked_ids" data-kind="list"' in html
+    # the inputs form, typed from the skill's input schema; the checklist's progress bar
+    assert 'data-sop-value="start_ts" data-kind="timestamp"' in html
+    assert 'data-sop-value="account_id" data-kind="string" data-pattern="^[A-Za-z0-9_-]+$"' in html
+    assert f'data-sop-progress="wash-trading-linked-accounts" data-sop-version="{shipped_data()["version"]}"' in html
     # escalation with time limits; outcomes; skill files linked and copied (SKILL.md served as text)
     assert "<strong>compliance</strong> within <strong>24h</strong>" in html
     assert 'id="outcome-escalated"' in html
@@ -226,9 +236,12 @@ def test_indexes_by_domain_severity_and_alert() -> None:
     sops = [model(variant(shipped_data(), n)) for n in range(8)]
     files = render(sops)
     alerts = files["runbooks/alerts.md"]
-    names = re.findall(r"^\| <code>([^<]+)</code>", alerts, re.M)
+    found = re.findall(r'^- <span class="sop-alerts__name">\[<code>([^<]+)</code>\]\(\.\./alerts/([^)]+)\.md\)', alerts,
+                       re.M)
+    names = [target for shown, target in found if html_module.unescape(shown) == target]
     assert len(names) == 24 and names == sorted(names)
     assert "(market-abuse/wash-trading-linked-accounts-0000.md)" in alerts
+    assert sorted(p for p in files if p.startswith("alerts/")) == [f"alerts/{n}.md" for n in names]
     severity = files["runbooks/severity.md"]
     positions = [severity.index(f"## {s}") for s in ("Critical", "High", "Medium", "Low") if f"## {s}" in severity]
     assert positions == sorted(positions) and len(positions) >= 2
@@ -247,7 +260,7 @@ def test_same_input_same_bytes_whatever_the_order() -> None:
     shuffled = list(sops)
     random.Random(7).shuffle(shuffled)
     assert first == again == render_pages(shuffled, {}, today=TODAY, examples={})
-    assert all(p.startswith(("runbooks/", "reference/")) for p in first)
+    assert all(p.startswith(("runbooks/", "reference/", "alerts/")) for p in first)
     assert all(v.endswith(b"\n") and b"\r" not in v for p, v in first.items() if p.endswith(".md"))
 
 

@@ -60,7 +60,7 @@ def _triage(alerts: Path, demo: Path, out: Path, workers: int = 2) -> tuple[int,
 
 def _records(out: Path) -> dict[str, list[dict[str, Any]]]:
     return {run.name: [json.loads(line) for line in (run / "events.jsonl").read_text(encoding="utf-8").splitlines()]
-            for run in sorted((out / "runs").iterdir())}
+            for run in sorted((out / "runs").iterdir()) if not run.name.startswith(".")}
 
 
 def _one_run_each(records: dict[str, list[dict[str, Any]]]) -> None:
@@ -141,6 +141,7 @@ def test_killed_triage_finishes_every_alert_once(demo: Path, tmp_path: Path) -> 
         [(i["run_id"], i["status"], i.get("outcome"), i.get("waiting_at")) for i in clean["items"]]
     records = _records(out)
     assert len(records) == 60
+    assert [p.name for p in (out / "runs").iterdir() if p.name.startswith(".")] == [], "a killed start is cleared"
     _one_run_each(records)
     result = CliRunner().invoke(cli, ["verify", *[str(out / "runs" / r) for r in records]])
     assert result.exit_code == 0, result.output

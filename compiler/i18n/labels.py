@@ -18,24 +18,24 @@ _ZH: dict[str, str] = {
     "Outcomes": "结果",
     "Known blind spots": "已知盲区",
     "Use when one of these alerts fires: {alerts}.": "以下任一告警触发时使用：{alerts}。",
-    "Compiled by sopc from `{path}`, version {version} ({digest}…). Do not edit: change the SOP and rebuild.":
-        "由 sopc 从 `{path}` 编译，版本 {version}（{digest}…）。请勿手工修改：修改 SOP 后重新构建。",
-    "**Deprecated:** use the skill `{successor}` instead.": "**已停用：**请改用技能 `{successor}`。",
+    "Compiled by sopc from {path}, version {version} ({digest}…). Do not edit: change the SOP and rebuild.":
+        "由 sopc 从 {path} 编译，版本 {version}（{digest}…）。请勿手工修改：修改 SOP 后重新构建。",
+    "**Deprecated:** use the skill {successor} instead.": "**已停用：**请改用技能 {successor}。",
     "1. Read `skill.json`: it has the inputs schema, thresholds, every step with its transitions,":
         "1. 阅读 `skill.json`：其中有输入 schema、阈值、每个步骤及其跳转、",
     "   result schema and safety class, and `findings_schema` for your report.":
         "   结果 schema 和安全等级，以及报告所用的 `findings_schema`。",
-    "2. Validate the inputs against `inputs_schema` (and `input_checks`, if any), then start at step `{first}`.":
-        "2. 按 `inputs_schema`（以及 `input_checks`，如有）校验输入，然后从步骤 `{first}` 开始。",
-    "3. Do each step below; after each, record its result with the `record_step` tool (`{tool}`).":
-        "3. 执行下面的每个步骤；每步完成后用 `record_step` 工具（`{tool}`）记录结果。",
+    "2. Validate the inputs against `inputs_schema` (and `input_checks`, if any), then start at step {first}.":
+        "2. 按 `inputs_schema`（以及 `input_checks`，如有）校验输入，然后从步骤 {first} 开始。",
+    "3. Do each step below; after each, record its result with the `record_step` tool ({tool}).":
+        "3. 执行下面的每个步骤；每步完成后用 `record_step` 工具（{tool}）记录结果。",
     "4. Evaluate conditions exactly as written (CEL) against `inputs.<name>`, `thresholds.<name>`":
         "4. 严格按原文（CEL）对 `inputs.<name>`、`thresholds.<name>`",
     "   and earlier results (`<step>.rows`, `<step>.row_count`, `<step>.<field>`).":
         "   以及之前的结果（`<step>.rows`、`<step>.row_count`、`<step>.<field>`）求值条件。",
     "5. Never take an action or escalation before its approval is recorded; never contact the subject.":
         "5. 审批记录之前绝不执行操作或上报；绝不联系涉事客户。",
-    "6. At an outcome, submit the findings report with `{tool}`.": "6. 到达结果时，用 `{tool}` 提交调查报告。",
+    "6. At an outcome, submit the findings report with {tool}.": "6. 到达结果时，用 {tool} 提交调查报告。",
     " Inputs from the alert payload: {pairs}.": "从告警载荷取得的输入：{pairs}。",
     "With the sopc MCP server connected (`sopc mcp`), let the runner do the work: `start_run` with the":
         "连接了 sopc MCP 服务器（`sopc mcp`）时，让运行器来做：用告警调用 `start_run`，",
@@ -53,25 +53,25 @@ _ZH: dict[str, str] = {
     "Kind: {kind} · safety: {safety}": "类型：{kind} · 安全等级：{safety}",
     ", approval by **{role}**": "，由 **{role}** 审批",
     " · timeout: {timeout}": " · 超时：{timeout}",
-    "Run `{file}` (DuckDB, read-only) with bound parameters: {params}.":
-        "运行 `{file}`（DuckDB，只读），绑定参数：{params}。",
+    "Run {file} (DuckDB, read-only) with bound parameters: {params}.":
+        "运行 {file}（DuckDB，只读），绑定参数：{params}。",
     "none": "无",
     "Never paste values into the SQL text.": "绝不把值拼接进 SQL 文本。",
-    "Compute `${name}` as `{expression}`.": "按 `{expression}` 计算 `${name}`。",
+    "Compute {name} as {expression}.": "按 {expression} 计算 {name}。",
     "Ask the **{actor}** to do this and record: {fields}.": "请 **{actor}** 完成此步并记录：{fields}。",
     "Return: {fields}.": "返回：{fields}。",
     "Escalate to **{to}** within **{within}** via {channel}.": "在 **{within}** 内通过 {channel} 上报 **{to}**。",
     "Include: {message}": "内容：{message}",
-    "Request `{action}` on `{target}`": "申请对 `{target}` 执行 `{action}`",
+    "Request {action} on {target}": "申请对 {target} 执行 {action}",
     " (irreversible)": "（不可撤销）",
     ". Do not perform it yourself: it takes effect only after the approval is recorded.":
         "。不要自行执行：审批记录后才生效。",
-    "Run the skill `{sop}` with {bound}; its outcome is `{step}.outcome`.":
-        "以 {bound} 运行技能 `{sop}`；其结果为 `{step}.outcome`。",
+    "Run the skill {sop} with {bound}; its outcome is {outcome}.":
+        "以 {bound} 运行技能 {sop}；其结果为 {outcome}。",
     "no inputs": "无输入",
-    "go to step `{step}`": "转到步骤 `{step}`",
-    "finish with outcome `{outcome}`": "以结果 `{outcome}` 结束",
-    "- If `{when}`: {where}.": "- 若 `{when}`：{where}。",
+    "go to step {step}": "转到步骤 {step}",
+    "finish with outcome {outcome}": "以结果 {outcome} 结束",
+    "- If {when}: {where}.": "- 若 {when}：{where}。",
     "- Otherwise: {where}.": "- 否则：{where}。",
     "- Then: {where}.": "- 然后：{where}。",
     # runbook site: pages
@@ -144,8 +144,10 @@ _ZH: dict[str, str] = {
     "Compiled skill": "编译后的技能",
     "Superseded by": "由其取代",
     # runbook site: checklist
-    "Work down from step 1; each step says where to go next. Tick the boxes as you go (they are not saved: record "
-    "results in the case).": "从第 1 步往下执行；每一步都会说明下一步去哪里。边做边勾选（勾选不会保存：结果请记录在案件中）。",
+    "Work down from step 1; each step says where to go next. Tick the boxes as you go: this browser keeps them for "
+    "this version of the runbook (nothing is sent anywhere); record the results in the case.":
+        "从第 1 步往下执行；每一步都会说明下一步去哪里。边做边勾选：本浏览器会为此版本的处置手册保留勾选（不会发送到任何地方）；"
+        "结果请记录在案件中。",
     "Run the query below and keep its result with the case.": "运行下面的查询，并将结果保存在案件中。",
     "Check the condition below.": "检查下面的条件。",
     "Decide which branch applies: branches are tried in order and the first that holds is taken.":
@@ -205,8 +207,15 @@ _ZH: dict[str, str] = {
     "The most serious risks first. See also the [alert quick index](alerts.md).":
         "最严重的风险在前。另见[告警速查](alerts.md)。",
     "Alert quick index": "告警速查",
-    "Find the alert that fired, open its runbook and follow the checklist. Press <kbd>/</kbd> to search by alert "
-    "name, SOP id or title words.": "找到触发的告警，打开其处置手册并按检查清单执行。按 <kbd>/</kbd> 可按告警名称、SOP ID 或标题词搜索。",
+    "Find the alert that fired and open its runbook. Press <kbd>/</kbd> to search by alert name, SOP id or title "
+    "words. A surveillance system can link straight to <code>/alerts/&lt;alert name&gt;/</code>.":
+        "找到触发的告警，打开其处置手册。按 <kbd>/</kbd> 可按告警名称、SOP ID 或标题词搜索。"
+        "监控系统可直接链接到 <code>/alerts/&lt;告警名称&gt;/</code>。",
+    "Open the runbook **{title}**:": "打开处置手册 **{title}**：",
+    "Open the current runbook; the others are deprecated:": "打开现行的处置手册；其余均已停用：",
+    "{n} runbooks handle this alert; open the one whose case fits:": "{n} 份处置手册处理此告警；请打开与案件相符的一份：",
+    "All alerts": "全部告警",
+    "Home": "首页",
     " (deprecated: use {successor})": "（已停用：请改用 {successor}）",
     "No alerts yet.": "暂无告警。",
     "Unknown": "未知",

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 from compiler.cel import Parsed, Reference, parse, render
-from compiler.lint.base import Findings, closest, position_in
+from compiler.lint.base import Findings, closest, position_in, token_position
 from compiler.model import Sop, Step
 from compiler.sqlcheck import SqlReport
 
@@ -33,7 +35,8 @@ def _check_declared(found: Findings, sop: Sop, pointer: str, ref: Reference) -> 
     if first is not None and first in declared:
         return True
     found.add(pointer, "SOP402", f"{render(ref)} is not a declared {ref.root[:-1]}",
-              closest(first or "", declared) or f"declared: {', '.join(sorted(declared)) or 'none'}")
+              closest(first or "", declared) or f"declared: {', '.join(sorted(declared)) or 'none'}",
+              position=token_position(found.doc, pointer, f"{ref.root}.{first}" if first else ref.root))
     return False
 
 
@@ -49,19 +52,22 @@ def _check_reference(found: Findings, sop: Sop, pointer: str, expression: str, r
         names = [f"inputs.{n}" for n in sop.inputs] + [f"thresholds.{n}" for n in sop.thresholds] + list(available)
         hint = closest(ref.root, names) or closest(f"inputs.{ref.root}", names) \
             or closest(f"thresholds.{ref.root}", names) or "read inputs.<name>, thresholds.<name> or <step_id>.<field>"
-        found.add(pointer, "SOP402", f"unknown name {ref.root!r} in condition", hint)
+        found.add(pointer, "SOP402", f"unknown name {ref.root!r} in condition", hint,
+                  position=token_position(found.doc, pointer, ref.root))
         return
     if ref.root not in available:
         where = "the step itself" if ref.root == owner.id else "a step that has not run on every path to here"
         found.add(pointer, "SOP403", f"{ref.root!r} is {where}",
-                  "a condition can read only steps that always run before it")
+                  "a condition can read only steps that always run before it",
+                  position=token_position(found.doc, pointer, ref.root))
         return
     fields = result_fields(step, sql.get(step.id))
     if first is None or fields is None:
         return
     if first not in fields:
         found.add(pointer, "SOP404", f"step {step.id!r} ({step.kind}) has no result field {first!r}",
-                  closest(first, fields) or f"it provides: {', '.join(sorted(fields)) or 'nothing'}")
+                  closest(first, fields) or f"it provides: {', '.join(sorted(fields)) or 'nothing'}",
+                  position=token_position(found.doc, pointer, f"{ref.root}.{first}"))
         return
     report = sql.get(step.id)
     if step.kind == "query" and first == "rows" and len(ref.fields) >= 3 and ref.fields[1] is None \
@@ -76,6 +82,28 @@ def _shorten(text: str, limit: int = 120) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+_SLIPS = (
+    (re.compile(r"(?<![\w.])and(?!\w)"), "and", "CEL writes 'and' as &&"),
+    (re.compile(r"(?<![\w.])or(?!\w)"), "or", "CEL writes 'or' as ||"),
+    (re.compile(r"(?<![\w.])not(?!\w)"), "not", "CEL writes 'not' as !"),
+    (re.compile(r"=>"), "=>", "write >= (greater than or equal)"),
+    (re.compile(r"=<"), "=<", "write <= (less than or equal)"),
+    (re.compile(r"(?<![=!<>])=(?![=<>])"), "=", "compare with ==; a single = is not an operator in CEL"),
+)
+_SYNTAX_HINT = "CEL uses &&, ||, !, ==, size(x), x.exists(r, ...); strings in 'single' or \"double\" quotes"
+
+
+def _slip(expression: str) -> tuple[str, str, int, int] | None:
+    """A habit from SQL or Python that CEL does not share: (token, hint, line, col), outside string literals."""
+    bare = re.sub(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"", lambda m: " " * len(m.group(0)), expression)
+    for pattern, token, hint in _SLIPS:
+        match = pattern.search(bare)
+        if match:
+            before = expression[: match.start()]
+            return token, hint, before.count("\n") + 1, match.start() - (before.rfind("\n") + 1) + 1
+    return None
+
+
 def _parsed(found: Findings, pointer: str, expression: str) -> Parsed | None:
     """The parsed condition, or None after reporting why it does not parse."""
     parsed = parse(expression)
@@ -83,9 +111,15 @@ def _parsed(found: Findings, pointer: str, expression: str) -> Parsed | None:
         return parsed
     position = position_in(found.doc, pointer, expression, parsed.line, parsed.col)
     if parsed.error == "syntax error":
+        slip = _slip(expression)
+        if slip is not None:
+            token, hint, line, col = slip
+            found.add(pointer, "SOP401", f"condition does not parse: {token!r} at column {col}: "
+                      f"{_shorten(expression.strip())!r}", hint,
+                      position=position_in(found.doc, pointer, expression, line, col))
+            return None
         found.add(pointer, "SOP401", f"condition does not parse at column {parsed.col}: "
-                  f"{_shorten(expression.strip())!r}",
-                  "CEL uses &&, ||, !, ==, size(x), x.exists(r, ...); strings in double quotes", position=position)
+                  f"{_shorten(expression.strip())!r}", _SYNTAX_HINT, position=position)
     else:
         found.add(pointer, "SOP401", f"condition cannot be checked: {parsed.error}",
                   "split it into simpler conditions or steps", position=position)

@@ -6,6 +6,7 @@ from compiler.document import pointer_join
 from compiler.graph import Graph
 from compiler.lint.base import Findings, closest
 from compiler.model import BRANCHING, Sop, Step, Transition
+from compiler.suggest import article
 
 
 def _check_target(found: Findings, sop: Sop, ids: set[str], to: Transition) -> None:
@@ -50,7 +51,7 @@ def _check_step_transitions(found: Findings, sop: Sop, ids: set[str], step: Step
     if step.kind in BRANCHING and step.to is not None:
         # Point at the offending key (next or outcome), not at the start of the step.
         extra = "next" if step.to.next is not None else "outcome"
-        found.add(pointer_join(step.pointer, extra), "SOP210", f"a {step.kind} step takes its transitions from "
+        found.add(pointer_join(step.pointer, extra), "SOP210", f"{article(step.kind)} step takes its transitions from "
                   + ("its branches" if step.kind == "decision" else "on_pass and on_fail"),
                   f"remove {extra} from the step itself", key=True)
     if step.kind == "decision":

@@ -8,6 +8,7 @@ from compiler.document import pointer_join
 from compiler.domains import DOMAIN_TITLES
 from compiler.lint.base import Findings, closest
 from compiler.model import Sop
+from compiler.suggest import article
 
 DOMAINS = frozenset(DOMAIN_TITLES)
 
@@ -49,7 +50,7 @@ def check_library(entries: list[tuple[Findings, Sop]]) -> None:
             found.add("/id", "SOP502", f"file {path.name} declares id {sop.id!r}", f"rename the file to {sop.id}.yaml")
         folder = path.parent
         if sop.domain and folder.name != sop.domain and (folder.name in DOMAINS or folder.parent.name == "sops"):
-            found.add("/domain", "SOP507", f"a {sop.domain} SOP is in the folder {folder.name}/",
+            found.add("/domain", "SOP507", f"{article(sop.domain)} SOP is in the folder {folder.name}/",
                       f"move it to sops/{sop.domain}/")
         if sop.superseded_by and sop.superseded_by not in library:
             # Never suggest the SOP itself as its own successor (the closest id is often its own).

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import jsonschema
+
 from compiler.cel import parse
 from compiler.document import pointer_join
 from compiler.graph import Graph
-from compiler.lint.base import Findings, closest
-from compiler.model import Scenario, Sop
+from compiler.lint.base import Findings, closest, value_at
+from compiler.model import Scenario, Sop, Step
 from compiler.sqlcheck import catalog
+from compiler.suggest import article
 
 _ANSWERED = frozenset({"manual", "agent", "action", "escalate"})
 _STRING_INPUTS = frozenset({"string", "timestamp", "duration", "enum"})
@@ -61,6 +64,44 @@ def _check_unquoted(found: Findings, pointer: str, what: str, value: Any) -> Non
     if raw is not None:
         kind = "a boolean" if isinstance(value, bool) else "an integer" if isinstance(value, int) else "a number"
         found.add(pointer, "SOP104", f"{what} is text, but YAML read {raw} as {kind}", f'quote it: "{raw}"')
+
+
+_GATE_KEYS = ("approved", "by", "role", "note")
+_WORDS = {"boolean": "true or false", "number": "a number", "integer": "an integer", "string": "text",
+          "array": "a list of text"}
+
+
+def _check_answer(found: Findings, step: Step, answer: dict[str, Any], at: str) -> None:
+    """A test's answer against the step's evidence or output fields and its approval gate (SOP708)."""
+    from compiler.skill.compile import fields_schema
+
+    if step.approval is not None and "approved" in answer and not isinstance(answer["approved"], bool):
+        found.add(pointer_join(at, "approved"), "SOP708", f"approved must be true or false, not {answer['approved']!r}",
+                  "approved: true lets the run go on; approved: false stops it")
+    if step.kind not in ("manual", "agent"):
+        return
+    fields = step.evidence if step.kind == "manual" else step.output
+    declared_at = pointer_join(step.pointer, "evidence" if step.kind == "manual" else "output")
+    declared = value_at(found.doc.data, declared_at)
+    if not isinstance(declared, dict) or len(declared) != len(fields):
+        return  # the fields themselves are wrong: that is the mistake to fix first
+    given = {k: v for k, v in answer.items() if k not in _GATE_KEYS} if step.approval else answer
+    schema = fields_schema(fields)
+    for error in sorted(jsonschema.Draft202012Validator(schema).iter_errors(given), key=lambda e: list(e.path)):
+        name = str(error.path[0]) if error.path else ""
+        if error.validator == "additionalProperties":
+            for extra in sorted(set(given) - set(schema["properties"])):
+                found.add(pointer_join(at, extra), "SOP708", f"{step.id!r} has no {'evidence' if step.kind == 'manual' else 'output'} field {extra!r}",
+                          closest(extra, schema["properties"]) or f"its fields: {', '.join(schema['properties'])}", key=True)
+        elif error.validator == "required":
+            found.add(at, "SOP708", f"the answer to {step.id!r} leaves out {error.message.split(' is ')[0]}",
+                      "sopc test would wait at this step for a complete answer")
+        else:
+            spec = schema["properties"].get(name, {})
+            wanted = f"one of {', '.join(spec['enum'])}" if "enum" in spec else _WORDS.get(spec.get("type", ""), "")
+            found.add(pointer_join(at, name) if name else at, "SOP708",
+                      f"{step.id}.{name} must be {wanted}, not {error.instance!r}" if name else error.message,
+                      "unquoted: true or false" if spec.get("type") == "boolean" else closest(str(error.instance), spec.get("enum", [])))
 
 
 def _check_demo(found: Findings, test: Scenario) -> None:
@@ -130,8 +171,10 @@ def check_scenarios(found: Findings, sop: Sop, graph: Graph) -> None:
                 found.add(answers_at, "SOP702", f"test answers unknown step {step_id!r}", closest(step_id, steps),
                           key=True)
             elif step.kind not in _ANSWERED and step.approval is None:
-                found.add(answers_at, "SOP702", f"step {step_id!r} is a {step.kind} step and takes no answers",
+                found.add(answers_at, "SOP702", f"step {step_id!r} is {article(step.kind)} step and takes no answers",
                           "answer manual, agent, action and escalate steps and approval gates", key=True)
+            else:
+                _check_answer(found, step, test.answers[step_id], answers_at)
         for table, rows in test.data.items():
             table_at = pointer_join(pointer_join(test.pointer, "data"), table)
             if table not in tables:

@@ -19,13 +19,42 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
 import jsonschema
 
 from compiler.approvers import Approver, Registry, person
+from compiler.diagnostics import Severity
+from compiler.files import UsageError, read_bounded
+from compiler.runner.inputs import timestamp
 from compiler.runner.signing import envelope_problems, signature_holds
 from compiler.runner.values import parse_timestamp, recordable, typed
+from compiler.yamlload import MAX_BYTES, load_bytes
+
+
+def load_answers(path: Path) -> dict[str, Any]:
+    """An answers file (YAML or JSON), loaded by the SOP loader's rules; any problem is one UsageError line.
+
+    No anchors, aliases, merge keys or tags, no duplicate keys, at most 1 MiB (and no more read), nested
+    at most 64 deep: an answers file comes from people and tools, and an alias bomb must cost nothing.
+    """
+    try:
+        raw = read_bounded(path, MAX_BYTES)
+    except OSError as err:
+        raise UsageError(f"cannot read {path}: {err.strerror or err}") from err
+    if not raw.strip():
+        return {}
+    document, diagnostics = load_bytes(str(path), raw)
+    # SOP011 (not a mapping) and SOP012 (no modeline) speak of SOPs: the mapping is checked below.
+    errors = [d for d in diagnostics if d.severity is Severity.ERROR and d.code not in ("SOP011", "SOP012")]
+    if errors:
+        first = errors[0]
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        raise UsageError(f"{path}:{first.line}:{first.col}: {first.message}{more}")
+    if document is None or not isinstance(document.data, dict):
+        raise UsageError(f"{path}: answers must be a mapping of step id to answer")
+    return dict(document.data)
 
 
 class Answers(Protocol):
@@ -53,9 +82,9 @@ def answer_problems(step: Mapping[str, Any], answer: Any) -> list[str]:
         value = answer.get(name)
         if spec.get("format") == "date-time" and isinstance(value, str):
             try:
-                parse_timestamp(value)
+                timestamp(value)
             except ValueError:
-                problems.append(f"{name}: {value!r} is not an ISO 8601 timestamp")
+                problems.append(f"{name}: {value!r} is not an RFC 3339 timestamp (2026-01-05T00:00:00Z)")
         if spec.get("format") == "uri" and isinstance(value, str) and "://" not in value:
             problems.append(f"{name}: {value!r} is not a URL")
     return sorted(problems)

@@ -36,6 +36,32 @@ class Undecided(Exception):
     """Left to cel-python: not handled here, or an error whose exact form cel-python decides."""
 
 
+class Exhausted(Exception):
+    """The evaluation spent its step budget: an answer, not something to hand to cel-python."""
+
+
+STEPS = " steps"
+"""Key of the step budget in the environment (no CEL name holds a space)."""
+MAX_STEPS = 10_000
+"""Items the comprehensions of one evaluation may visit, all of them together: at most a few seconds of
+cel-python on a busy machine (the closures take a tenth of that). Ten times the default --max-rows;
+two comprehensions nested over a thousand kept rows each need a million: aggregate in SQL instead."""
+
+
+class Steps:
+    """What an evaluation may still spend: every item a comprehension visits costs one."""
+
+    __slots__ = ("left",)
+
+    def __init__(self, left: int = MAX_STEPS) -> None:
+        self.left = left
+
+    def spend(self, count: int) -> None:
+        self.left -= count
+        if self.left < 0:
+            raise Exhausted
+
+
 _BINARY = {
     "relation_lt": "_<_", "relation_le": "_<=_", "relation_gt": "_>_", "relation_ge": "_>=_",
     "relation_eq": "_==_", "relation_ne": "_!=_", "relation_in": "_in_",
@@ -189,6 +215,9 @@ class _Compiler:
             items = receiver(env)
             if not isinstance(items, celtypes.ListType):
                 raise Undecided
+            steps = env.get(STEPS)
+            if isinstance(steps, Steps):
+                steps.spend(len(items))
             return items, dict(env)
 
         def mapped(env: Env) -> Any:

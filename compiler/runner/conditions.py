@@ -18,9 +18,10 @@ from typing import Any
 
 import celpy
 from celpy import celtypes
-from celpy.evaluation import CELEvalError, base_functions
+from celpy.evaluation import CELEvalError, Evaluator, base_functions
 from lark import Tree
 
+from compiler.cel import budget_problem
 from compiler.runner import celfast
 from compiler.runner.errors import RunError
 from compiler.runner.values import from_cel, to_json
@@ -35,9 +36,31 @@ logging.getLogger("celpy").addHandler(logging.NullHandler())
 logging.getLogger("celpy").propagate = False
 
 
+class _BudgetedEvaluator(Evaluator):
+    """cel-python's evaluator, spending one step of a shared budget per item a comprehension visits."""
+
+    def __init__(self, ast: Tree[Any], activation: Any, steps: celfast.Steps) -> None:
+        super().__init__(ast, activation)
+        self.steps = steps
+
+    def sub_evaluator(self, ast: Tree[Any]) -> Evaluator:
+        return _BudgetedEvaluator(ast, self.activation, self.steps)
+
+    def evaluate(self, context: Any = None) -> Any:  # a comprehension evaluates its body once per item
+        self.steps.spend(1)
+        return super().evaluate(context)
+
+
+class _BudgetedRunner(celpy.InterpretedRunner):
+    """Runs cel-python's evaluator with a fresh step budget per evaluation."""
+
+    def evaluate(self, context: Any) -> Any:
+        return _BudgetedEvaluator(self.ast, self.new_activation(), celfast.Steps()).evaluate(context)
+
+
 @cache
 def _environment() -> celpy.Environment:
-    return celpy.Environment()
+    return celpy.Environment(runner_class=_BudgetedRunner)
 
 
 _NUMBERS = (celtypes.IntType, celtypes.UintType, celtypes.DoubleType)
@@ -73,6 +96,9 @@ def _program(expression: str) -> tuple[celfast.Compiled | None, Any]:
         program = environment.program(tree, functions=_FUNCTIONS)
     except Exception as err:  # cel-python raises several types for bad syntax
         raise RunError(f"cannot parse {expression!r}: {err}") from err
+    costly = budget_problem(expression, tree)
+    if costly is not None:  # the skill file may have been edited since validate refused this
+        raise RunError(f"cannot evaluate {expression!r}: {costly[0]}")
     try:
         return celfast.compile_tree(tree, _ALL_FUNCTIONS), program
     except (celfast.Undecided, RecursionError):
@@ -84,7 +110,10 @@ def evaluate(expression: str, activation: Activation) -> Any:
     fast, _ = _program(expression)
     if fast is not None:
         try:
-            return fast(activation)
+            return fast({**activation, celfast.STEPS: celfast.Steps()})
+        except celfast.Exhausted:
+            raise RunError(f"cannot evaluate {expression!r}: its comprehensions visit more than "
+                           f"{celfast.MAX_STEPS:,} items") from None
         except Exception:  # Undecided, or an error: cel-python decides it, in its own words
             pass
     return evaluate_with_celpy(expression, activation)
@@ -96,6 +125,9 @@ def evaluate_with_celpy(expression: str, activation: Activation) -> Any:
         result = _program(expression)[1].evaluate(dict(activation))
     except RunError:
         raise
+    except celfast.Exhausted:
+        raise RunError(f"cannot evaluate {expression!r}: its comprehensions visit more than "
+                       f"{celfast.MAX_STEPS:,} items") from None
     except Exception as err:
         raise RunError(f"cannot evaluate {expression!r}: {_reason(err)}") from err
     if isinstance(result, CELEvalError):

@@ -1,19 +1,25 @@
-"""The runner's database edge: embedded DuckDB, read-only, parameters bound, time-limited.
+"""The runner's database edge: embedded DuckDB, read-only, parameters bound, limited in time and memory.
 
 Every query passes `querycheck` before it is sent. The connection itself is
 read-only and cannot reach files outside the data folder, so a query that
-slipped past the check still could not write or read anything else.
+slipped past the check still could not write or read anything else. It
+lives in a worker process (`worker`) that the runner can end from outside.
 """
 
 from __future__ import annotations
 
-import atexit
 import hashlib
-import threading
+import multiprocessing
+import sys
 import time
-import weakref
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+import types
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from functools import cache
+from multiprocessing.connection import Connection
+from multiprocessing.context import ForkServerContext
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Any
 
@@ -22,11 +28,10 @@ import duckdb
 from compiler.resources import schema_text
 from compiler.runner.errors import RunError, first_line
 from compiler.runner.querycheck import canonical_tables, refuse_unsafe
-from compiler.runner.values import to_json
+from compiler.runner.worker import Limits, Opener, plain_rows, serve
 
-DEFAULT_TIMEOUT_S = 60.0
-DEFAULT_MAX_ROWS = 1000
-_FETCH = 2048
+DEFAULT_TIMEOUT_S = Limits().timeout_s
+DEFAULT_MAX_ROWS = Limits().max_rows
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,161 +59,268 @@ def sql_hash(sql: str) -> str:
 
 
 class Database:
-    """A read-only DuckDB connection over a .duckdb file or a folder of Parquet/CSV files."""
+    """Read-only data for a run (a .duckdb file, a folder of Parquet/CSV files, or scenario rows).
 
-    def __init__(self, connection: duckdb.DuckDBPyConnection, source: str, *, timeout_s: float = DEFAULT_TIMEOUT_S,
-                 max_rows: int = DEFAULT_MAX_ROWS) -> None:
-        self._con = connection
+    The connection lives in a worker process (`worker`), under the run's
+    limits: this side checks each query, sends it, and waits at most its
+    time limit plus a grace period before ending the worker from outside.
+    A worker that was ended is started again for the next query.
+    """
+
+    GRACE_S = 1.0
+    """How long a query may ignore DuckDB's interrupt before its worker is killed."""
+
+    def __init__(self, opener: Opener, source: str, limits: Limits) -> None:
         self.source = source
-        self.timeout_s = timeout_s
-        self.max_rows = max_rows
-        self._watchdog = _Watchdog()
+        self._opener = opener
+        self._limits = limits
+        self._process: BaseProcess | None = None
+        self._pipe: Connection | None = None
+        self._ready = False
+        self._key = _idle_key(opener, limits)
+        self._start()
+
+    @property
+    def timeout_s(self) -> float:
+        """Time limit of each query, in seconds."""
+        return self._limits.timeout_s
+
+    @property
+    def max_rows(self) -> int:
+        """Rows of each query kept in the record."""
+        return self._limits.max_rows
 
     @classmethod
-    def open(cls, source: Path, *, timeout_s: float = DEFAULT_TIMEOUT_S,
-             max_rows: int = DEFAULT_MAX_ROWS) -> Database:
+    def open(cls, source: Path, **limits: Any) -> Database:
         """Open data for a run; a missing or unreadable source is a RunError with one line."""
         if source.is_dir():
-            connection = _folder(source)
+            opener: Opener = ("folder", str(source.resolve()))
         elif source.is_file():
-            connection = _file(source)
+            opener = ("file", str(source))
         else:
             raise RunError(f"no such database file or folder: {source}")
-        return cls(connection, str(source.resolve()), timeout_s=timeout_s, max_rows=max_rows)
+        return cls(opener, str(source.resolve()), _limits(limits))
 
     @classmethod
     def from_rows(cls, tables: Mapping[str, Sequence[Mapping[str, Any]]], **limits: Any) -> Database:
         """An in-memory database of the canonical tables holding these rows (scenario data)."""
-        from compiler.demo.rows import insert_rows
-
-        connection = duckdb.connect(":memory:", config={"enable_external_access": False})
-        connection.execute(schema_text("exchange.sql"))
-        for table, rows in tables.items():
-            try:
-                insert_rows(connection, table, rows)
-            except (ValueError, duckdb.Error) as err:
-                raise RunError(f"cannot load test rows into {table}: {first_line(err)}") from err
-        connection.execute("SET lock_configuration = true")
-        return cls(connection, "inline rows", **limits)
+        database = cls(("rows", plain_rows(tables)), "inline rows", _limits(limits))
+        database.ready()
+        return database
 
     @property
     def limits(self) -> dict[str, Any]:
         """The limits a run records, and a resume reopens the data with."""
-        return {"timeout_s": self.timeout_s, "max_rows": self.max_rows}
+        return asdict(self._limits)
 
     def close(self) -> None:
-        """Close the connection."""
-        self._watchdog.stop()
-        self._con.close()
+        """Keep the worker for the next run on the same file, or tell it to close the connection and end
+        (on its own time, not the run's)."""
+        process, pipe, ready, self._process, self._pipe, self._ready = \
+            self._process, self._pipe, self._ready, None, None, False
+        if ready and process is not None and pipe is not None and process.is_alive():
+            _IDLE.append((self._key, self._limits, process, pipe))
+            if len(_IDLE) > _MAX_IDLE:
+                _end(*_IDLE.pop(0)[2:])  # the least recently used
+            return
+        if pipe is not None and process is not None:
+            _end(process, pipe)
 
     def query(self, sql: str, parameters: Mapping[str, Any]) -> QueryResult:
-        """Run one checked query with bound parameters, under the time limit."""
+        """Run one checked query with bound parameters, under the time and memory limits."""
         used = refuse_unsafe(sql, list(parameters))
+        if self._pipe is None:
+            self._start()
+        self.ready()
+        assert self._pipe is not None
         started = time.perf_counter()
-        self._watchdog.arm(self._con, self.timeout_s)
         try:
-            result = self._con.execute(sql, {name: parameters[name] for name in used})
-            columns = tuple((str(d[0]), str(d[1])) for d in result.description or ())
-            names = [name for name, _ in columns]
-            kept: list[dict[str, Any]] = []
-            count = 0
-            while batch := result.fetchmany(_FETCH):
-                for row in batch[: max(0, self.max_rows - len(kept))]:
-                    kept.append({name: to_json(value) for name, value in zip(names, row, strict=True)})
-                count += len(batch)
-        except duckdb.InterruptException as err:
-            raise RunError(f"query ran longer than its limit of {self.timeout_s:g} s and was stopped") from err
-        except RuntimeError as err:  # Ctrl-C while DuckDB works: the step restarts on --resume
-            if "interrupt" in str(err).lower():
-                raise KeyboardInterrupt from err
+            self._pipe.send(("query", sql, {name: parameters[name] for name in used}, self.max_rows, self.timeout_s))
+            if not self._pipe.poll(self.timeout_s + self.GRACE_S):
+                self._kill()
+                raise RunError(f"query ran longer than its limit of {self.timeout_s:g} s and did not stop; "
+                               "it was ended")
+            reply = self._pipe.recv()
+        except KeyboardInterrupt:  # Ctrl-C while DuckDB works: the step restarts on --resume
+            self._kill()
             raise
-        except duckdb.Error as err:
-            raise RunError(f"query failed: {first_line(err)}") from err
-        finally:
-            self._watchdog.disarm()
+        except (EOFError, OSError) as err:
+            code = self._kill()
+            raise RunError(f"the query's worker process ended unexpectedly (exit status {code})") from err
+        if reply[0] == "error":
+            _, kind, message = reply
+            if kind == "interrupted":
+                raise RunError(f"query ran longer than its limit of {self.timeout_s:g} s and was stopped")
+            if kind == "memory":
+                raise RunError(f"query needed more memory than its limit of {self._limits.memory_mb} MB and was "
+                               f"stopped ({message})")
+            raise RunError(f"query failed: {message}")
+        _, columns, rows, count, _ = reply
         elapsed = (time.perf_counter() - started) * 1000
-        return QueryResult(columns, tuple(kept), count, sql_hash(sql), round(elapsed, 3))
+        return QueryResult(columns, rows, count, sql_hash(sql), round(elapsed, 3))
 
+    def ready(self) -> None:
+        """Wait until the worker has opened the data; a RunError saying why it could not.
 
-class _Watchdog:
-    """Interrupts a query that runs past its time limit.
+        The worker opens the data while the run prepares (inputs, run folder, record), so a run
+        waits for it only as long as opening takes beyond that.
+        """
+        if self._ready:
+            return
+        if self._pipe is None:
+            self._start()
+        assert self._pipe is not None
+        try:
+            reply = self._pipe.recv()
+        except (EOFError, OSError) as err:
+            code = self._kill()
+            raise RunError(f"cannot open {self.source}: the worker process ended (exit status {code})") from err
+        except KeyboardInterrupt:
+            self._kill()
+            raise
+        if reply[0] != "ready":
+            self._kill()
+            raise RunError(str(reply[1]))
+        self._ready = True
 
-    One thread serves a database's queries one after another (a thread per
-    query costs more than a short query); it holds the connection only while
-    a query runs, and ends after a second with nothing to watch.
-    """
-
-    IDLE_S = 1.0
-
-    def __init__(self) -> None:
-        _WATCHDOGS.add(self)
-        self._changed = threading.Condition()
-        self._connection: duckdb.DuckDBPyConnection | None = None
-        self._deadline = 0.0
-        self._thread: threading.Thread | None = None
-        self._stopped = False
-
-    def arm(self, connection: duckdb.DuckDBPyConnection, seconds: float) -> None:
-        """Interrupt this connection's query after so many seconds, unless disarmed first."""
-        with self._changed:
-            self._connection, self._deadline = connection, time.monotonic() + seconds
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="sopc-query-limit", daemon=True)
-                self._thread.start()
-            self._changed.notify()
-
-    def disarm(self) -> None:
-        """The query ended in time."""
-        with self._changed:
-            self._connection = None
-
-    def stop(self) -> None:
-        """End the thread, if there is one."""
-        with self._changed:
-            self._stopped, self._connection = True, None
-            self._changed.notify()
-            thread = self._thread
-        if thread is not None and thread is not threading.current_thread():
-            thread.join()
-
-    def _run(self) -> None:
-        with self._changed:
-            while not self._stopped:
-                if self._connection is None:
-                    if not self._changed.wait(self.IDLE_S) and self._connection is None:
-                        break
+    def _start(self) -> None:
+        """Take a kept worker (one with this very file open, else one to open this data), or start one."""
+        same = [n for n, kept in enumerate(_IDLE) if self._key is not None and kept[0] == self._key]
+        similar = [n for n, kept in enumerate(_IDLE) if kept[1] == self._limits]
+        for number in reversed(same or similar):
+            key, _, process, pipe = _IDLE.pop(number)
+            if not process.is_alive():
+                pipe.close()
+                continue
+            self._process, self._pipe, self._ready = process, pipe, key == self._key and key is not None
+            if not self._ready:
+                try:
+                    pipe.send(("open", self._opener))  # the worker opens this data instead; `ready` waits
+                except OSError:
+                    self._kill()
                     continue
-                remaining = self._deadline - time.monotonic()
-                if remaining > 0:
-                    self._changed.wait(remaining)
-                    continue
-                self._connection.interrupt()
-                self._connection = None
-            self._thread = None
+            return
+        context = _context()
+        ours, theirs = context.Pipe()
+        process = context.Process(target=serve, args=(theirs, self._opener, self._limits),
+                                  name="sopc-query-worker", daemon=True)
+        with _without_main():
+            process.start()
+        theirs.close()
+        self._process, self._pipe, self._ready = process, ours, False
+
+    def _kill(self) -> int | None:
+        """End the worker now; the next query starts another."""
+        process, pipe, self._process, self._pipe, self._ready = self._process, self._pipe, None, None, False
+        if pipe is not None:
+            pipe.close()
+        if process is None:
+            return None
+        process.kill()
+        process.join()
+        return process.exitcode
 
 
-_WATCHDOGS: weakref.WeakSet[_Watchdog] = weakref.WeakSet()
+_IDLE: list[tuple[tuple[Any, ...] | None, Limits, BaseProcess, Connection]] = []
+"""Workers of closed databases, so that a process running many runs (sopc test, a server) forks few: a
+worker is kept only after a clean close; it serves the next run on the same file (same device, inode,
+size and modification time) and limits as it is, and a run on other data under the same limits after
+opening that data instead of its own. Its connections are read-only with their settings locked."""
+_MAX_IDLE = 2
 
 
-@atexit.register
-def _stop_watchdogs() -> None:
-    """A database left open at exit: end its watchdog before DuckDB's bindings are torn down."""
-    for watchdog in list(_WATCHDOGS):
-        watchdog.stop()
+def _idle_key(opener: Opener, limits: Limits) -> tuple[Any, ...] | None:
+    """What a kept worker must match to serve this data: a .duckdb file as it is now, and the limits."""
+    kind, where = opener
+    if kind != "file":
+        return None  # a folder's files or scenario rows: opened afresh each time
+    try:
+        stat = Path(where).stat()
+    except OSError:
+        return None
+    return (str(Path(where).resolve()), stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, limits)
 
 
-def _file(path: Path) -> duckdb.DuckDBPyConnection:
+def forget_idle() -> None:
+    """End the kept workers (the benchmark opens the data every run, as a new `sopc run` process does)."""
+    while _IDLE:
+        _end(*_IDLE.pop()[2:])
+
+
+def _end(process: BaseProcess, pipe: Connection) -> None:
+    """Tell a worker to close its connection and end (killed if it cannot be told)."""
+    try:
+        pipe.send(None)
+    except OSError:
+        process.kill()
+    pipe.close()
+
+
+@cache
+def _context() -> ForkServerContext:
+    """Workers fork from a fork server that has imported DuckDB and nothing else: no threads are copied."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["compiler.runner.database"])
+    return context
+
+
+@contextmanager
+def _without_main() -> Iterator[None]:
+    """Start processes without the main script: multiprocessing would run it again in the fork server and
+    every worker (a cost, and a script read from stdin cannot be run again); the worker needs none of it."""
+    main = sys.modules["__main__"]
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        sys.modules["__main__"] = main
+
+
+def _limits(given: Mapping[str, Any]) -> Limits:
+    """Limits from keyword arguments or a record's limits; unknown names are a RunError."""
+    try:
+        limits = Limits(**given)
+    except TypeError as err:
+        raise RunError(f"unknown limits: {', '.join(sorted(set(given) - set(Limits.__dataclass_fields__)))}") from err
+    return limits
+
+
+def connect(opener: Opener, settings: Mapping[str, Any]) -> duckdb.DuckDBPyConnection:
+    """The connection a worker holds (called in the worker)."""
+    kind, where = opener
+    if kind == "file":
+        return _file(Path(where), settings)
+    if kind == "folder":
+        return _folder(Path(where), settings)
+    return _rows(where, settings)
+
+
+def _rows(tables: Mapping[str, Sequence[Mapping[str, Any]]], settings: Mapping[str, Any]) -> duckdb.DuckDBPyConnection:
+    from compiler.demo.rows import insert_rows
+
+    connection = duckdb.connect(":memory:", config={**settings, "enable_external_access": False})
+    connection.execute(schema_text("exchange.sql"))
+    for table, rows in tables.items():
+        try:
+            insert_rows(connection, table, rows)
+        except (ValueError, duckdb.Error) as err:
+            raise RunError(f"cannot load test rows into {table}: {first_line(err)}") from err
+    connection.execute("SET lock_configuration = true")
+    return connection
+
+
+def _file(path: Path, settings: Mapping[str, Any]) -> duckdb.DuckDBPyConnection:
     """A .duckdb file, read-only, with no way to reach other files and settings locked from the start."""
     try:
         return duckdb.connect(str(path), read_only=True,
-                              config={"enable_external_access": False, "lock_configuration": True})
+                              config={**settings, "enable_external_access": False, "lock_configuration": True})
     except duckdb.Error as err:
         raise RunError(f"cannot open {path} as a DuckDB database: {first_line(err)}") from err
 
 
-def _folder(folder: Path) -> duckdb.DuckDBPyConnection:
+def _folder(folder: Path, settings: Mapping[str, Any]) -> duckdb.DuckDBPyConnection:
     """Canonical tables over <table>.parquet or <table>.csv files; tables without a file are empty."""
-    connection = duckdb.connect(":memory:")
+    connection = duckdb.connect(":memory:", config=dict(settings))
     root = str(folder.resolve())
     connection.execute("SET allowed_directories = $dirs", {"dirs": [root + "/"]})
     connection.execute("SET enable_external_access = false")

@@ -21,9 +21,14 @@ import json
 import os
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from functools import cache
 from pathlib import Path
 from typing import Any
 
+import jsonschema
+
+from compiler.files import read_bounded
+from compiler.resources import schema_json
 from compiler.runner.errors import RecordBusy, RunError
 from compiler.runner.values import iso
 
@@ -60,12 +65,23 @@ def read_events(path: Path) -> tuple[list[dict[str, Any]], int]:
     return events, torn
 
 
+MAX_RECORD_BYTES = 256 << 20
+"""A record larger than this is not read (a run of a thousand steps at --max-rows 1000 stays far below)."""
+
+
 def read_record(path: Path) -> tuple[list[dict[str, Any]], int, str]:
-    """The complete events, the torn bytes after them, and the hash of the last complete line."""
+    """The complete events, the torn bytes after them, and the hash of the last complete line.
+
+    A run folder is untrusted input: the record must be a regular file of bounded size, and each line
+    a JSON event that fits schema/run.schema.json and continues the hash chain. Anything else is a
+    RunError naming the line.
+    """
     try:
-        data = path.read_bytes()
+        data = read_bounded(path, MAX_RECORD_BYTES)
     except OSError as err:
-        raise RunError(f"cannot read the run record {path}: {err.strerror}") from err
+        raise RunError(f"cannot read the run record {path}: {err.strerror or err}") from err
+    if len(data) > MAX_RECORD_BYTES:
+        raise RunError(f"{path}: the record is over {MAX_RECORD_BYTES:,} bytes; it was not read")
     complete, _, torn = data.rpartition(b"\n")
     if not data.endswith(b"\n") and b"\n" not in data:
         complete, torn = b"", data
@@ -74,13 +90,40 @@ def read_record(path: Path) -> tuple[list[dict[str, Any]], int, str]:
     for number, line in enumerate(complete.split(b"\n") if complete else [], start=1):
         try:
             event = json.loads(line)
+        except RecursionError as err:
+            raise RunError(f"{path}:{number}: nested too deeply to be an event; the record is damaged") from err
         except ValueError as err:
             raise RunError(f"{path}:{number}: not a JSON event; the record is damaged") from err
         if not isinstance(event, dict) or event.get("seq") != number or event.get("prev") != previous:
             raise RunError(f"{path}:{number}: the hash chain breaks here; the record was altered")
+        problem = _shape_problem(event)
+        if problem is not None:
+            raise RunError(f"{path}:{number}: not a run event ({problem}); the record was altered")
         events.append(event)
         previous = line_hash(line)
     return events, len(torn), previous
+
+
+@cache
+def _validator() -> Any:
+    return jsonschema.Draft202012Validator(schema_json("run.schema.json"))
+
+
+def _shape_problem(event: dict[str, Any]) -> str | None:
+    """Why an event does not fit schema/run.schema.json (its first error, located), or None."""
+    try:
+        error = next(iter(sorted(_validator().iter_errors(event), key=lambda e: list(e.absolute_path))), None)
+    except RecursionError:
+        return "nested too deeply"
+    if error is None:
+        return None
+    where = "/".join(str(p) for p in error.absolute_path) or "top level"
+    return f"{where}: {first_line_of(error.message)[:200]}"
+
+
+def first_line_of(text: str) -> str:
+    """The first line of a message."""
+    return text.strip().splitlines()[0] if text.strip() else ""
 
 
 def _lock(path: Path, *, create: bool) -> int:
@@ -162,8 +205,11 @@ class EventLog:
         except (ValueError, UnicodeEncodeError) as err:
             raise RunError(f"cannot record a {event_type} event: {err}") from err
         data = line + b"\n"
-        while data:
-            data = data[os.write(self._fd, data):]
+        try:
+            while data:
+                data = data[os.write(self._fd, data):]
+        except OSError as err:  # a full disk: at most a torn line, which a resume drops
+            raise RunError(f"cannot write the run record {self.path}: {err.strerror or err}") from err
         self._seq += 1
         self._prev = line_hash(line)
         self._unsynced = True

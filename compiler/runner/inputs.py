@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -11,6 +13,16 @@ from compiler.files import UsageError
 from compiler.runner import conditions
 from compiler.runner.errors import RunError
 from compiler.runner.values import fixed_activation, iso, parse_timestamp, recordable, typed
+
+RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:[Zz]|[+-]\d{2}:\d{2})")
+"""A timestamp as RFC 3339 writes it: date, T, time, and Z or an offset; no week dates, no space, no NUL."""
+
+
+def timestamp(text: str) -> datetime.datetime:
+    """An aware UTC datetime from RFC 3339 text; ValueError for anything else."""
+    if not RFC3339.fullmatch(text):
+        raise ValueError(f"{text!r} is not an RFC 3339 timestamp")
+    return parse_timestamp(text)
 
 
 def parse_pairs(pairs: Iterable[str], schema: Mapping[str, Any]) -> dict[str, Any]:
@@ -24,6 +36,9 @@ def parse_pairs(pairs: Iterable[str], schema: Mapping[str, Any]) -> dict[str, An
         name, sep, text = pair.partition("=")
         if not sep or not name:
             raise UsageError(f"--input {pair!r}: write name=value")
+        if not pair.isprintable():
+            raise UsageError(f"--input {name[:64]!r}: control characters (terminal escapes, NUL, line breaks) "
+                             "are not allowed in a value")
         if name not in properties:
             known = ", ".join(sorted(properties)) or "none"
             raise UsageError(f"--input {name}: the skill has no such input (inputs: {known})")
@@ -46,9 +61,9 @@ def checked_inputs(given: Mapping[str, Any], skill: Mapping[str, Any]) -> dict[s
     for name, spec in schema.get("properties", {}).items():
         if spec.get("format") == "date-time" and isinstance(values.get(name), str):
             try:
-                values[name] = iso(parse_timestamp(values[name]))  # one form in the record: ...Z
+                values[name] = iso(timestamp(values[name]))  # one form in the record: ...Z
             except ValueError:
-                problems.append(f"{name}: {values[name]!r} is not an ISO 8601 timestamp (2026-01-05T00:00:00Z)")
+                problems.append(f"{name}: {values[name]!r} is not an RFC 3339 timestamp (2026-01-05T00:00:00Z)")
     if not problems:  # the checks read typed values: only once the values fit their types
         problems += _failed_checks(values, skill)
     if problems:

@@ -24,6 +24,7 @@ import duckdb
 from compiler.readonly import FORBIDDEN_FUNCTIONS, TABLE_FUNCTIONS
 from compiler.resources import schema_text
 from compiler.runner.errors import QueryRefused, first_line
+from compiler.sqlshape import shape_problem
 
 Verdict = tuple[str | None, frozenset[str]]
 """Why the query may not run (None if it may), and the named parameters it uses."""
@@ -56,6 +57,13 @@ def check(texts: Iterable[str]) -> None:
         return
     if len(_verdicts) + len(fresh) > _KEEP:
         _verdicts.clear()
+    for text in fresh:
+        shape = shape_problem(text)  # validate asks this first too; hostile sizes never reach the parser
+        if shape is not None:
+            _verdicts[text] = shape.message, frozenset()
+    fresh = [text for text in fresh if text not in _verdicts]
+    if not fresh:
+        return
     row = _parser().execute("SELECT list_transform($texts, lambda q: json_serialize_sql(q, skip_null := true, "
                             "skip_empty := true))",
                             {"texts": fresh}).fetchone()

@@ -11,6 +11,7 @@ import hashlib
 import json
 import re
 import secrets
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,20 +19,25 @@ from typing import Any
 import jsonschema
 
 from compiler.approvers import Registry
-from compiler.files import UsageError, write_atomic
+from compiler.files import UsageError, clear_dead_staging, owner_tag, read_bounded, rename_new, write_atomic
 from compiler.resources import schema_json
 from compiler.runner.answers import Answers
 from compiler.runner.database import Database
 from compiler.runner.engine import Engine
-from compiler.runner.errors import RecordBusy, RunError
+from compiler.runner.errors import RecordBusy, RunError, first_line
 from compiler.runner.events import Clock, EventLog, utc_now
 from compiler.runner.inputs import checked_inputs
+from compiler.runner.querycheck import canonical_tables
 from compiler.runner.report import documents, findings
 from compiler.runner.report_lang import localized_report
 from compiler.runner.state import ENDED, RunState, data_source, replay
 
 EVENTS, REPORT_JSON, REPORT_MD, SKILL = "events.jsonl", "report.json", "report.md", "skill.json"
 REPORT_HTML = "report.html"
+MAX_SKILL_BYTES = 16 << 20
+"""A compiled skill is tens of kilobytes; a larger file is not read."""
+_DAMAGED = (KeyError, TypeError, ValueError, IndexError, AttributeError, RecursionError)
+"""What replaying a record that fits the schema but not the runner's logic can raise."""
 RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 
 
@@ -57,14 +63,23 @@ def load_skill(path: Path) -> dict[str, Any]:
 def read_skill(path: Path) -> tuple[dict[str, Any], bytes]:
     """A checked compiled skill and the bytes it was read from (kept as they are in the run folder)."""
     try:
-        raw = path.read_bytes()
+        raw = read_bounded(path, MAX_SKILL_BYTES)
+        if len(raw) > MAX_SKILL_BYTES:
+            raise UsageError(f"{path} is over {MAX_SKILL_BYTES:,} bytes; it is not a compiled skill")
         skill = json.loads(raw)
     except FileNotFoundError as err:
         raise UsageError(f"no compiled skill at {path}; run: sopc build") from err
-    except (OSError, ValueError) as err:
-        raise UsageError(f"cannot read {path}: {err}") from err
-    errors = sorted(jsonschema.Draft202012Validator(schema_json("skill.schema.json")).iter_errors(skill),
-                    key=lambda e: list(e.absolute_path))
+    except OSError as err:
+        raise UsageError(f"cannot read {path}: {err.strerror or err}") from err
+    except (ValueError, RecursionError) as err:
+        raise UsageError(f"cannot read {path}: not JSON ({first_line(err) if isinstance(err, ValueError) else 'nested too deeply'})") from err
+    if not isinstance(skill, dict):
+        raise UsageError(f"{path} is not a valid skill (top level: not an object)")
+    try:
+        errors = sorted(jsonschema.Draft202012Validator(schema_json("skill.schema.json")).iter_errors(skill),
+                        key=lambda e: list(e.absolute_path))
+    except RecursionError as err:
+        raise UsageError(f"{path} is not a valid skill (nested too deeply)") from err
     if errors:
         where = "/".join(str(p) for p in errors[0].absolute_path) or "top level"
         raise UsageError(f"{path} is not a valid skill ({where}: {errors[0].message})")
@@ -95,22 +110,52 @@ def start(skill: dict[str, Any], database: Database, inputs: dict[str, Any], ans
     if not RUN_ID.fullmatch(run_id):
         raise UsageError(f"run id {run_id!r}: use letters, digits, '-', '_' and '.' (at most 128)")
     folder = out / run_id
+    if folder.exists():
+        raise UsageError(f"{folder} already exists; a run record is never overwritten")
+    clear_dead_staging(folder)  # a start of this id that was killed before its folder was whole
+    engine = _create(folder, skill, raw, database, answers, clock, started_by, run_id, values, registry, lang)
+    return _finish(folder, skill, engine)
+
+
+def _create(folder: Path, skill: dict[str, Any], raw: bytes | None, database: Database, answers: Answers,
+            clock: Clock, started_by: str, run_id: str, values: dict[str, Any], registry: Registry | None,
+            lang: str) -> Engine:
+    """The run folder, complete (the skill copy and the first event, synced) or not at all.
+
+    It is made under a hidden name beside its place and renamed into it, so a full disk or a kill
+    leaves no half-made folder under the run's id, and the id can be used again.
+    """
+    staging = folder.parent / f".{folder.name}.new-{owner_tag()}"
+    log: EventLog | None = None
     try:
-        log = EventLog.create(folder / EVENTS, clock)
-    except RunError as err:
-        raise UsageError(str(err)) from err
-    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        staging.mkdir()
+        log = EventLog.create(staging / EVENTS, clock)
         kept = raw if raw is not None else skill_bytes(skill)
-        write_atomic(folder / SKILL, kept)
+        write_atomic(staging / SKILL, kept)
         engine = Engine(skill, database, answers, log, RunState(), operator=started_by, registry=registry,
                         clock=clock)
         engine.begin(run_id, values, sha256(kept), lang)
+        log.sync()
+        try:
+            database.ready()  # opened meanwhile by its worker; data that cannot be opened leaves no run folder
+        except RunError as err:
+            raise UsageError(str(err)) from err
+        rename_new(staging, folder)
+        log.path = folder / EVENTS
+        return engine
     except BaseException as err:
-        log.close()  # release the record and its lock
-        if isinstance(err, OSError):
-            raise UsageError(f"cannot write {folder / SKILL}: {err.strerror or err}") from err
+        if log is not None:
+            log.close()  # release the record and its lock
+        shutil.rmtree(staging, ignore_errors=True)
+        if isinstance(err, UsageError):
+            raise
+        if isinstance(err, FileExistsError):
+            raise UsageError(f"{folder} already exists; a run record is never overwritten") from err
+        if isinstance(err, OSError | RunError):
+            reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
+            raise UsageError(f"cannot create the run folder {folder}: {reason}") from err
         raise
-    return _finish(folder, skill, engine)
 
 
 def reopen(folder: Path, clock: Clock = utc_now) -> tuple[dict[str, Any], EventLog, list[dict[str, Any]], int]:
@@ -143,7 +188,10 @@ def resume(folder: Path, answers: Answers, *, by: str, database: Database | None
     except RecordBusy as err:
         raise UsageError(str(err)) from err
     try:
-        state = replay(events)
+        try:
+            state = replay(events)
+        except _DAMAGED as err:
+            raise UsageError(f"{folder / EVENTS} cannot be replayed ({type(err).__name__}); the record was altered") from err
         if state.status in ENDED:
             if not all((folder / name).is_file() for name in (REPORT_JSON, REPORT_MD, REPORT_HTML)):
                 # Killed after its end was recorded but before the reports were written: write them now.
@@ -163,11 +211,18 @@ def proceed(folder: Path, skill: dict[str, Any], log: EventLog, events: list[dic
             registry: Registry | None = None) -> Finished:
     """Run a reopened record on from where it stands (checked: an output_checked event to record first)."""
     try:
-        if sha256((folder / SKILL).read_bytes()) != events[0].get("skill_sha256"):
+        if sha256(read_bounded(folder / SKILL, MAX_SKILL_BYTES)) != events[0].get("skill_sha256"):
             raise UsageError(f"{folder / SKILL} changed since the run started; a run continues with the skill it began")
-        data = database or Database.open(Path(events[0]["source"]), **events[0]["limits"])
+        data = database or Database.open(recorded_source(events), **events[0]["limits"])
     except BaseException:
         log.close()
+        raise
+    try:
+        data.ready()  # data that cannot be opened is a usage error, before anything is recorded
+    except BaseException:
+        log.close()
+        if database is None:
+            data.close()
         raise
     try:
         engine = Engine(skill, data, answers, log, state, operator=by, registry=registry, clock=clock)
@@ -193,6 +248,28 @@ def append(folder: Path, skill: dict[str, Any], log: EventLog, events: list[dict
     finally:
         log.close()
     return _reported(folder, skill, replay([*events, event]), log, data_source(events))
+
+
+def recorded_source(events: list[dict[str, Any]]) -> Path:
+    """The data a run last ran on, if it still looks like exchange data; else a UsageError asking for --db.
+
+    The record is not signed: a crafted one may name any path. Only a DuckDB file or a folder holding
+    canonical table files is reopened without the user naming it.
+    """
+    source = Path(data_source(events))
+    if source.is_file():
+        try:
+            with source.open("rb") as handle:
+                looks_right = handle.read(12)[8:12] == b"DUCK"
+        except OSError:
+            looks_right = False
+    else:
+        looks_right = source.is_dir() and any(
+            (source / f"{table}{suffix}").is_file() for table in canonical_tables() for suffix in (".parquet", ".csv"))
+    if not looks_right:
+        raise UsageError(f"the record names {str(source)[:200]!r} as its data, which is not a DuckDB file or a "
+                         "folder of exchange tables; give the data with --db")
+    return source
 
 
 def _finish(folder: Path, skill: dict[str, Any], engine: Engine) -> Finished:
@@ -222,5 +299,9 @@ def _reported(folder: Path, skill: dict[str, Any], state: RunState, log: EventLo
     """Write report.json and report.md from the run's state and its closed record."""
     report, files = report_files(skill, state, {"events": log.count, "head": log.head}, source)
     for name, data in files.items():
-        write_atomic(folder / name, data)
+        try:
+            write_atomic(folder / name, data)
+        except OSError as err:  # the record is complete: sopc run --resume writes the reports again
+            raise RunError(f"cannot write {folder / name}: {err.strerror or err}; once there is room, "
+                           f"sopc run --resume {folder} writes it") from err
     return Finished(folder, state, report)

@@ -11,6 +11,7 @@ edited report no longer matches.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 from dataclasses import dataclass
@@ -18,13 +19,16 @@ from pathlib import Path
 from typing import Any
 
 from compiler.approvers import Registry
+from compiler.files import UsageError, read_bounded
 from compiler.runner.errors import RunError
 from compiler.runner.events import read_record
-from compiler.runner.run import REPORT_JSON, report_files
+from compiler.runner.run import MAX_SKILL_BYTES, REPORT_JSON, read_skill, report_files
 from compiler.runner.signatures import reverify
 from compiler.runner.state import data_source, replay
 
-_UNREADABLE = (OSError, ValueError, KeyError, TypeError, IndexError, OverflowError, RecursionError)
+MAX_REPORT_BYTES = 64 << 20
+"""report.json and report.md are rebuilt from the record; larger files are not read."""
+_UNREADABLE = (OSError, ValueError, KeyError, TypeError, IndexError, OverflowError, RecursionError, AttributeError)
 """What a damaged or hand-made file can raise while it is read."""
 
 
@@ -71,29 +75,34 @@ def verify(folder: Path, registry: Registry | None = None) -> Verdict:
     return Verdict(folder, tuple(facts), tuple(problems))
 
 
+def _read(path: Path, limit: int) -> bytes:
+    """A file of the run folder: regular, at most limit bytes (OSError otherwise)."""
+    data = read_bounded(path, limit)
+    if len(data) > limit:
+        raise OSError(errno.EFBIG, f"over {limit:,} bytes", str(path))
+    return data
+
+
 def _skill(folder: Path, started: dict[str, Any], problems: list[str]) -> dict[str, Any] | None:
     try:
-        raw = (folder / "skill.json").read_bytes()
+        raw = _read(folder / "skill.json", MAX_SKILL_BYTES)
     except OSError as err:
-        problems.append(f"skill.json cannot be read: {err.strerror}")
+        problems.append(f"skill.json cannot be read: {err.strerror or err}")
         return None
     if "sha256:" + hashlib.sha256(raw).hexdigest() != started.get("skill_sha256"):
         problems.append("skill.json is not the file the run started with (its sha256 differs from run_started)")
         return None
     try:
-        skill = json.loads(raw)
-    except _UNREADABLE:
-        skill = None
-    if not isinstance(skill, dict):
-        problems.append("skill.json is not a compiled skill")
+        return read_skill(folder / "skill.json")[0]
+    except UsageError as err:
+        problems.append(f"skill.json is not a compiled skill: {str(err)[:300]}")
         return None
-    return skill
 
 
 def _check_reports(folder: Path, skill: dict[str, Any], events: list[dict[str, Any]], head: str, facts: list[str],
                    problems: list[str]) -> None:
     try:
-        report = json.loads((folder / REPORT_JSON).read_bytes())
+        report = json.loads(_read(folder / REPORT_JSON, MAX_REPORT_BYTES))
         named_count, named_head = int(report["record"]["events"]), str(report["record"]["head"])
     except FileNotFoundError:
         problems.append("report.json is missing (sopc run --resume writes it for a run that ended)")
@@ -120,7 +129,7 @@ def _check_reports(folder: Path, skill: dict[str, Any], events: list[dict[str, A
         return
     for name, data in expected.items():
         try:
-            found = (folder / name).read_bytes()
+            found: bytes | None = _read(folder / name, MAX_REPORT_BYTES)
         except OSError:
             found = None
         if found != data:

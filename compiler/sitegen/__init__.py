@@ -1,8 +1,9 @@
 """The site target: SOP models in, the generated Markdown pages of the runbook site out.
 
 `render_site` is what `sopc build` calls. Its output is every generated file
-by path relative to site/docs/, all under `runbooks/` and `reference/` (the
-two folders git ignores and `write.write_site` replaces). Same input, same
+by path relative to site/docs/, all under `runbooks/`, `reference/` and
+`alerts/` (a page per alert name; the folders git ignores and
+`write.write_site` replaces). Same input, same
 bytes: everything is sorted, and the only date used is `today`, to flag a
 review date that has passed.
 
@@ -27,15 +28,17 @@ from typing import Any
 from compiler.codes import CODES
 from compiler.model import Sop
 from compiler.resources import schema_json
+from compiler.sitegen.alerts import alert_entries, alert_page, alerts_index, has_page
 from compiler.sitegen.cases import Example, load_cases, pick_examples
-from compiler.sitegen.common import REFERENCE, RUNBOOKS, SLUG, Library, page_path
-from compiler.sitegen.indexes import alerts_index, domain_index, runbooks_index, severity_index
+from compiler.sitegen.common import ALERTS, REFERENCE, RUNBOOKS, SLUG, Library, alert_path, page_path
+from compiler.sitegen.indexes import domain_index, runbooks_index, severity_index
+from compiler.sitegen.nav import NAV_FILE, nav_yaml
 from compiler.sitegen.page import sop_page
 from compiler.sitegen.reference import diagnostics_page, format_page
 
 __all__ = ["default_cases_dir", "render_pages", "render_site", "site_name"]
 
-FOLDERS = (RUNBOOKS, REFERENCE)
+FOLDERS = (RUNBOOKS, REFERENCE, ALERTS)
 PREFERRED = ("skill.json", "SKILL.md")
 """Skill files linked first, in this order."""
 
@@ -82,10 +85,14 @@ def render_pages(
         f"{RUNBOOKS}/index.md": runbooks_index(published, library),
         f"{RUNBOOKS}/alerts.md": alerts_index(published, library),
         f"{RUNBOOKS}/severity.md": severity_index(published, library),
+        NAV_FILE: nav_yaml(published, lang),
     }
     if lang == "en":  # the reference pages are for SOP authors and English only; other languages link to them
         files[f"{REFERENCE}/diagnostics.md"] = diagnostics_page(CODES.values(), examples or {})
         files[f"{REFERENCE}/format.md"] = format_page(schema if schema is not None else schema_json("sop.schema.json"))
+    for entry in alert_entries(published):
+        if has_page(entry.alert):
+            files[alert_path(entry.alert)] = alert_page(entry, library)
     for domain in sorted({s.domain for s in published}):
         files[f"{RUNBOOKS}/{domain}/index.md"] = domain_index(domain, published, library)
     for sop in published:

@@ -28,6 +28,10 @@ def known(value: str, allowed: Sequence[str] | Mapping[str, object], fallback: s
 
 RUNBOOKS = "runbooks"
 REFERENCE = "reference"
+ALERTS = "alerts"
+
+ALERT_NAME = re.compile(r"^[a-z][a-z0-9_.-]*$")
+"""An alert name that can name a page (the pattern of triggers[].alert in the SOP schema)."""
 
 
 def domain_title(domain: str, lang: str = "en") -> str:
@@ -40,9 +44,25 @@ def page_path(sop: Sop) -> str:
     return f"{RUNBOOKS}/{sop.domain}/{sop.id}.md"
 
 
+def alert_path(alert: str) -> str:
+    """Where an alert's page lives, relative to site/docs/ (served at /alerts/<alert>/)."""
+    return f"{ALERTS}/{alert}.md"
+
+
 def relative(from_page: str, to_path: str) -> str:
     """A link from one docs file to another (both relative to site/docs/)."""
     return posixpath.relpath(to_path, posixpath.dirname(from_page) or ".")
+
+
+def page_url(path: str) -> str:
+    """The URL of a docs page under use_directory_urls ('a/b.md' -> 'a/b/', 'a/index.md' -> 'a/')."""
+    stem = path.removesuffix(".md")
+    return stem.removesuffix("index") if stem == "index" or stem.endswith("/index") else stem + "/"
+
+
+def url_relative(from_page: str, to_page: str) -> str:
+    """A link from one page to another for raw HTML, which MkDocs does not rewrite: URL to URL."""
+    return posixpath.relpath(page_url(to_page) or ".", page_url(from_page) or ".") + "/"
 
 
 def review_overdue(sop: Sop, today: datetime.date) -> bool:

@@ -19,9 +19,13 @@ from compiler.sitegen.common import DISPOSITIONS, KINDS, known
 from compiler.sitegen.escape import anchor, attr, svg_text
 from compiler.sitegen.layout import Edge, Layout, Node, layout
 
-CHARS_PER_LINE = 33
+CHARS_PER_LINE = 34
 LABEL_CHARS = 26
 FONT = 12.0
+LABEL_GAP = 6.0
+LABEL_CHAR_W = 6.4
+"""A generous width of one character of an edge label (11 px italic), for keeping labels off the lines."""
+LINE = 14.0
 
 
 def wrap(value: str, width: int, lines: int) -> list[str]:
@@ -104,17 +108,86 @@ def _path(edge: Edge) -> str:
     return " ".join(parts)
 
 
-def _edge_svg(edge: Edge) -> str:
-    cls = "sop-flow__edge sop-flow__edge--back" if edge.back else "sop-flow__edge"
-    out = [f'<g class="{cls}"><path d="{_path(edge)}" marker-end="url(#sop-flow-arrow)"/>']
-    if edge.label:
+def curve_points(edge: Edge, steps: int = 24) -> list[tuple[float, float]]:
+    """Points along the drawn path of an edge (the same cubic curves as `_path`)."""
+    if edge.back:
+        (x1, y1), (x2, y2) = edge.points
+        controls = [((x1, y1), (x1 + 48.0, y1), (x2 + 48.0, y2), (x2, y2))]
+    else:
+        controls = [((x1, y1), (x1, y1 + (y2 - y1) / 2), (x2, y2 - (y2 - y1) / 2), (x2, y2))
+                    for (x1, y1), (x2, y2) in itertools.pairwise(edge.points)]
+    points = []
+    for p0, p1, p2, p3 in controls:
+        for i in range(steps + 1):
+            t = i / steps
+            a, b, c, d = (1 - t) ** 3, 3 * (1 - t) ** 2 * t, 3 * (1 - t) * t ** 2, t ** 3
+            points.append((a * p0[0] + b * p1[0] + c * p2[0] + d * p3[0], a * p0[1] + b * p1[1] + c * p2[1] + d * p3[1]))
+    return points
+
+
+Box = tuple[float, float, float, float]
+"""left, top, right, bottom"""
+
+
+def label_box(place: tuple[float, float, str], label: str) -> Box:
+    x, y, anchor_at = place
+    width = len(label) * LABEL_CHAR_W
+    left = x if anchor_at == "start" else x - width
+    return (left - 1, y - 10, left + width + 1, y + 3)
+
+
+def _candidates(edge: Edge) -> list[tuple[float, float, str]]:
+    """Places beside the first segment of an edge, best first: its flat middle on the side it heads to, then
+    either side of its vertical start and of its end, then those a little further out."""
+    (x1, y1), (x2, y2) = edge.points[0], edge.points[1]
+    mx, my = (x1 + x2) / 2, (y1 + y2) / 2
+    toward = "start" if x2 >= x1 else "end"
+    sign = 1 if toward == "start" else -1
+    away = "end" if toward == "start" else "start"
+    near = [(mx + sign * LABEL_GAP, my - 4, toward), (mx - sign * LABEL_GAP, my + 12, away),
+            (x1 + LABEL_GAP, y1 + 13, "start"), (x1 - LABEL_GAP, y1 + 13, "end"),
+            (x2 + LABEL_GAP, y2 - 4, "start"), (x2 - LABEL_GAP, y2 - 4, "end"),
+            (mx - sign * LABEL_GAP, my - 4, away), (mx + sign * LABEL_GAP, my + 12, toward)]
+    # Then the same places a little further out, for a crowded gap between two rows of boxes.
+    further = [(x + (shift if a == "start" else -shift), y, a) for shift in (16.0, 32.0, 48.0) for x, y, a in near]
+    return near + further
+
+
+def overlaps(box: Box, points: list[tuple[float, float]], blocks: list[Box]) -> bool:
+    """Whether the box holds a point of a line or meets another box."""
+    left, top, right, bottom = box
+    return any(left < x < right and top < y < bottom for x, y in points) or \
+        any(left < b[2] and b[0] < right and top < b[3] and b[1] < bottom for b in blocks)
+
+
+def label_places(plan: Layout) -> list[tuple[float, float, str] | None]:
+    """Where each edge's label goes: the first candidate place clear of every line, box and label placed
+    before it (the first candidate when none is clear; the tests check that the shipped library has none)."""
+    points = [p for e in plan.edges for p in curve_points(e)]
+    blocks: list[Box] = [(n.x, n.y, n.x + n.w, n.y + n.h) for n in plan.nodes if n.kind != "dummy"]
+    places: list[tuple[float, float, str] | None] = []
+    for edge in plan.edges:
+        if not edge.label:
+            places.append(None)
+            continue
+        shown = short(edge.label, LABEL_CHARS)
         if edge.back:
             (x1, y1), (x2, y2) = edge.points
-            lx, ly = max(x1, x2) + 40, (y1 + y2) / 2
+            options: list[tuple[float, float, str]] = [(max(x1, x2) + 52, (y1 + y2) / 2, "start")]
         else:
-            (x1, y1), (x2, y2) = edge.points[0], edge.points[1]
-            lx, ly = (x1 + x2) / 2, y1 + min(30.0, (y2 - y1) / 2) + 4
-        out.append(f'<text x="{_f(lx)}" y="{_f(ly)}" text-anchor="middle"><title>{svg_text(edge.label)}</title>'
+            options = _candidates(edge)
+        best = next((o for o in options if not overlaps(label_box(o, shown), points, blocks)), options[0])
+        blocks.append(label_box(best, shown))
+        places.append(best)
+    return places
+
+
+def _edge_svg(edge: Edge, place: tuple[float, float, str] | None) -> str:
+    cls = "sop-flow__edge sop-flow__edge--back" if edge.back else "sop-flow__edge"
+    out = [f'<g class="{cls}"><path d="{_path(edge)}" marker-end="url(#sop-flow-arrow)"/>']
+    if edge.label and place is not None:
+        lx, ly, anchor_at = place
+        out.append(f'<text x="{_f(lx)}" y="{_f(ly)}" text-anchor="{anchor_at}"><title>{svg_text(edge.label)}</title>'
                    f"{svg_text(short(edge.label, LABEL_CHARS))}</text>")
     out.append("</g>")
     return "".join(out)
@@ -133,10 +206,11 @@ def _shape(node: Node) -> str:
 def _label(node: Node, head: str, body: str) -> str:
     lines = (wrap_wide if _WIDE.search(body) else wrap)(body, CHARS_PER_LINE, 3)
     cx = node.x + node.w / 2
-    top = node.y + node.h / 2 - (len(lines) * 15) / 2 - 2
+    # Baselines: the head, then the lines, the whole block centred in the box.
+    top = node.y + (node.h - (len(lines) + 1) * LINE) / 2 + 10
     spans = [f'<tspan class="sop-flow__head" x="{_f(cx)}" y="{_f(top)}">{svg_text(head)}</tspan>']
     for i, line in enumerate(lines):
-        spans.append(f'<tspan x="{_f(cx)}" y="{_f(top + 16 + i * 15)}">{svg_text(line)}</tspan>')
+        spans.append(f'<tspan x="{_f(cx)}" y="{_f(top + LINE * (i + 1))}">{svg_text(line)}</tspan>')
     return f'<text text-anchor="middle">{"".join(spans)}</text>'
 
 
@@ -174,7 +248,7 @@ def flowchart_svg(sop: Sop, numbers: dict[str, int], plan: Layout | None = None,
         '<defs><marker id="sop-flow-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" '
         'orient="auto-start-reverse"><path d="M0 0L10 5L0 10z"/></marker></defs>',
     ]
-    lines.extend(_edge_svg(e) for e in plan.edges)
+    lines.extend(_edge_svg(e, place) for e, place in zip(plan.edges, label_places(plan), strict=True))
     lines.extend(_node_svg(sop, n, numbers, lang) for n in plan.nodes if n.kind != "dummy")
     lines.append("</svg>")
     return "\n".join(lines)

@@ -1,4 +1,4 @@
-"""Index pages: all runbooks by domain, by severity, and the incident quick index from alert name to SOP."""
+"""Index pages: all runbooks by domain and by severity (the alert quick index is in alerts.py)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from compiler.sitegen.common import (
     status_badges,
     table,
 )
-from compiler.sitegen.escape import code, meta_title, rich_inline, text
+from compiler.sitegen.escape import code, meta_title, text
 
 
 def _head(title: str, intro: str) -> list[str]:
@@ -96,27 +96,4 @@ def severity_index(sops: Sequence[Sop], library: Library) -> str:
         if members:
             lines += [f"## {text(label(lang, severity.capitalize() or 'Unknown'))}", "",
                       table(_header(lang, True), _rows(here, members, library, True)), ""]
-    return "\n".join(lines).rstrip("\n") + "\n"
-
-
-def alerts_index(sops: Sequence[Sop], library: Library) -> str:
-    """runbooks/alerts.md: alert name -> the SOP(s) to open, for the incident."""
-    here = f"{RUNBOOKS}/alerts.md"
-    entries = sorted(((t.alert, sort_key(s), s, t.when) for s in sops for t in s.triggers),
-                     key=lambda e: (e[0], e[1]))
-    lang = library.lang
-    lines = _head(label(lang, "Alert quick index"),
-                  label(lang, "Find the alert that fired, open its runbook and follow the checklist. Press <kbd>/</kbd> "
-                              "to search by alert name, SOP id or title words."))
-    rows = []
-    for alert, _, sop, when in entries:
-        runbook = _sop_link(here, sop)
-        if sop.status == "deprecated":
-            successor = library.link(here, sop.superseded_by) if sop.superseded_by else label(lang, "its successor")
-            runbook += label(lang, " (deprecated: use {successor})", successor=successor)
-        rows.append([code(alert), runbook, status_badges(sop, library.today, lang), rich_inline(when)])
-    if rows:
-        lines += [table([label(lang, h) for h in ("Alert", "Runbook", "Severity", "Fires when")], rows), ""]
-    else:
-        lines += [label(lang, "No alerts yet."), ""]
     return "\n".join(lines).rstrip("\n") + "\n"

@@ -24,11 +24,11 @@ from dataclasses import dataclass
 from compiler.graph import build_graph
 from compiler.model import Sop
 
-NODE_W = 224.0
-NODE_H = 70.0
+NODE_W = 232.0
+NODE_H = 62.0
 DUMMY_W = 14.0
 H_GAP = 26.0
-V_GAP = 52.0
+V_GAP = 44.0
 MARGIN = 12.0
 
 

@@ -16,7 +16,9 @@ from compiler.sitegen.common import Library, domain_title, page_path, relative, 
 from compiler.sitegen.conditions import threshold_value
 from compiler.sitegen.escape import anchor, code, link, meta_title, rich_block, rich_inline, text
 from compiler.sitegen.flowchart import flowchart_svg
+from compiler.sitegen.queries import input_form
 from compiler.sitegen.steps import checklist, numbering, step_link
+from compiler.skill.compile import inputs_schema
 
 
 def _front_matter(sop: Sop) -> list[str]:
@@ -99,6 +101,7 @@ def _inputs(sop: Sop, lang: str) -> list[str]:
                          rich_inline(spec.description) + extra])
         header = [label(lang, h) for h in ("Input", "Type", "Required", "Default", "Description")]
         lines += [f"## {label(lang, 'Inputs')}", "", table(header, rows), ""]
+    lines += input_form(inputs_schema(sop))
     if sop.input_checks:
         rows = [[code(c.require), rich_inline(c.message)] for c in sop.input_checks]
         lines += [label(lang, "Before the first step the inputs must pass these checks; a run that fails one is "

@@ -14,8 +14,10 @@ from compiler.graph import build_graph
 from compiler.i18n.labels import label
 from compiler.model import Sop, Step, Transition, TypedField
 from compiler.sitegen.common import KINDS, Library, badge, known, page_path, table
-from compiler.sitegen.conditions import condition_markdown, readable
-from compiler.sitegen.escape import anchor, clean, code, rich_block, rich_inline, text
+from compiler.sitegen.conditions import condition_markdown
+from compiler.sitegen.escape import anchor, attr, clean, code, rich_block, rich_inline, text
+from compiler.sitegen.queries import computed_fields, computed_params, sql_html
+from compiler.sitegen.words import Speaker
 
 KIND_HINT = {
     "query": "Run the query below and keep its result with the case.",
@@ -85,7 +87,7 @@ def _field_item(verb: str, f: TypedField, lang: str) -> str:
     return f"- [ ] {label(lang, verb)} **{text(f.name)}** ({text(kind)}){text(optional)}" + (f" — {desc}" if desc else "")
 
 
-def _items(sop: Sop, step: Step, library: Library) -> list[str]:
+def _items(sop: Sop, step: Step, numbers: Mapping[str, int], library: Library) -> list[str]:
     lang = library.lang
     items: list[str] = []
     if step.approval is not None:
@@ -111,7 +113,7 @@ def _items(sop: Sop, step: Step, library: Library) -> list[str]:
             f"**{label(lang, 'irreversible')}**" if step.reversible is False else ""
         reason = label(lang, "; reason code {code}", code=code(step.reason_code)) if step.reason_code else ""
         items.append("- [ ] " + label(lang, "Apply **{action}** to {target}", action=text(step.action),
-                                      target=code(readable(step.target)))
+                                      target=Speaker(sop, numbers).describe(step.target).words)
                      + (f" ({undo})" if undo else "") + reason)
     elif step.kind == "include":
         items.append("- [ ] " + label(lang, "Run the SOP {sop} and note its outcome",
@@ -157,12 +159,13 @@ def _cel(step: Step, lang: str) -> list[str]:
             *indent(fence("\n".join(exprs), "text"))]
 
 
-def _details(step: Step, lang: str) -> list[str]:
+def _details(sop: Sop, step: Step, numbers: Mapping[str, int], lang: str) -> list[str]:
     blocks: list[list[str]] = []
+    speaker = Speaker(sop, numbers)
     if step.sql:
-        blocks.append(['??? example "SQL"', "", *indent(fence(step.sql, "sql"))])
+        blocks.append([sql_html(sop, step), "", *computed_fields(step, computed_params(sop, step, speaker))])
     if step.bindings:
-        rows = [[code(k), code(readable(v))] for k, v in sorted(step.bindings.items())]
+        rows = [[code(k), speaker.describe(v).words] for k, v in sorted(step.bindings.items())]
         blocks.append([label(lang, "Inputs passed to the included SOP:"), "",
                        table([label(lang, "Input"), label(lang, "Value")], rows)])
     cel = _cel(step, lang)
@@ -194,7 +197,7 @@ def step_section(sop: Sop, step: Step, numbers: Mapping[str, int], library: Libr
     lines = [f"### {number}. {text(step.title or step.id)} {{ #step-{anchor(step.id)} }}", "", _meta(step, lang), ""]
     if step.instruction:
         lines += [rich_block(step.instruction), ""]
-    items = _items(sop, step, library)
+    items = _items(sop, step, numbers, library)
     if items:
         lines += [*items, ""]
     if step.kind == "escalate" and step.message:
@@ -202,7 +205,7 @@ def step_section(sop: Sop, step: Step, numbers: Mapping[str, int], library: Libr
     branches = _branch_table(sop, step, numbers, lang)
     if branches:
         lines += [*branches, ""]
-    lines += _details(step, lang)
+    lines += _details(sop, step, numbers, lang)
     if not branches and step.to is not None:
         lines += [f"**{label(lang, 'Then')}** {target(sop, step.to, numbers, lang)}", ""]
     return lines
@@ -211,8 +214,11 @@ def step_section(sop: Sop, step: Step, numbers: Mapping[str, int], library: Libr
 def checklist(sop: Sop, numbers: Mapping[str, int], library: Library) -> list[str]:
     """The whole checklist section."""
     lines = [f"## {label(library.lang, 'Checklist')}", "",
-             label(library.lang, "Work down from step 1; each step says where to go next. Tick the boxes as you go "
-                                 "(they are not saved: record results in the case)."), ""]
+             label(library.lang, "Work down from step 1; each step says where to go next. Tick the boxes as you go: "
+                                 "this browser keeps them for this version of the runbook (nothing is sent anywhere); "
+                                 "record the results in the case."), "",
+             f'<p class="sop-progress" data-sop-progress="{attr(sop.id)}" data-sop-version="{attr(sop.version)}" '
+             'hidden></p>', ""]
     seen: set[str] = set()
     for step in sorted(sop.steps, key=lambda s: numbers.get(s.id, 0)):
         if step.id in seen:

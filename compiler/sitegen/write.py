@@ -1,4 +1,4 @@
-"""Writing the generated pages: replace site/docs/runbooks/ and site/docs/reference/ as whole folders.
+"""Writing the generated pages: replace site/docs/runbooks/, reference/ and alerts/ as whole folders.
 
 The new folders are built in a temporary folder beside them (same file
 system), then swapped in with renames. An interrupted build leaves the old
@@ -35,7 +35,7 @@ def _clean_leftovers(docs_dir: Path) -> None:
 
 
 def write_site(docs_dir: Path, files: Mapping[str, bytes]) -> None:
-    """Replace docs_dir/runbooks/ and docs_dir/reference/ with exactly `files` (paths relative to docs_dir)."""
+    """Replace the generated folders of docs_dir (FOLDERS) with exactly `files` (paths relative to docs_dir)."""
     docs_dir.mkdir(parents=True, exist_ok=True)
     _clean_leftovers(docs_dir)
     staging = Path(tempfile.mkdtemp(prefix=TEMP_PREFIX, dir=docs_dir))

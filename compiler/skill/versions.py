@@ -8,10 +8,12 @@ when the bump is smaller than the change needs.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from compiler.diagnostics import Diagnostic, make
+from compiler.document import Document
 from compiler.lint.lifecycle import semver
 from compiler.skill.digest import Bump, bump_of, bumped, needed_bump
 
@@ -26,6 +28,8 @@ class VersionProblem:
     sop: str
     path: str
     message: str
+    hint: str = ""
+    """The version to set, and the changelog entry it needs."""
 
 
 def lock_entry(version: str, digests: Mapping[str, str]) -> dict[str, str]:
@@ -47,15 +51,24 @@ def check_versions(lock: Mapping[str, Any], current: Mapping[str, tuple[str, str
         need = needed_bump(old, new)
         what = _CHANGE_WORDS.get(need, "")
         if new_v < old_v:
-            problems.append(VersionProblem(sop_id, path, f"version goes backwards: {old['version']} -> {version}"))
+            problems.append(VersionProblem(
+                sop_id, path, f"version goes backwards: skills/lock.json has {old['version']}, the file {version}",
+                f'set version: "{bumped(old_v, max(need, Bump.PATCH))}" or later, with a changelog entry for it'))
         elif need is not Bump.NONE and new_v == old_v:
             problems.append(VersionProblem(
                 sop_id, path,
-                f"content changed without a version bump (digest {old.get('digest', '?')[:19]}… -> "
-                f"{new['digest'][:19]}…); {what}: bump version to {bumped(old_v, need)}"))
+                f"content changed without a version bump: {what} (digest {old.get('digest', '?')[:19]}… -> "
+                f"{new['digest'][:19]}…)",
+                f'bump it: version: "{bumped(old_v, need)}", with a changelog entry for it'))
         elif need is not Bump.NONE and bump_of(old_v, new_v) < need:
             problems.append(VersionProblem(
-                sop_id, path,
-                f"{what} needs at least a {need.name.lower()} bump: {old['version']} -> {bumped(old_v, need)}, "
-                f"not {version}"))
+                sop_id, path, f"{what} needs at least a {need.name.lower()} bump from {old['version']}, not {version}",
+                f'bump it: version: "{bumped(old_v, need)}", with a changelog entry for it'))
     return problems
+
+
+def version_diagnostics(problems: Sequence[VersionProblem], documents: Sequence[Document]) -> list[Diagnostic]:
+    """The problems as diagnostics (SOP609) located at each file's version."""
+    where = {doc.path: doc for doc in documents}
+    return [make(p.path, where[p.path].source.value("/version") if p.path in where else (1, 1), "SOP609",
+                 f"{p.sop}: {p.message}", "/version", p.hint) for p in problems]

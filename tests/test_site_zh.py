@@ -146,6 +146,7 @@ def _search(page: Any, query: str) -> list[str]:
         box.press_sequentially(query, delay=20)  # typed, as test_site_browser.py types alert names
     else:
         box.fill(query)  # a Chinese word arrives whole, as an input method commits it
+        box.dispatch_event("keyup")  # the key that commits it; Material reads the query on keyup, not on input
     results = page.locator(".md-search-result__item > a, .md-search-result__link")
     results.first.wait_for(state="visible", timeout=15_000)
     return [a.get_attribute("href") or "" for a in results.all()]

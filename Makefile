@@ -17,7 +17,8 @@ run:
 	$(BIN)/sopc validate sops
 	$(BIN)/sopc build
 	$(BIN)/mkdocs build --strict -q -f site/mkdocs.yml
-	@echo "runbook site: site/site/index.html (preview with: $(BIN)/sopc serve)"
+	cd site && ../$(BIN)/mkdocs build --strict -q -f mkdocs.zh.yml
+	@echo "runbook site: site/site/index.html, in Chinese site/site/zh/index.html (preview with: $(BIN)/sopc serve)"
 
 # Debian's Chromium for the browser tests (Playwright's own download is not used).
 chromium:

@@ -13,12 +13,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from compiler.check import Checked, check_files
-from compiler.files import diff_tree, discover, project_lock, read_all, replace_tree
+from compiler.files import diff_tree, discover, project_lock, read_all, replace_tree, write_atomic
 from compiler.skill.library import LOCK, Compiled, compile_library, read_lock
 from compiler.skill.versions import VersionProblem
 
 SITE_FOLDERS = ("runbooks", "reference", "alerts")
 """The folders of site/docs/ that the site target generates (compiler.sitegen.FOLDERS)."""
+DOCS = {"en": "docs", "zh": "docs-zh"}
+"""The docs folder of each language's MkDocs configuration (site/mkdocs.yml, site/mkdocs.<lang>.yml)."""
+SEARCH_DICT = "search-dict.{lang}.txt"
+"""The search's user dictionary of a language, in site/ (read by mkdocs.<lang>.yml)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,10 +44,18 @@ def _relative_files(root: Path) -> list[tuple[str, bytes]]:
     return [(path.relative_to(root).as_posix(), data) for path, (_, data) in zip(paths, read_all(paths), strict=True)]
 
 
-def _site_files(compiled: Compiled, checked: Checked, today: datetime.date, drafts: bool) -> dict[str, bytes]:
+def _site_files(compiled: Compiled, checked: Checked, today: datetime.date, drafts: bool,
+                lang: str = "en") -> dict[str, bytes]:
+    from compiler.i18n.translation import translated_sops
     from compiler.sitegen import render_site
 
-    return render_site(checked.sops, compiled.per_skill, today=today, drafts=drafts)
+    sops = checked.sops if lang == "en" else translated_sops(checked.sops, checked.documents, checked.translations, lang)
+    return render_site(sops, compiled.per_skill, today=today, drafts=drafts, lang=lang)
+
+
+def _site_languages(checked: Checked) -> list[str]:
+    """English, and every language the library has a translation in."""
+    return ["en", *sorted({t.lang for t in checked.translations} & set(DOCS))]
 
 
 def build(root: Path, today: datetime.date, *, check: bool = False, drafts: bool = False,
@@ -76,10 +88,17 @@ def _build(root: Path, today: datetime.date, *, check: bool, drafts: bool, site:
     replace_tree(skills_dir, compiled.files)
     written = ["skills/"]
     if site:
-        pages = _site_files(compiled, checked, today, drafts)
-        docs = root / "site" / "docs"
-        for folder in SITE_FOLDERS:
-            prefix = f"{folder}/"
-            replace_tree(docs / folder, {k.removeprefix(prefix): v for k, v in pages.items() if k.startswith(prefix)})
-            written.append(f"site/docs/{folder}/")
+        for lang in _site_languages(checked):
+            pages = _site_files(compiled, checked, today, drafts, lang)
+            docs = root / "site" / DOCS[lang]
+            for folder in SITE_FOLDERS:
+                prefix = f"{folder}/"
+                replace_tree(docs / folder, {k.removeprefix(prefix): v for k, v in pages.items() if k.startswith(prefix)})
+                written.append(f"site/{DOCS[lang]}/{folder}/")
+            if lang != "en" and checked.glossary is not None:
+                from compiler.i18n.search import jieba_user_dict
+
+                name = SEARCH_DICT.format(lang=lang)
+                write_atomic(root / "site" / name, jieba_user_dict(checked.glossary).encode("utf-8"))
+                written.append(f"site/{name}")
     return BuildResult(checked, written=tuple(written), skills=count)

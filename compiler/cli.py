@@ -17,6 +17,7 @@ import click
 
 from compiler.domains import DOMAINS
 from compiler.files import UsageError
+from compiler.i18n.prose import LANGUAGES
 
 if TYPE_CHECKING:
     from compiler.approvers import Registry
@@ -95,6 +96,47 @@ def new(sop_id: str, domain: str, title: str, root: str) -> None:
     except OSError as err:
         raise UsageError(f"cannot write {target}: {err.strerror}") from err
     click.echo(f"wrote {target}\nnext: edit it, then run: sopc validate {target}")
+
+
+@cli.command()
+@click.argument("sop_id", metavar="ID")
+@click.option("--lang", required=True, type=click.Choice(sorted(LANGUAGES)), help="Language of the translation.")
+@click.option("--root", default="sops", show_default=True, type=click.Path(file_okay=False),
+              help="Folder of the SOP library.")
+def translate(sop_id: str, lang: str, root: str) -> None:
+    """Write or refresh sops/DOMAIN/ID.LANG.yaml: every prose field, new ones marked untranslated, changed ones stale.
+
+    Nothing is translated by the tool. A translator edits `text` and deletes
+    the marks; running the command again records the hashes of the English.
+    """
+    from compiler.files import discover, write_atomic
+    from compiler.i18n.skeleton import refresh, render
+    from compiler.yamlload import load_bytes
+
+    sop_path = next((p for p in discover((root,)) if p.name == f"{sop_id}.yaml"), None)
+    if sop_path is None:
+        raise UsageError(f"no {sop_id}.yaml under {root}")
+    doc, _ = load_bytes(str(sop_path), sop_path.read_bytes())
+    if doc is None:
+        raise UsageError(f"{sop_path} does not load; run: sopc validate {sop_path}")
+    target = sop_path.with_name(f"{sop_id}.{lang}.yaml")
+    old = None
+    if target.is_file():
+        from compiler.lint.translations import read_translation
+
+        old_doc, problems = load_bytes(str(target), target.read_bytes())
+        old, problems = read_translation(old_doc, {sop_id: doc}) if old_doc else (None, problems)
+        if old is None:
+            first = problems[0]
+            raise UsageError(f"{target}:{first.line}:{first.col}: {first.message}; fix it first")
+    refreshed = refresh(doc.data, old)
+    write_atomic(target, render(sop_id, lang, refreshed.entries).encode("utf-8"))
+    click.echo(f"wrote {target}: {refreshed.summary()}")
+    for what in ("stale", "added", "untranslated"):
+        for pointer in getattr(refreshed, what):
+            click.echo(f"  {what}: {pointer}")
+    for pointer in refreshed.dropped:
+        click.echo(f"  dropped: {pointer}")
 
 
 @cli.command()
@@ -307,9 +349,11 @@ def _answers_file(path: str | None) -> dict[str, object]:
 @click.option("--no-prompt", is_flag=True, help="Never ask on the terminal; pause instead.")
 @click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True,
               help="json: print the run-state object (schema/run-state.schema.json), as sopc mcp returns it.")
+@click.option("--lang", type=click.Choice(["en", *sorted(LANGUAGES)]), default="en", show_default=True,
+              help="Language of report.md and report.html (recorded with the run; a resume keeps it).")
 def run(sop_id: str | None, db: str | None, pairs: tuple[str, ...], answers: str | None, out: str,
         resume_dir: str | None, skills: str, by: str, registry: str | None, run_id: str | None, timeout: float,
-        max_rows: int, memory_mb: int, threads: int, temp_mb: int, no_prompt: bool, fmt: str) -> None:
+        max_rows: int, memory_mb: int, threads: int, temp_mb: int, no_prompt: bool, fmt: str, lang: str) -> None:
     """Execute a compiled skill against exchange data, recording every step.
 
     Exit status: 0 completed, 1 failed or approval refused, 2 usage error,
@@ -336,8 +380,9 @@ def run(sop_id: str | None, db: str | None, pairs: tuple[str, ...], answers: str
               "temp_mb": temp_mb}
     try:
         if resume_dir:
-            if sop_id or pairs:
-                raise UsageError("--resume continues a run with its own skill and inputs; give neither")
+            if sop_id or pairs or lang != "en":
+                raise UsageError("--resume continues a run with its own skill, inputs and report language; "
+                                 "give none of them")
             database = Database.open(Path(db), **limits) if db else None
             finished = resume(Path(resume_dir), source, by=by, database=database, registry=approvers)
         else:
@@ -353,7 +398,7 @@ def run(sop_id: str | None, db: str | None, pairs: tuple[str, ...], answers: str
             values = parse_pairs(pairs, skill["inputs_schema"])
             database = Database.open(Path(db), **limits)
             finished = start(skill, database, values, source, Path(out), started_by=by, run_id=run_id, raw=raw,
-                             registry=approvers)
+                             registry=approvers, lang=lang)
     except RunError as err:
         raise UsageError(str(err)) from err
     finally:

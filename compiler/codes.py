@@ -6,7 +6,8 @@ from this table and from the example case in tests/cases/ that shows it).
 
 Families: SOP0xx reading the file, SOP1xx the schema, SOP2xx the step graph,
 SOP3xx SQL, SOP4xx conditions, SOP5xx the library, SOP6xx lifecycle,
-SOP7xx test scenarios, SOP8xx the approver registry (approvers.yaml).
+SOP7xx test scenarios, SOP8xx the approver registry (approvers.yaml),
+SOP9xx translations.
 """
 
 from __future__ import annotations
@@ -113,6 +114,12 @@ _TABLE: tuple[Code, ...] = (
     Code("SOP802", "error", "key listed twice", "Two registry entries hold the same public key, so a signature could not tell the two people apart. Every person signs with a key of their own."),
     Code("SOP803", "error", "bad key validity", "valid_from and valid_until are dates (YYYY-MM-DD) and the validity may not end before it starts."),
     Code("SOP804", "warning", "key expired", "The key's valid_until has passed: its holder can no longer approve. Give them a new key in a new entry (keep the old entry: past approvals stay verifiable). An error under --strict."),
+    # -- translations -------------------------------------------------------
+    Code("SOP901", "warning", "translation out of date", "The English of this field changed since it was translated (the entry's sha256 is not the hash of today's English), or sopc translate marked it stale. Readers see the English with a 'translation out of date' note until it is updated: run `sopc translate ID --lang LANG`, update text (the old English is under was, the new under en), delete stale and was, and run sopc translate again."),
+    Code("SOP902", "warning", "translation missing", "A prose field of the SOP has no translation in its translation file, or its entry is still marked untranslated; readers of that language see the English. Run `sopc translate ID --lang LANG` and translate the entries marked untranslated."),
+    Code("SOP903", "warning", "orphaned translation", "The translation names a JSON pointer that is not a prose field of the SOP (the field was removed or moved, or it is not translated: ids, SQL, CEL, alert names and thresholds never are). `sopc translate` drops it and reuses its text where the same English moved."),
+    Code("SOP904", "warning", "glossary term translated inconsistently", "The English uses a term of sops/glossary.yaml, but the translation does not use the glossary's word for it, or uses a word the glossary says to avoid. Use the glossary's word, so that every SOP says the same thing the same way and search finds it."),
+    Code("SOP905", "error", "bad translation or glossary file", "A translation file (<id>.<lang>.yaml) or the glossary does not follow its schema (schema/translation.schema.json, schema/glossary.schema.json), is for a language sopc does not know, or translates an SOP that is not in the library."),
 )
 
 CODES: dict[str, Code] = {c.code: c for c in _TABLE}

@@ -11,11 +11,14 @@ import stat
 import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from pathlib import Path, PurePosixPath
+from pathlib import Path, PurePath, PurePosixPath
 
+from compiler.i18n.prose import translation_file
 from compiler.yamlload import MAX_BYTES
 
 SOP_SUFFIXES = (".yaml", ".yml")
+GLOSSARY = "glossary.yaml"
+"""The translation glossary's file name, found among the SOP files (sops/glossary.yaml)."""
 REGISTRY = "approvers.yaml"
 """The approver registry beside the SOPs: found in the library's folder, never read as an SOP."""
 
@@ -40,6 +43,11 @@ def discover(paths: Iterable[str]) -> list[Path]:
         else:
             raise UsageError(f"no such file or directory: {name}")
     return list(found)
+
+
+def is_sop_file(path: PurePath) -> bool:
+    """An SOP (`<id>.yaml`), not a translation of one (`<id>.<lang>.yaml`) or the glossary."""
+    return path.name != GLOSSARY and translation_file(path.name) is None
 
 
 def read_all(paths: Iterable[Path], limit: int = MAX_BYTES) -> list[tuple[str, bytes]]:

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
+from compiler.files import is_sop_file
 from compiler.model import Sop, build
 from compiler.sitegen.flowchart import (
     LABEL_CHARS,
@@ -26,7 +27,7 @@ from compiler.sitegen.samples import PAYLOAD, hostile
 from compiler.sitegen.steps import numbering
 
 ROOT = Path(__file__).resolve().parent.parent
-SHIPPED = sorted((ROOT / "sops").rglob("*.yaml"))
+SHIPPED = sorted(p for p in (ROOT / "sops").rglob("*.yaml") if is_sop_file(p))
 SVG = "{http://www.w3.org/2000/svg}"
 
 
@@ -97,6 +98,18 @@ def test_wrap() -> None:
     assert wrap("one two three four", 9, 3) == ["one two", "three", "four"]
     assert wrap("one two three four five six", 9, 2) == ["one two", "three…"]
     assert all(len(line) <= 9 for line in wrap("x" * 30, 9, 5))
+
+
+@pytest.mark.parametrize(("value", "width", "lines", "expected"), [
+    ("对整个关联账户组强制启用自成交保护", 16, 3, ["对整个关联账户组", "强制启用自成交保", "护"]),
+    ("上报合规 STOR/SAR", 10, 2, ["上报合规", "STOR/SAR"]),
+    ("一二三四五六七八九十", 4, 2, ["一二", "三…"]),
+])
+def test_wide_characters_count_two_columns_and_break_anywhere(value: str, width: int, lines: int,
+                                                               expected: list[str]) -> None:
+    from compiler.sitegen.flowchart import wrap_wide
+
+    assert wrap_wide(value, width, lines) == expected
 
 
 @pytest.mark.parametrize("path", SHIPPED, ids=lambda p: p.stem)

@@ -80,7 +80,8 @@ def _walk_properties(schema: Any, where: str, found: list[str]) -> None:
             _walk_properties(value, f"{where}/{index}", found)
 
 
-@pytest.mark.parametrize("name", ["sop.schema.json", "skill.schema.json"])
+@pytest.mark.parametrize("name", ["sop.schema.json", "skill.schema.json", "translation.schema.json",
+                                  "glossary.schema.json"])
 def test_every_schema_field_has_a_title_and_description(name: str) -> None:
     missing: list[str] = []
     _walk_properties(json.loads((REPO / "schema" / name).read_text()), "#", missing)
@@ -88,9 +89,14 @@ def test_every_schema_field_has_a_title_and_description(name: str) -> None:
 
 
 def test_every_sop_file_starts_with_the_schema_modeline() -> None:
+    """SOPs name the SOP schema, translations (<id>.<lang>.yaml) the translation schema, the glossary its own."""
     for path in (REPO / "sops").rglob("*.yaml"):
         first = path.read_text().splitlines()[0]
-        assert first == "# yaml-language-server: $schema=../../schema/sop.schema.json", path
+        schema = "translation" if path.name.count(".") == 2 else "sop"
+        if path.name == "glossary.yaml":
+            assert first == "# yaml-language-server: $schema=../schema/glossary.schema.json"
+            continue
+        assert first == f"# yaml-language-server: $schema=../../schema/{schema}.schema.json", path
 
 
 @pytest.mark.slow

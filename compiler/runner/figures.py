@@ -16,6 +16,8 @@ import math
 import re
 from typing import Any
 
+from compiler.i18n import labels
+
 UNITS = {"usd": "USD", "count": "", "minutes": "minutes", "hours": "hours", "days": "days", "seconds": "seconds",
          "bps": "bps", "multiple": "×", "ratio": "%"}
 """How each threshold unit of the SOP format is written after a figure."""
@@ -49,20 +51,20 @@ def _scale(unit: str) -> int:
     return 100 if unit == "ratio" else 1
 
 
-def with_unit(text: str, unit: str) -> str:
+def with_unit(text: str, unit: str, lang: str = "en") -> str:
     """12,000 USD, 20%, 2.5 times (as a multiplication sign), 60 minutes."""
-    shown = UNITS.get(unit, unit)
+    shown = labels.label(lang, UNITS.get(unit, unit))
     if shown in ("%", "×"):
         return f"{text}{shown}"
     return f"{text} {shown}".rstrip()
 
 
-def threshold(value: float | int, unit: str) -> str:
+def threshold(value: float | int, unit: str, lang: str = "en") -> str:
     """A threshold in its unit, at its own precision."""
-    return with_unit(fixed(value * _scale(unit), decimals_of(value, _scale(unit))), unit)
+    return with_unit(fixed(value * _scale(unit), decimals_of(value, _scale(unit))), unit, lang)
 
 
-def against(value: float | int, limit: float | int, unit: str) -> str:
+def against(value: float | int, limit: float | int, unit: str, lang: str = "en") -> str:
     """A figure compared with a threshold: the threshold's unit and precision, more decimals only if needed."""
     scale = _scale(unit)
     places = decimals_of(limit, scale)
@@ -70,7 +72,7 @@ def against(value: float | int, limit: float | int, unit: str) -> str:
     while value != limit and shown == fixed(limit * scale, places) and places < MAX_DECIMALS:
         places += 1
         shown = fixed(value * scale, places)
-    return with_unit(shown, unit)
+    return with_unit(shown, unit, lang)
 
 
 def number(value: float | int) -> str:
@@ -129,12 +131,13 @@ def duration_seconds(text: str) -> int | None:
     return sum(int(n) * _DURATION_WORDS[u][1] for n, u in parts)
 
 
-def duration(text: str) -> str:
+def duration(text: str, lang: str = "en") -> str:
     """An SOP duration in words: 24h → 24 hours, 1h30m → 1 hour 30 minutes."""
     parts = _DURATION.findall(text or "")
     if not parts or "".join(n + u for n, u in parts) != text:
         return text
-    return " ".join(f"{int(n):,} {_DURATION_WORDS[u][0]}{'' if int(n) == 1 else 's'}" for n, u in parts)
+    return " ".join(labels.label(lang, f"{{n}} {_DURATION_WORDS[u][0]}{'' if int(n) == 1 else 's'}", n=f"{int(n):,}")
+                    for n, u in parts)
 
 
 def deadline(at: str, within: str) -> str | None:
@@ -150,11 +153,17 @@ def deadline(at: str, within: str) -> str | None:
     return due.replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
 
 
-def words(names: list[str]) -> str:
+def words(names: list[str], lang: str = "en") -> str:
     """a, b and c."""
     if len(names) <= 1:
         return "".join(names)
-    return ", ".join(names[:-1]) + " and " + names[-1]
+    return labels.label(lang, "{names} and {last}", names=labels.label(lang, ", ").join(names[:-1]), last=names[-1])
+
+
+def clauses(parts: list[str], lang: str = "en") -> str:
+    """Clauses of one sentence: a, b and c, or as lang separates clauses (in Chinese separated by a full-width semicolon)."""
+    separator = labels.LABELS.get(lang, {}).get("clause separator")
+    return separator.join(parts) if separator else words(parts, lang)
 
 
 def label(path: str) -> str:

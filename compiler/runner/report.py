@@ -1,4 +1,4 @@
-"""The findings report of a run: report.json (the skill's findings schema) and report.md for Compliance.
+"""The findings report of a run: report.json (the skill's findings schema), report.md and report.html for Compliance.
 
 Pure: both are made from the skill and the run state, nothing else, so a
 report can be rebuilt from the record at any time.
@@ -97,20 +97,22 @@ def findings(skill: Mapping[str, Any], state: RunState, record: Mapping[str, Any
     return report
 
 
-def markdown(skill: Mapping[str, Any], report: Mapping[str, Any], started_by: str, source: str) -> str:
+def markdown(skill: Mapping[str, Any], report: Mapping[str, Any], started_by: str, source: str,
+             lang: str = "en") -> str:
     """report.md: the summary, decisive figures, decision path, approvals, actions and evidence, inert Markdown."""
-    return reportmd.render(sections(skill, report, started_by, source))
+    return reportmd.render(sections(skill, report, started_by, source, lang))
 
 
-def html(skill: Mapping[str, Any], report: Mapping[str, Any], started_by: str, source: str) -> str:
+def html(skill: Mapping[str, Any], report: Mapping[str, Any], started_by: str, source: str, lang: str = "en") -> str:
     """report.html: the same report as one self-contained page, with a chart per decisive figure."""
-    return reporthtml.render(sections(skill, report, started_by, source))
+    return reporthtml.render(sections(skill, report, started_by, source, lang), lang)
 
 
-def documents(skill: Mapping[str, Any], report: Mapping[str, Any], started_by: str, source: str) -> tuple[str, str]:
-    """report.md and report.html at once (their sections are made once)."""
-    blocks = sections(skill, report, started_by, source)
-    return reportmd.render(blocks), reporthtml.render(blocks)
+def documents(skill: Mapping[str, Any], report: Mapping[str, Any], started_by: str, source: str,
+              lang: str = "en") -> tuple[str, str]:
+    """report.md and report.html at once (their sections are made once), their fixed words in lang."""
+    blocks = sections(skill, report, started_by, source, lang)
+    return reportmd.render(blocks), reporthtml.render(blocks, lang)
 
 
 def grounding(state: RunState, step_id: str) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from compiler.i18n.labels import label
 from compiler.runner import figures as fig
 
 MD_ROWS = 20
@@ -91,19 +92,21 @@ class Comparison:
         a, b = self.value, self.limit
         return bool({">=": a >= b, "<=": a <= b, ">": a > b, "<": a < b, "==": a == b, "!=": a != b}[self.op])
 
-    def words(self) -> str:
-        shown = fig.against(self.value, self.limit, self.unit) if self.numeric else value_text(self.value)
-        limit = fig.threshold(self.limit, self.unit) if self.numeric else value_text(self.limit)
-        mark = "met" if self.holds else "not met"
+    def words(self, lang: str = "en") -> str:
+        shown = fig.against(self.value, self.limit, self.unit, lang) if self.numeric else \
+            value_text(self.value, lang=lang)
+        limit = fig.threshold(self.limit, self.unit, lang) if self.numeric else value_text(self.limit, lang=lang)
+        mark = label(lang, "met" if self.holds else "not met")
         read = _unitless(fig.label(self.read), self.unit)
         named = fig.label(self.threshold) if read == fig.label(self.read) else \
             fig.label(self.threshold).removesuffix(f" {self.unit}")
-        named = "" if named == read else f" ({named})"
-        return f"{read} {shown} {_OPS[self.op]} {limit}{named}: {mark}"
+        named = "" if named == read else label(lang, " ({name})", name=named)
+        return label(lang, "{read} {shown} {op} {limit}{named}: {mark}", read=read, shown=shown, op=_OPS[self.op],
+                     limit=limit, named=named, mark=mark)
 
-    def chart(self) -> Chart:
+    def chart(self, lang: str = "en") -> Chart:
         return Chart(_unitless(fig.label(self.read), self.unit), float(self.value), float(self.limit), self.op,
-                     fig.against(self.value, self.limit, self.unit), fig.threshold(self.limit, self.unit),
+                     fig.against(self.value, self.limit, self.unit, lang), fig.threshold(self.limit, self.unit, lang),
                      self.holds)
 
 
@@ -133,24 +136,27 @@ class Doc:
         self.blocks.append(Block("table", header=tuple(header), rows=tuple(tuple(r) for r in rows)))
 
 
-def value_text(value: Any, name: str = "") -> str:
+def value_text(value: Any, name: str = "", lang: str = "en") -> str:
     """Any JSON value in words: numbers formatted, times in UTC, lists joined, objects as name: value pairs."""
     if value is None:
-        return "none"
+        return label(lang, "none")
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return label(lang, "yes" if value else "no")
     if isinstance(value, int | float):
         return fig.percent(value) if fig.is_ratio_name(name) else fig.number(value)
     if isinstance(value, str):
         return fig.timestamp(value) if fig.looks_like_time(value) else value
     if isinstance(value, list):
         if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
-            return f"{len(value):,} records"
-        return fig.words([value_text(v) for v in value]) if value else "none"
+            return label(lang, "{n} records", n=f"{len(value):,}")
+        return fig.words([value_text(v, lang=lang) for v in value], lang) if value else label(lang, "none")
     if isinstance(value, dict):
         if set(value) == {"first_20", "items"}:
-            return f"{value_text(value['first_20'])} (first 20 of {value['items']:,})"
-        return "; ".join(f"{k.replace('_', ' ')}: {value_text(v, k)}" for k, v in value.items()) or "none"
+            return label(lang, "{values} (first 20 of {n})", values=value_text(value["first_20"], lang=lang),
+                         n=f"{value['items']:,}")
+        return label(lang, "; ").join(label(lang, "{name}: {value}", name=k.replace("_", " "),
+                                            value=value_text(v, k, lang))
+                                      for k, v in value.items()) or label(lang, "none")
     return str(value)
 
 
@@ -183,7 +189,8 @@ def comparisons(condition: Mapping[str, Any], thresholds: Mapping[str, Any]) -> 
     return found
 
 
-def plain_reads(condition: Mapping[str, Any], compared: list[Comparison], thresholds: Mapping[str, Any]) -> list[str]:
+def plain_reads(condition: Mapping[str, Any], compared: list[Comparison], thresholds: Mapping[str, Any],
+                lang: str = "en") -> list[str]:
     """The values a condition read that no threshold comparison shows, in words."""
     used = {c.read for c in compared} | {f"thresholds.{c.threshold}" for c in compared}
     lines = []
@@ -192,17 +199,21 @@ def plain_reads(condition: Mapping[str, Any], compared: list[Comparison], thresh
             continue
         root, _, rest = key.partition(".")
         if root == "thresholds" and rest in thresholds and isinstance(value, int | float):
-            lines.append(f"threshold {fig.label(rest)}: {fig.threshold(value, str(thresholds[rest].get('unit', '')))}")
+            lines.append(label(lang, "threshold {name}: {value}", name=fig.label(rest),
+                               value=fig.threshold(value, str(thresholds[rest].get("unit", "")), lang)))
         elif rest in ("rows", "row_count"):
             count = value if isinstance(value, int) else len(value) if isinstance(value, list) else \
                 value.get("items", 0) if isinstance(value, dict) else 0
-            lines.append(f"{root.replace('_', ' ')}: {count:,} row{'s' if count != 1 else ''}")
+            rows = label(lang, "1 row") if count == 1 else label(lang, "{n} rows", n=f"{count:,}")
+            lines.append(label(lang, "{name}: {value}", name=root.replace("_", " "), value=rows))
         else:
-            lines.append(f"{fig.label(key)}: {value_text(value, fig.label(key).replace(' ', '_'))}")
+            lines.append(label(lang, "{name}: {value}", name=fig.label(key),
+                               value=value_text(value, fig.label(key).replace(" ", "_"), lang)))
     return list(dict.fromkeys(lines))
 
 
-def decisive(skill: Mapping[str, Any], report: Mapping[str, Any]) -> tuple[list[Comparison], list[str]]:
+def decisive(skill: Mapping[str, Any], report: Mapping[str, Any],
+             lang: str = "en") -> tuple[list[Comparison], list[str]]:
     """What decided the path: the comparisons (and other values read) of each branch taken, or of every condition
     that failed before an otherwise was taken."""
     out: list[Comparison] = []
@@ -215,5 +226,5 @@ def decisive(skill: Mapping[str, Any], report: Mapping[str, Any]) -> tuple[list[
         for condition in held[-1:] if held else conditions:
             found = comparisons(condition, skill["thresholds"])
             out += [c for c in found if c not in out]
-            other += [line for line in plain_reads(condition, found, skill["thresholds"]) if line not in other]
+            other += [line for line in plain_reads(condition, found, skill["thresholds"], lang) if line not in other]
     return out, other

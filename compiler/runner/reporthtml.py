@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 
+from compiler.i18n.labels import label
 from compiler.runner.reportdoc import Block, Chart, Item, Span
 
 STYLE = """
@@ -45,13 +46,14 @@ def _items(items: tuple[Item, ...], ordered: bool) -> str:
     return f"<{tag}>{body}</{tag}>"
 
 
-def svg(chart: Chart) -> str:
+def svg(chart: Chart, lang: str = "en") -> str:
     """A bar for the figure and a line for the threshold, on a scale from 0 to a little past the larger."""
     top = max(abs(chart.value), abs(chart.limit)) * 1.25 or 1.0
     bar = round(min(abs(chart.value) / top, 1.0) * _WIDTH, 1)
     line = round(abs(chart.limit) / top * _WIDTH, 1)
     state = "held" if chart.holds else "missed"
-    title = f"{chart.label}: {chart.value_text}, threshold {chart.limit_text}"
+    title = label(lang, "{name}: {value}, threshold {limit}", name=chart.label, value=chart.value_text,
+                  limit=chart.limit_text)
     return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{_WIDTH + 2}" height="{_BAR + 8}" role="img" '
             f'aria-label="{_e(title)}"><title>{_e(title)}</title>'
             f'<line class="axis" x1="1" y1="{_BAR + 6}" x2="{_WIDTH + 1}" y2="{_BAR + 6}"/>'
@@ -59,16 +61,17 @@ def svg(chart: Chart) -> str:
             f'<line class="limit" x1="{line + 1}" y1="0" x2="{line + 1}" y2="{_BAR + 8}"/></svg>')
 
 
-def _chart(chart: Chart) -> str:
-    verdict = "met" if chart.holds else "not met"
-    return (f'<figure class="chart">{svg(chart)}<figcaption>{_e(chart.label)}: <strong>{_e(chart.value_text)}'
-            f'</strong> against {_e(chart.limit_text)} ({verdict})</figcaption></figure>')
+def _chart(chart: Chart, lang: str) -> str:
+    verdict = label(lang, "met" if chart.holds else "not met")
+    against = label(lang, "</strong> against {limit} ({verdict})", limit=_e(chart.limit_text), verdict=verdict)
+    return (f'<figure class="chart">{svg(chart, lang)}<figcaption>{_e(chart.label)}{label(lang, ": ")}<strong>'
+            f'{_e(chart.value_text)}{against}</figcaption></figure>')
 
 
-def render(blocks: list[Block]) -> str:
-    """The HTML page of the report."""
-    title = next((b.spans[0].text for b in blocks if b.kind == "heading"), "Findings")
-    out = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+def render(blocks: list[Block], lang: str = "en") -> str:
+    """The HTML page of the report (lang: the language of its fixed words, as the page's lang attribute)."""
+    title = next((b.spans[0].text for b in blocks if b.kind == "heading"), label(lang, "Findings"))
+    out = ["<!DOCTYPE html>", f'<html lang="{_e(lang)}"><head><meta charset="utf-8">',
            '<meta name="viewport" content="width=device-width, initial-scale=1">',
            "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; "
            "img-src data:\">",
@@ -85,6 +88,6 @@ def render(blocks: list[Block]) -> str:
             rows = "".join("<tr>" + "".join(f"<td>{_e(c)}</td>" for c in row) + "</tr>" for row in block.rows)
             out.append(f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
         elif block.kind == "charts":
-            out.append('<div class="charts">' + "".join(_chart(c) for c in block.charts) + "</div>")
+            out.append('<div class="charts">' + "".join(_chart(c, lang) for c in block.charts) + "</div>")
     out.append("</body></html>")
     return "\n".join(out) + "\n"

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from compiler.i18n.labels import label
 from compiler.runner import figures as fig
 from compiler.runner.includes import steps_by_id
 from compiler.runner.reportdoc import (
@@ -32,94 +33,110 @@ _SIGNATURE = {"verified": "verified signature", "unverified": "unverified (no ap
               "rejected": "refused by sopc"}
 
 
-def _reviewed(skill: Mapping[str, Any], report: Mapping[str, Any]) -> str:
+def _reviewed(skill: Mapping[str, Any], report: Mapping[str, Any], lang: str) -> str:
     """Subject, symbols, window, alert and case id, as far as the inputs and data carry them."""
     schema = skill["inputs_schema"].get("properties", {})
     inputs = report["inputs"]
     times = [n for n in inputs if schema.get(n, {}).get("format") == "date-time"]
-    parts = [f"{_KEYS.get(n, n.removesuffix('_id').replace('_', ' '))} {value_text(v)}"
+    parts = [f"{label(lang, _KEYS.get(n, n.removesuffix('_id').replace('_', ' ')))} {value_text(v, lang=lang)}"
              for n, v in inputs.items() if n not in times and n not in _KEYS]
     symbols = sorted({str(r["symbol"]) for s in report["steps"] for r in s.get("evidence", {}).get("rows", [])
                       if isinstance(r, dict) and isinstance(r.get("symbol"), str)})
     if symbols and "symbol" not in inputs:
-        shown = symbols[:5] + ([f"{len(symbols) - 5:,} more"] if len(symbols) > 5 else [])
-        parts.append(f"symbol{'s' if len(symbols) > 1 else ''} {fig.words(shown)}")
+        shown = symbols[:5] + ([label(lang, "{n} more", n=f"{len(symbols) - 5:,}")] if len(symbols) > 5 else [])
+        parts.append(label(lang, "symbols {names}" if len(symbols) > 1 else "symbol {names}",
+                           names=fig.words(shown, lang)))
     if "start_ts" in inputs and "end_ts" in inputs:
-        parts.append(f"from {fig.timestamp(inputs['start_ts'])} to {fig.timestamp(inputs['end_ts'])}")
+        parts.append(label(lang, "from {start} to {end}", start=fig.timestamp(inputs["start_ts"]),
+                           end=fig.timestamp(inputs["end_ts"])))
     else:
         parts += [f"{n.removesuffix('_ts').replace('_', ' ')} {fig.timestamp(inputs[n])}" for n in times]
-    parts += [f"{_KEYS[n]} {value_text(v)}" for n, v in inputs.items() if n in _KEYS]
-    return "; ".join(parts) or "no inputs"
+    parts += [f"{label(lang, _KEYS[n])} {value_text(v, lang=lang)}" for n, v in inputs.items() if n in _KEYS]
+    return label(lang, "; ").join(parts) or label(lang, "no inputs")
 
 
-def _state(skill: Mapping[str, Any], report: Mapping[str, Any]) -> str:
+def _state(skill: Mapping[str, Any], report: Mapping[str, Any], lang: str) -> str:
     status = report["status"]
     if status == "completed":
         return str(skill["outcomes"][report["outcome"]]["title"])
     if status == "approval_refused":
         refusal = next((a for a in report["approvals"] if a["decision"] == "refused"), None)
         if refusal:
-            note = f" (note: {refusal['note'].rstrip('.')})" if refusal.get("note") else ""
-            return (f"Ended: the approval at step {_title(skill, refusal['step'])} was refused by "
-                    f"{fig.words(refusal['by'])}{note}; nothing after it ran")
-        return "Ended: an approval was refused"
+            note = label(lang, " (note: {note})", note=refusal["note"].rstrip(".")) if refusal.get("note") else ""
+            return label(lang, "Ended: the approval at step {step} was refused by {by}{note}; nothing after it ran",
+                         step=_title(skill, refusal["step"], lang), by=fig.words(refusal["by"], lang), note=note)
+        return label(lang, "Ended: an approval was refused")
     current = report["steps"][-1] if report["steps"] else None
     if status == "failed" and current:
-        return f"Stopped at step {_title(skill, current['step'])}: {current.get('note') or 'an error'}"
+        return label(lang, "Stopped at step {step}: {error}", step=_title(skill, current["step"], lang),
+                     error=current.get("note") or label(lang, "an error"))
     if status.startswith("awaiting") and current:
-        return f"Open: waiting at step {_title(skill, current['step'])} for " \
-               + ("an approval" if status == "awaiting_approval" else "an answer")
-    return str(status)
+        return label(lang, "Open: waiting at step {step} for {what}", step=_title(skill, current["step"], lang),
+                     what=label(lang, "an approval" if status == "awaiting_approval" else "an answer"))
+    return label(lang, str(status))
 
 
-def _sentence(text: str) -> str:
+def _sentence(text: str, lang: str = "en") -> str:
     """text ending in a full stop, without doubling one the text already has."""
-    return text if text.rstrip().endswith((".", "!", "?")) else text + "."
+    stops = (".", "!", "?") if lang == "en" else (".", "!", "?", label(lang, "."))
+    return text if text.rstrip().endswith(stops) else text + label(lang, ".")
 
 
-def _title(skill: Mapping[str, Any], step_id: str) -> str:
+def _title(skill: Mapping[str, Any], step_id: str, lang: str = "en") -> str:
     step = steps_by_id(skill).get(step_id)
-    return f"“{step['title']}”" if step else step_id
+    return label(lang, "“{title}”", title=step["title"]) if step else step_id
 
 
-def _who_must_act(skill: Mapping[str, Any], report: Mapping[str, Any]) -> list[str]:
+def _rows(count: int, lang: str) -> str:
+    return label(lang, "1 row") if count == 1 else label(lang, "{n} rows", n=f"{count:,}")
+
+
+def _who_must_act(skill: Mapping[str, Any], report: Mapping[str, Any], lang: str) -> list[str]:
     lines = []
     for e in report["escalations"]:
-        due = f"by {fig.timestamp(e['due'])}" if e.get("due") else "without a set time"
-        since = f" ({fig.duration(e['within'])} after the escalation at {fig.timestamp(e['at'])})" \
-            if e.get("due") and e.get("at") else ""
-        channel = f", through {e['channel']}" if e.get("channel") else ""
-        lines.append(f"The {e['to']} team must act {due}{since}{channel}.")
+        due = label(lang, "by {due}", due=fig.timestamp(e["due"])) if e.get("due") else \
+            label(lang, "without a set time")
+        since = label(lang, " ({within} after the escalation at {at})", within=fig.duration(e["within"], lang),
+                      at=fig.timestamp(e["at"])) if e.get("due") and e.get("at") else ""
+        channel = label(lang, ", through {channel}", channel=e["channel"]) if e.get("channel") else ""
+        lines.append(label(lang, "The {to} team must act {due}{since}{channel}.", to=e["to"], due=due, since=since,
+                           channel=channel))
     for a in report["recommended_actions"]:
-        lines.append(f"The team owning {a['action'].replace('_', ' ')} carries it out on {value_text(a['target'])} "
-                     "(sopc never does).")
+        lines.append(label(lang, "The team owning {action} carries it out on {target} (sopc never does).",
+                           action=a["action"].replace("_", " "), target=value_text(a["target"], lang=lang)))
     if report["status"] == "awaiting_approval" and report["steps"]:
         gate = steps_by_id(skill)[report["steps"][-1]["step"]]["approval"] or {}
         count = gate.get("count", 1)
-        lines.append(f"{count} {gate.get('role')}{'s' if count > 1 else ''} must approve step "
-                     f"{_title(skill, report['steps'][-1]['step'])} before the run continues.")
+        lines.append(label(lang, "{count} {role}s must approve step {step} before the run continues." if count > 1
+                           else "{count} {role} must approve step {step} before the run continues.",
+                           count=count, role=gate.get("role"), step=_title(skill, report["steps"][-1]["step"], lang)))
     return lines
 
 
 def _summary(doc: Doc, skill: Mapping[str, Any], report: Mapping[str, Any],
-             decided: tuple[list[Comparison], list[str]]) -> None:
+             decided: tuple[list[Comparison], list[str]], lang: str = "en") -> None:
     found, other = decided
-    doc.heading(2, "Summary")
-    figures = [c.words() for c in found] + other
-    items = [Item((Span("Reviewed: ", "strong"), Span(f"{_reviewed(skill, report)}, under the SOP "
-                                                        f"“{skill['title']}” version {skill['version']}."))),
-             Item((Span("Found: ", "strong"),
-                   Span("; ".join(figures) + "." if figures else "no decision was reached yet."))),
-             Item((Span("Result: ", "strong"), Span(_state(skill, report) + ".")))]
-    recommended = [f"escalate to {e['to']}" for e in report["escalations"]] + [
-        f"{a['action'].replace('_', ' ')} on {value_text(a['target'])}" for a in report["recommended_actions"]]
+    doc.heading(2, label(lang, "Summary"))
+    figures = [c.words(lang) for c in found] + other
+    items = [Item((Span(label(lang, "Reviewed: "), "strong"),
+                   Span(label(lang, "{reviewed}, under the SOP “{title}” version {version}.",
+                              reviewed=_reviewed(skill, report, lang), title=skill["title"],
+                              version=skill["version"])))),
+             Item((Span(label(lang, "Found: "), "strong"),
+                   Span(label(lang, "; ").join(figures) + label(lang, ".") if figures
+                        else label(lang, "no decision was reached yet.")))),
+             Item((Span(label(lang, "Result: "), "strong"), Span(_state(skill, report, lang) + label(lang, "."))))]
+    recommended = [label(lang, "escalate to {to}", to=e["to"]) for e in report["escalations"]] + [
+        label(lang, "{action} on {target}", action=a["action"].replace("_", " "),
+              target=value_text(a["target"], lang=lang)) for a in report["recommended_actions"]]
     if recommended:
-        items.append(Item((Span("Recommended: ", "strong"), Span(fig.words(recommended) + "."))))
-    act = _who_must_act(skill, report)
+        items.append(Item((Span(label(lang, "Recommended: "), "strong"),
+                           Span(fig.clauses(recommended, lang) + label(lang, ".")))))
+    act = _who_must_act(skill, report, lang)
     if act:
-        items.append(Item((Span("Who must act: ", "strong"), Span(" ".join(act)))))
+        items.append(Item((Span(label(lang, "Who must act: "), "strong"), Span(label(lang, " ").join(act)))))
     doc.bullets(items)
-    charts = [c.chart() for c in found if c.numeric]
+    charts = [c.chart(lang) for c in found if c.numeric]
     if charts:
         doc.blocks.append(Block("charts", charts=tuple(charts)))
 
@@ -132,7 +149,7 @@ def summary_text(skill: Mapping[str, Any], report: Mapping[str, Any]) -> str:
     return " ".join("".join(s.text for s in i.spans) for i in items)
 
 
-def _step_item(skill: Mapping[str, Any], report: Mapping[str, Any], step: Mapping[str, Any]) -> Item:
+def _step_item(skill: Mapping[str, Any], report: Mapping[str, Any], step: Mapping[str, Any], lang: str) -> Item:
     spec = steps_by_id(skill)[step["step"]]
     children: list[Item] = []
     result = step.get("result") or {}
@@ -140,123 +157,151 @@ def _step_item(skill: Mapping[str, Any], report: Mapping[str, Any], step: Mappin
     held = [c for c in conditions if c["result"]]
     for condition in conditions:
         compared = comparisons(condition, skill["thresholds"])
-        verdict = "held" if condition["result"] else "did not hold"
-        parts = [c.words() for c in compared] + plain_reads(condition, compared, skill["thresholds"])
-        children.append(Item((Span(_sentence(f"“{condition['label']}” {verdict}: " + "; ".join(parts))),)))
+        verdict = label(lang, "held" if condition["result"] else "did not hold")
+        parts = [c.words(lang) for c in compared] + plain_reads(condition, compared, skill["thresholds"], lang)
+        children.append(Item((Span(_sentence(label(lang, "“{label}” {verdict}: ", label=condition["label"],
+                                                    verdict=verdict) + label(lang, "; ").join(parts), lang)),)))
     if spec["kind"] == "decision" and step["status"] == "done" and not held:
-        children.append(Item((Span(f"No condition held, so the run took “{result.get('branch', 'otherwise')}”."),)))
+        children.append(Item((Span(label(lang, "No condition held, so the run took “{branch}”.",
+                                         branch=result.get("branch", "otherwise"))),)))
     if "evidence" in step:
-        count = step["evidence"]["row_count"]
-        children.append(Item((Span(f"{count:,} row{'s' if count != 1 else ''} (see Evidence)."),)))
+        children.append(Item((Span(label(lang, "{rows} (see Evidence).",
+                                         rows=_rows(step["evidence"]["row_count"], lang))),)))
     if spec["kind"] in ("manual", "agent") and isinstance(result, dict) and result:
-        children += [Item((Span(f"{k.replace('_', ' ')}: {value_text(v, k)}"),)) for k, v in result.items()]
-    children += _grounding(spec["kind"], step.get("grounding"))
+        children += [Item((Span(label(lang, "{name}: {value}", name=k.replace("_", " "),
+                                      value=value_text(v, k, lang))),)) for k, v in result.items()]
+    children += _grounding(spec["kind"], step.get("grounding"), lang)
     if spec["kind"] == "escalate" and spec.get("escalation"):
         e = spec["escalation"]
-        children.append(Item((Span(f"to {e['to']}, within {fig.duration(e['within'])}"
-                                   + (f", through {e['channel']}" if e.get("channel") else "") + "."),)))
+        channel = label(lang, ", through {channel}", channel=e["channel"]) if e.get("channel") else ""
+        children.append(Item((Span(label(lang, "to {to}, within {within}{channel}.", to=e["to"],
+                                         within=fig.duration(e["within"], lang), channel=channel)),)))
     for a in (a for a in report["approvals"] if a["step"] == step["step"]):
-        when = f" at {fig.timestamp(a['at'])}" if a.get("at") else ""
-        note = f": {a['note']}" if a.get("note") else ""
-        who = fig.words(a["by"]) or "an unnamed approver"
-        role = f" ({a['role']})" if a.get("role") else ""
-        children.append(Item((Span(_sentence(f"{a['decision']} by {who}{role}{when}, {_SIGNATURE[a['signature']]}"
-                                              f"{note}")),)))
-    status = {"done": "", "failed": " (stopped here)", "awaiting": " (waiting here)",
-              "refused": " (approval refused)"}[step["status"]]
+        when = label(lang, " at {at}", at=fig.timestamp(a["at"])) if a.get("at") else ""
+        note = label(lang, ": {note}", note=a["note"]) if a.get("note") else ""
+        who = fig.words(a["by"], lang) or label(lang, "an unnamed approver")
+        role = label(lang, " ({role})", role=a["role"]) if a.get("role") else ""
+        children.append(Item((Span(_sentence(label(lang, "{decision} by {who}{role}{when}, {signature}{note}",
+                                                   decision=label(lang, a["decision"]), who=who, role=role, when=when,
+                                                   signature=label(lang, _SIGNATURE[a["signature"]]), note=note),
+                                             lang)),)))
+    status = label(lang, {"done": "", "failed": " (stopped here)", "awaiting": " (waiting here)",
+                          "refused": " (approval refused)"}[step["status"]])
     branch = f" → {result['branch']}" if "branch" in result else \
-        (" → passed" if result.get("passed") is True else " → failed" if result.get("passed") is False else
+        (" → " + label(lang, "passed") if result.get("passed") is True else
+         " → " + label(lang, "failed") if result.get("passed") is False else
          f" → {result['outcome']}" if spec["kind"] == "include" and "outcome" in result else "")
     return Item((Span(spec["title"], "strong"), Span(f"{branch}{status}")), tuple(children))
 
 
-def _grounding(kind: str, found: Mapping[str, Any] | None) -> list[Item]:
+def _counted(count: int, one: str, many: str, lang: str) -> str:
+    """1 figure, 2 figures: the noun of lang's label for the count."""
+    return label(lang, one) if count == 1 else label(lang, many, n=f"{count:,}")
+
+
+def _grounding(kind: str, found: Mapping[str, Any] | None, lang: str) -> list[Item]:
     """How an agent's answer was checked against the record, with each figure and the recorded value it stands for."""
     if not found:  # answered in an answers file: nothing was checked
         return []
     refused = len(found["refused"])
-    earlier = f"; {refused:,} earlier output{'s' if refused != 1 else ''} refused" if refused else ""
+    earlier = label(lang, "; {outputs} refused", outputs=_counted(refused, "1 earlier output", "{n} earlier outputs",
+                                                                  lang)) if refused else ""
     if kind != "agent":
-        return [Item((Span(f"{refused:,} agent submission{'s' if refused != 1 else ''} refused: people answer "
-                           "this step."),))]
+        return [Item((Span(label(lang, "{submissions} refused: people answer this step.",
+                                 submissions=_counted(refused, "1 agent submission", "{n} agent submissions", lang))),))]
     if not found["checked"]:
-        return [Item((Span(f"Not checked against the record: given outside sopc's runner API{earlier}."),))]
-    figures, names = len(found["figures"]), len(found["identifiers"])
-    matched = tuple(Item((Span(f["text"], "code"), Span(f" in {f['field'].replace('_', ' ')} is "),
-                          Span(f["source"], "code"), Span(f" = {value_text(f['value'])}")))
+        return [Item((Span(label(lang, "Not checked against the record: given outside sopc's runner API{earlier}.",
+                                 earlier=earlier)),))]
+    matched = tuple(Item((Span(f["text"], "code"),
+                          Span(label(lang, " in {field} is ", field=f["field"].replace("_", " "))),
+                          Span(f["source"], "code"), Span(f" = {value_text(f['value'], lang=lang)}")))
                     for f in found["figures"])
-    return [Item((Span(f"Checked against the record: {figures:,} figure{'s' if figures != 1 else ''} and "
-                       f"{names:,} identifier{'s' if names != 1 else ''} match recorded values{earlier}."),), matched)]
+    return [Item((Span(label(lang, "Checked against the record: {figures} and {names} match recorded values{earlier}.",
+                             figures=_counted(len(found["figures"]), "1 figure", "{n} figures", lang),
+                             names=_counted(len(found["identifiers"]), "1 identifier", "{n} identifiers", lang),
+                             earlier=earlier)),), matched)]
 
 
-def _tables(doc: Doc, report: Mapping[str, Any]) -> None:
+def _labels(lang: str, *english: str) -> list[str]:
+    return [label(lang, e) for e in english]
+
+
+def _tables(doc: Doc, report: Mapping[str, Any], lang: str) -> None:
     if report["approvals"]:
-        doc.heading(2, "Approvals")
-        doc.table(["Step", "Decision", "By", "Role", "Time", "Signature", "Note"],
-                  [[a["step"], a["decision"], fig.words(a["by"]) or "none", a.get("role") or "",
-                    fig.timestamp(a["at"]) if a.get("at") else "", _SIGNATURE[a["signature"]], a.get("note") or ""]
-                   for a in report["approvals"]])
+        doc.heading(2, label(lang, "Approvals"))
+        doc.table(_labels(lang, "Step", "Decision", "By", "Role", "Time", "Signature", "Note"),
+                  [[a["step"], label(lang, a["decision"]), fig.words(a["by"], lang) or label(lang, "none"),
+                    a.get("role") or "", fig.timestamp(a["at"]) if a.get("at") else "",
+                    label(lang, _SIGNATURE[a["signature"]]), a.get("note") or ""] for a in report["approvals"]])
     if report["escalations"]:
-        doc.heading(2, "Escalations")
-        doc.table(["To", "Recorded", "Due", "Channel", "Message"],
+        doc.heading(2, label(lang, "Escalations"))
+        doc.table(_labels(lang, "To", "Recorded", "Due", "Channel", "Message"),
                   [[e["to"], fig.timestamp(e["at"]) if e.get("at") else "",
                     fig.timestamp(e["due"]) if e.get("due") else "", e.get("channel") or "", e.get("message") or ""]
                    for e in report["escalations"]])
     if report["recommended_actions"]:
-        doc.heading(2, "Recommended actions")
-        doc.para(Span("sopc never carries out actions; each is done by the team that owns it, with the approval "
-                      "recorded here."))
-        doc.table(["Action", "Target", "Reversible", "Reason", "Approved by"],
-                  [[a["action"], value_text(a["target"]), "yes" if a["reversible"] else "no", a.get("reason_code") or "",
-                    fig.words(a["approved_by"] or []) or "nobody"] for a in report["recommended_actions"]])
+        doc.heading(2, label(lang, "Recommended actions"))
+        doc.para(Span(label(lang, "sopc never carries out actions; each is done by the team that owns it, with the "
+                                  "approval recorded here.")))
+        doc.table(_labels(lang, "Action", "Target", "Reversible", "Reason", "Approved by"),
+                  [[a["action"], value_text(a["target"], lang=lang), label(lang, "yes" if a["reversible"] else "no"),
+                    a.get("reason_code") or "", fig.words(a["approved_by"] or [], lang) or label(lang, "nobody")]
+                   for a in report["recommended_actions"]])
 
 
-def _evidence(doc: Doc, report: Mapping[str, Any]) -> None:
+def _evidence(doc: Doc, report: Mapping[str, Any], lang: str) -> None:
     shown = [s for s in report["steps"] if "evidence" in s]
     if not shown:
         return
-    doc.heading(2, "Evidence")
+    doc.heading(2, label(lang, "Evidence"))
     for step in shown:
         data = step["evidence"]
         rows = data["rows"][:MD_ROWS]
         count = data["row_count"]
         doc.heading(3, step["title"])
-        more = f"; the first {len(rows):,} are shown" if count > len(rows) else ""
-        doc.para(Span(f"{count:,} row{'s' if count != 1 else ''}{more}. Query "), Span(data["sql_sha256"], "code"),
-                 Span("."))
+        more = label(lang, "; the first {n} are shown", n=f"{len(rows):,}") if count > len(rows) else ""
+        doc.para(Span(label(lang, "{rows}{more}. Query ", rows=_rows(count, lang), more=more)),
+                 Span(data["sql_sha256"], "code"), Span(label(lang, ".")))
         if rows:
             columns = [c[0] for c in data["columns"]]
             doc.table([c.replace("_", " ") for c in columns],
-                      [[value_text(r.get(c), c) for c in columns] for r in rows])
+                      [[value_text(r.get(c), c, lang) for c in columns] for r in rows])
 
 
-def sections(skill: Mapping[str, Any], report: Mapping[str, Any], started_by: str, source: str) -> list[Block]:
-    """Every block of the report, in reading order."""
+def sections(skill: Mapping[str, Any], report: Mapping[str, Any], started_by: str, source: str,
+             lang: str = "en") -> list[Block]:
+    """Every block of the report, in reading order (the fixed words in lang; skill and report carry the titles
+    and messages in lang already, see `report_lang`)."""
     doc = Doc()
-    doc.heading(1, f"Findings: {skill['title']}")
-    found = decisive(skill, report)
-    _summary(doc, skill, report, found)
-    doc.heading(2, "The run")
+    doc.heading(1, label(lang, "Findings: {title}", title=skill["title"]))
+    found = decisive(skill, report, lang)
+    _summary(doc, skill, report, found, lang)
+    doc.heading(2, label(lang, "The run"))
     record = report["record"]
+    status = label(lang, report["status"]) if lang != "en" else report["status"].replace("_", " ")
     doc.bullets([
-        Item((Span("SOP "), Span(skill["id"], "code"), Span(f" version {skill['version']}, digest "),
+        Item((Span("SOP "), Span(skill["id"], "code"), Span(label(lang, " version {version}, digest ",
+                                                                  version=skill["version"])),
               Span(skill["digest"], "code"))),
-        Item((Span("Run "), Span(report["run_id"], "code"), Span(f", started by {started_by or 'nobody named'}, "
-                                                                  f"on the data {source}"))),
-        Item((Span(f"Record events.jsonl: {record['events']:,} events, last line "), Span(record["head"], "code"))),
-        Item((Span(f"Status: {report['status'].replace('_', ' ')}"
-                   + (f", outcome {report['outcome']}" if report["outcome"] else "")),)),
+        Item((Span(label(lang, "Run ")), Span(report["run_id"], "code"),
+              Span(label(lang, ", started by {by}, on the data {source}",
+                         by=started_by or label(lang, "nobody named"), source=source)))),
+        Item((Span(label(lang, "Record events.jsonl: {events} events, last line ", events=f"{record['events']:,}")),
+              Span(record["head"], "code"))),
+        Item((Span(label(lang, "Status: {status}", status=status)
+                   + (label(lang, ", outcome {outcome}", outcome=report["outcome"]) if report["outcome"] else "")),)),
     ])
-    doc.heading(2, "Inputs")
-    doc.table(["Input", "Value"], [[k.replace("_", " "), value_text(v, k)] for k, v in report["inputs"].items()])
-    doc.heading(2, "Decision path")
-    doc.bullets([_step_item(skill, report, s) for s in report["steps"]], ordered=True)
-    _tables(doc, report)
-    _evidence(doc, report)
-    doc.heading(2, "Audit trail")
-    doc.para(Span("Every fact above is in events.jsonl beside this report: one event per line, each chained to the "
-                  "one before by its sha256. sopc verify checks the chain and every signature, and rebuilds this "
-                  "report from the record."))
+    doc.heading(2, label(lang, "Inputs"))
+    doc.table(_labels(lang, "Input", "Value"),
+              [[k.replace("_", " "), value_text(v, k, lang)] for k, v in report["inputs"].items()])
+    doc.heading(2, label(lang, "Decision path"))
+    doc.bullets([_step_item(skill, report, s, lang) for s in report["steps"]], ordered=True)
+    _tables(doc, report, lang)
+    _evidence(doc, report, lang)
+    doc.heading(2, label(lang, "Audit trail"))
+    doc.para(Span(label(lang, "Every fact above is in events.jsonl beside this report: one event per line, each "
+                              "chained to the one before by its sha256. sopc verify checks the chain and every "
+                              "signature, and rebuilds this report from the record.")))
     return doc.blocks
 
 

@@ -29,6 +29,7 @@ from compiler.runner.events import Clock, EventLog, utc_now
 from compiler.runner.inputs import checked_inputs
 from compiler.runner.querycheck import canonical_tables
 from compiler.runner.report import documents, findings
+from compiler.runner.report_lang import localized_report
 from compiler.runner.state import ENDED, RunState, data_source, replay
 
 EVENTS, REPORT_JSON, REPORT_MD, SKILL = "events.jsonl", "report.json", "report.md", "skill.json"
@@ -97,9 +98,13 @@ def skill_bytes(skill: dict[str, Any]) -> bytes:
 
 def start(skill: dict[str, Any], database: Database, inputs: dict[str, Any], answers: Answers, out: Path, *,
           started_by: str, run_id: str | None = None, clock: Clock = utc_now, raw: bytes | None = None,
-          registry: Registry | None = None) -> Finished:
+          registry: Registry | None = None, lang: str = "en") -> Finished:
     """Check the inputs, then run a skill from its first step (raw: the skill file's bytes, when read from one;
-    registry: the approver registry signed approvals are checked against)."""
+    registry: the approver registry signed approvals are checked against; lang: the language of report.md and
+    report.html, one the skill has a translation in)."""
+    if lang != "en" and lang not in skill.get("translations", {}):
+        raise UsageError(f"the skill {skill['id']} has no {lang} translation: run sopc translate {skill['id']} "
+                         f"--lang {lang}, translate it, then sopc build")
     values = checked_inputs(inputs, skill)
     run_id = run_id or new_run_id(skill["id"], clock)
     if not RUN_ID.fullmatch(run_id):
@@ -108,12 +113,13 @@ def start(skill: dict[str, Any], database: Database, inputs: dict[str, Any], ans
     if folder.exists():
         raise UsageError(f"{folder} already exists; a run record is never overwritten")
     clear_dead_staging(folder)  # a start of this id that was killed before its folder was whole
-    engine = _create(folder, skill, raw, database, answers, clock, started_by, run_id, values, registry)
+    engine = _create(folder, skill, raw, database, answers, clock, started_by, run_id, values, registry, lang)
     return _finish(folder, skill, engine)
 
 
 def _create(folder: Path, skill: dict[str, Any], raw: bytes | None, database: Database, answers: Answers,
-            clock: Clock, started_by: str, run_id: str, values: dict[str, Any], registry: Registry | None) -> Engine:
+            clock: Clock, started_by: str, run_id: str, values: dict[str, Any], registry: Registry | None,
+            lang: str) -> Engine:
     """The run folder, complete (the skill copy and the first event, synced) or not at all.
 
     It is made under a hidden name beside its place and renamed into it, so a full disk or a kill
@@ -129,7 +135,7 @@ def _create(folder: Path, skill: dict[str, Any], raw: bytes | None, database: Da
         write_atomic(staging / SKILL, kept)
         engine = Engine(skill, database, answers, log, RunState(), operator=started_by, registry=registry,
                         clock=clock)
-        engine.begin(run_id, values, sha256(kept))
+        engine.begin(run_id, values, sha256(kept), lang)
         log.sync()
         try:
             database.ready()  # opened meanwhile by its worker; data that cannot be opened leaves no run folder
@@ -280,9 +286,11 @@ def _finish(folder: Path, skill: dict[str, Any], engine: Engine) -> Finished:
 
 def report_files(skill: dict[str, Any], state: RunState, record: dict[str, Any],
                  source: str) -> tuple[dict[str, Any], dict[str, bytes]]:
-    """The findings and the bytes of report.json, .md and .html: a function of the skill and the record alone."""
+    """The findings and the bytes of report.json, .md and .html: a function of the skill and the record alone
+    (.md and .html in the run's language; report.json stays as the findings schema says)."""
     report = findings(skill, state, record)
-    text, page = documents(skill, report, state.started_by, source)
+    shown_skill, shown = (skill, report) if state.lang == "en" else localized_report(skill, state, record, state.lang)
+    text, page = documents(shown_skill, shown, state.started_by, source, state.lang)
     return report, {REPORT_JSON: (json.dumps(report, indent=2, ensure_ascii=False) + "\n").encode(),
                     REPORT_MD: text.encode(), REPORT_HTML: page.encode()}
 

@@ -22,6 +22,8 @@ class RunState:
     """id, version and digest of the skill the run executes."""
     inputs: dict[str, Any] = field(default_factory=dict)
     started_by: str = ""
+    lang: str = "en"
+    """Language of report.md, chosen when the run started."""
     status: str = "new"
     """new, running, awaiting_approval, awaiting_answer, failed, completed or approval_refused."""
     current: str | None = None
@@ -71,6 +73,7 @@ def apply(state: RunState, event: dict[str, Any]) -> RunState:
     if kind == "run_started":
         state.run_id, state.skill, state.inputs = event["run_id"], event["skill"], event["inputs"]
         state.started_by, state.current, state.status = event["started_by"], event["first_step"], "running"
+        state.lang = event.get("lang", "en")
     elif kind == "run_resumed":
         state.status, state.waiting, state.error, state.failed_step = "running", None, None, None
     elif kind == "step_started":

@@ -70,6 +70,7 @@ def render_pages(
     drafts: bool = False,
     examples: Mapping[str, Example] | None = None,
     schema: Mapping[str, Any] | None = None,
+    lang: str = "en",
 ) -> dict[str, bytes]:
     """`render_site` with the diagnostic examples and the schema given (pure)."""
     chosen: dict[str, Sop] = {}
@@ -79,15 +80,16 @@ def render_pages(
         _check_names(sop)
         chosen.setdefault(sop.id, sop)
     published = [chosen[k] for k in sorted(chosen)]
-    library = Library(chosen, today)
+    library = Library(chosen, today, lang)
     files: dict[str, str | bytes] = {
         f"{RUNBOOKS}/index.md": runbooks_index(published, library),
         f"{RUNBOOKS}/alerts.md": alerts_index(published, library),
         f"{RUNBOOKS}/severity.md": severity_index(published, library),
-        f"{REFERENCE}/diagnostics.md": diagnostics_page(CODES.values(), examples or {}),
-        f"{REFERENCE}/format.md": format_page(schema if schema is not None else schema_json("sop.schema.json")),
-        NAV_FILE: nav_yaml(published),
+        NAV_FILE: nav_yaml(published, lang),
     }
+    if lang == "en":  # the reference pages are for SOP authors and English only; other languages link to them
+        files[f"{REFERENCE}/diagnostics.md"] = diagnostics_page(CODES.values(), examples or {})
+        files[f"{REFERENCE}/format.md"] = format_page(schema if schema is not None else schema_json("sop.schema.json"))
     for entry in alert_entries(published):
         if has_page(entry.alert):
             files[alert_path(entry.alert)] = alert_page(entry, library)
@@ -112,8 +114,12 @@ def render_site(
     *,
     today: datetime.date,
     drafts: bool = False,
+    lang: str = "en",
 ) -> dict[str, bytes]:
     """Generated files by path relative to site/docs/ (e.g. 'runbooks/market-abuse/wash-trading-linked-accounts.md',
-    'runbooks/alerts.md', 'reference/diagnostics.md', 'reference/format.md')."""
+    'runbooks/alerts.md', 'reference/diagnostics.md', 'reference/format.md').
+
+    With lang, the pages of that language (for its docs folder, e.g. site/docs-zh/): the SOPs are given
+    already translated (`i18n.translation.translated_sops`); lang sets the fixed words of the pages."""
     examples = pick_examples(load_cases(default_cases_dir()))
-    return render_pages(sops, skills, today=today, drafts=drafts, examples=examples)
+    return render_pages(sops, skills, today=today, drafts=drafts, examples=examples, lang=lang)

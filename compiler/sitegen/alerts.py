@@ -26,6 +26,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from compiler.i18n.labels import label
 from compiler.model import Sop
 from compiler.sitegen.common import (
     ALERT_NAME,
@@ -80,16 +81,21 @@ def has_page(alert: str) -> bool:
 
 def _runbook_line(here: str, sop: Sop, when: str, library: Library) -> str:
     title = f"[{text(sop.title or sop.id)}]({relative(here, page_path(sop))})"
-    line = f"- **{title}** {status_badges(sop, library.today)} · {text(domain_title(sop.domain))}"
+    lang = library.lang
+    line = f"- **{title}** {status_badges(sop, library.today, lang)} · {text(domain_title(sop.domain, lang))}"
     if sop.status == "deprecated":
-        line += " (deprecated: use " + (library.link(here, sop.superseded_by) if sop.superseded_by
-                                        else "its successor") + ")"
-    return line + (f"<br>Fires when: {rich_inline(when)}" if when else "")
+        line += _deprecated(here, sop, library)
+    return line + (f"<br>{label(lang, 'Fires when')}: {rich_inline(when)}" if when else "")
+
+
+def _deprecated(here: str, sop: Sop, library: Library) -> str:
+    successor = library.link(here, sop.superseded_by) if sop.superseded_by else label(library.lang, "its successor")
+    return label(library.lang, " (deprecated: use {successor})", successor=successor)
 
 
 def alert_page(entry: AlertEntry, library: Library) -> str:
     """alerts/<alert>.md: the runbook to open (the browser is sent on to it when there is one)."""
-    here = alert_path(entry.alert)
+    here, lang = alert_path(entry.alert), library.lang
     lines = ["---", f"title: {meta_title(entry.alert)}", "search:", f"  boost: {search_boost(entry.alert)}",
              "hide:", "  - navigation", "  - toc", "---", ""]
     current = [(s, w) for s, w in entry.runbooks if s.status != "deprecated"]
@@ -98,28 +104,29 @@ def alert_page(entry: AlertEntry, library: Library) -> str:
         target = url_relative(here, page_path(sop))
         # A refresh in the body is honoured by browsers; it is what "no script" can do for a redirect.
         lines += [f'<meta http-equiv="refresh" content="0; url={attr(target)}">', ""]
-        intro = f"Open the runbook **{text(sop.title or sop.id)}**:"
+        intro = label(lang, "Open the runbook **{title}**:", title=text(sop.title or sop.id))
     elif len(current) == 1:
-        intro = "Open the current runbook; the others are deprecated:"
+        intro = label(lang, "Open the current runbook; the others are deprecated:")
     else:
-        intro = f"{len(entry.runbooks)} runbooks handle this alert; open the one whose case fits:"
+        intro = label(lang, "{n} runbooks handle this alert; open the one whose case fits:", n=len(entry.runbooks))
     lines += [f"# {code(entry.alert)}", "", intro, ""]
     lines += [_runbook_line(here, sop, when, library) for sop, when in entry.runbooks]
-    lines += ["", f"[All alerts]({relative(here, f'{RUNBOOKS}/alerts.md')})", ""]
+    lines += ["", f"[{label(lang, 'All alerts')}]({relative(here, f'{RUNBOOKS}/alerts.md')})", ""]
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
 def alerts_index(sops: Sequence[Sop], library: Library) -> str:
     """runbooks/alerts.md: every alert as a short list item that fits a phone (name, runbook, severity, when)."""
-    here = f"{RUNBOOKS}/alerts.md"
-    lines = ["---", f"title: {meta_title('Alert quick index')}", "search:", "  exclude: true", "hide:", "  - toc", "---", "",
-             "# Alert quick index", "",
-             "Find the alert that fired and open its runbook. Press <kbd>/</kbd> to search by alert name, "
-             "SOP id or title words. A surveillance system can link straight to "
-             "<code>/alerts/&lt;alert name&gt;/</code>.", ""]
+    here, lang = f"{RUNBOOKS}/alerts.md", library.lang
+    title = label(lang, "Alert quick index")
+    lines = ["---", f"title: {meta_title(title)}", "search:", "  exclude: true", "hide:", "  - toc", "---", "",
+             f"# {title}", "",
+             label(lang, "Find the alert that fired and open its runbook. Press <kbd>/</kbd> to search by alert name, "
+                         "SOP id or title words. A surveillance system can link straight to "
+                         "<code>/alerts/&lt;alert name&gt;/</code>."), ""]
     entries = alert_entries(sops)
     if not entries:
-        return "\n".join([*lines, "No alerts yet.", ""])
+        return "\n".join([*lines, label(lang, "No alerts yet."), ""])
     for entry in entries:
         name = code(entry.alert)
         if has_page(entry.alert):
@@ -128,9 +135,8 @@ def alerts_index(sops: Sequence[Sop], library: Library) -> str:
         for sop, when in entry.runbooks:
             runbook = f"[{text(sop.title or sop.id)}]({relative(here, page_path(sop))})"
             if sop.status == "deprecated":
-                runbook += " (deprecated: use " + (library.link(here, sop.superseded_by) if sop.superseded_by
-                                                   else "its successor") + ")"
-            parts.append(f'<span class="sop-alerts__runbook">{status_badges(sop, library.today)} {runbook}</span>')
+                runbook += _deprecated(here, sop, library)
+            parts.append(f'<span class="sop-alerts__runbook">{status_badges(sop, library.today, lang)} {runbook}</span>')
             if when:
                 parts.append(f'<span class="sop-alerts__when">{rich_inline(when)}</span>')
         lines.append("- " + "".join(parts))

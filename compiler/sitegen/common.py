@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from compiler.domains import DOMAIN_TITLES
+from compiler.i18n.labels import label
 from compiler.model import Sop
 from compiler.sitegen.escape import anchor, attr, text
 
@@ -33,9 +34,9 @@ ALERT_NAME = re.compile(r"^[a-z][a-z0-9_.-]*$")
 """An alert name that can name a page (the pattern of triggers[].alert in the SOP schema)."""
 
 
-def domain_title(domain: str) -> str:
+def domain_title(domain: str, lang: str = "en") -> str:
     """Human name of a domain ('market-abuse' -> 'Market abuse')."""
-    return DOMAIN_TITLES.get(domain, domain.replace("-", " ").capitalize())
+    return label(lang, DOMAIN_TITLES.get(domain, domain.replace("-", " ").capitalize()))
 
 
 def page_path(sop: Sop) -> str:
@@ -84,13 +85,15 @@ def badge(label: str, *classes: str) -> str:
     return f'<span class="{attr(names)}">{text(label)}</span>'
 
 
-def status_badges(sop: Sop, today: datetime.date) -> str:
+def status_badges(sop: Sop, today: datetime.date, lang: str = "en") -> str:
     """Severity, status and review badges for a title line or a table cell."""
-    found = [badge(sop.severity or "severity?", f"severity-{known(sop.severity, SEVERITIES)}")]
+    found = [badge(label(lang, sop.severity) if sop.severity else "severity?",
+                   f"severity-{known(sop.severity, SEVERITIES)}")]
     if sop.status != "active":
-        found.append(badge(sop.status or "status?", f"status-{known(sop.status, STATUS_ORDER)}"))
+        found.append(badge(label(lang, sop.status) if sop.status else "status?",
+                           f"status-{known(sop.status, STATUS_ORDER)}"))
     if review_overdue(sop, today):
-        found.append(badge("review overdue", "overdue"))
+        found.append(badge(label(lang, "review overdue"), "overdue"))
     return " ".join(found)
 
 
@@ -112,6 +115,8 @@ class Library:
 
     sops: Mapping[str, Sop]
     today: datetime.date
+    lang: str = "en"
+    """Language of the pages (their fixed words; the SOPs come already translated)."""
 
     def link(self, from_page: str, sop_id: str) -> str:
         """A Markdown link to the SOP's page, or its id as code when it has no page."""

@@ -11,7 +11,9 @@ Every SOP string is escaped for SVG text; the ids in links are reduced to
 from __future__ import annotations
 
 import itertools
+import re
 
+from compiler.i18n.labels import label
 from compiler.model import Sop
 from compiler.sitegen.common import DISPOSITIONS, KINDS, known
 from compiler.sitegen.escape import anchor, attr, svg_text
@@ -49,6 +51,38 @@ def wrap(value: str, width: int, lines: int) -> list[str]:
     if len(out) > lines:
         out = out[:lines]
         out[-1] = out[-1][: width - 1].rstrip() + "…"
+    return out
+
+
+_WIDE = re.compile(r"[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]")
+
+
+def _columns(value: str) -> int:
+    return sum(2 if _WIDE.match(c) else 1 for c in value)
+
+
+def wrap_wide(value: str, width: int, lines: int) -> list[str]:
+    """Wrap text with CJK characters: each counts two columns and a line may break after any of them.
+
+    A Latin word is not split: it moves to the next line whole (unless it is longer than a line).
+    """
+    out: list[str] = []
+    current = ""
+    for char in " ".join(value.split()):
+        if _columns(current + char) <= width:
+            current += char
+            continue
+        head, tail = current, ""
+        cut = current.rfind(" ")
+        if not _WIDE.match(char) and char != " " and cut > 0 and not _WIDE.search(current[cut:]):
+            head, tail = current[:cut], current[cut + 1:]
+        out.append(head.rstrip())
+        current = tail + ("" if char == " " else char)
+    if current.strip():
+        out.append(current.rstrip())
+    if len(out) > lines:
+        out = out[:lines]
+        out[-1] = out[-1][:-1] + "…"
     return out
 
 
@@ -171,7 +205,7 @@ def _shape(node: Node) -> str:
 
 
 def _label(node: Node, head: str, body: str) -> str:
-    lines = wrap(body, CHARS_PER_LINE, 3)
+    lines = (wrap_wide if _WIDE.search(body) else wrap)(body, CHARS_PER_LINE, 3)
     cx = node.x + node.w / 2
     # Baselines: the head, then the lines, the whole block centred in the box.
     top = node.y + (node.h - (len(lines) + 1) * LINE) / 2 + 10
@@ -181,27 +215,29 @@ def _label(node: Node, head: str, body: str) -> str:
     return f'<text text-anchor="middle">{"".join(spans)}</text>'
 
 
-def _node_svg(sop: Sop, node: Node, numbers: dict[str, int]) -> str:
+def _node_svg(sop: Sop, node: Node, numbers: dict[str, int], lang: str) -> str:
     if node.kind == "outcome":
         outcome = sop.outcomes.get(node.ref)
         title = outcome.title if outcome and outcome.title else node.ref
         disposition = outcome.disposition if outcome else ""
         cls = f"sop-flow__node sop-flow__node--outcome sop-flow__node--{known(disposition, DISPOSITIONS)}"
-        head = f"end · {disposition}" if disposition else "end"
-        return (f'<g class="{cls}"><title>{svg_text(f"Outcome {node.ref}: {title}")}</title>'
-                f"{_shape(node)}{_label(node, head, title)}</g>")
+        head = f"{label(lang, 'end')} · {label(lang, disposition)}" if disposition else label(lang, "end")
+        return (f'<g class="{cls}"><title>{svg_text(label(lang, "Outcome {ref}: {title}", ref=node.ref, title=title))}'
+                f"</title>{_shape(node)}{_label(node, head, title)}</g>")
     step = sop.step(node.ref)
     title = step.title if step and step.title else node.ref
     number = numbers.get(node.ref)
-    head = f"{number} · {node.kind}" if number else node.kind
+    kind = label(lang, node.kind)
+    head = f"{number} · {kind}" if number else kind
     if step is not None and step.approval is not None:
-        head += " · approval"
+        head += f" · {label(lang, 'approval')}"
     cls = f"sop-flow__node sop-flow__node--{known(node.kind, KINDS)}"
-    return (f'<a class="{cls}" href="#step-{attr(anchor(node.ref))}"><title>{svg_text(f"Step {node.ref}: {title}")}'
+    step_title = label(lang, "Step {ref}: {title}", ref=node.ref, title=title)
+    return (f'<a class="{cls}" href="#step-{attr(anchor(node.ref))}"><title>{svg_text(step_title)}'
             f"</title>{_shape(node)}{_label(node, head, title)}</a>")
 
 
-def flowchart_svg(sop: Sop, numbers: dict[str, int], plan: Layout | None = None) -> str:
+def flowchart_svg(sop: Sop, numbers: dict[str, int], plan: Layout | None = None, lang: str = "en") -> str:
     """The SVG of one SOP's flowchart, on lines without blank lines (a raw HTML block for Markdown)."""
     plan = plan or layout(sop)
     width = plan.width + (60 if any(e.back for e in plan.edges) else 0)
@@ -209,11 +245,11 @@ def flowchart_svg(sop: Sop, numbers: dict[str, int], plan: Layout | None = None)
         f'<svg xmlns="http://www.w3.org/2000/svg" class="sop-flow__svg" viewBox="0 0 {_f(width)} {_f(plan.height)}" '
         f'width="{_f(width)}" height="{_f(plan.height)}" role="img" aria-labelledby="sop-flow-title" '
         f'font-size="{_f(FONT)}">',
-        f'<title id="sop-flow-title">{svg_text(f"Flowchart of {sop.title}")}</title>',
+        f'<title id="sop-flow-title">{svg_text(label(lang, "Flowchart of {title}", title=sop.title))}</title>',
         '<defs><marker id="sop-flow-arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" '
         'orient="auto-start-reverse"><path d="M0 0L10 5L0 10z"/></marker></defs>',
     ]
     lines.extend(_edge_svg(e, place) for e, place in zip(plan.edges, label_places(plan), strict=True))
-    lines.extend(_node_svg(sop, n, numbers) for n in plan.nodes if n.kind != "dummy")
+    lines.extend(_node_svg(sop, n, numbers, lang) for n in plan.nodes if n.kind != "dummy")
     lines.append("</svg>")
     return "\n".join(lines)

@@ -26,7 +26,11 @@ def repo_site() -> Path:
 
 
 def copy_skeleton(source: Path, target: Path) -> Path:
-    """Copy the MkDocs project without generated pages or HTML; returns target/mkdocs.yml."""
+    """Copy the MkDocs project without generated pages, search dictionaries or HTML; returns target/mkdocs.yml.
+
+    The Chinese site's configuration (mkdocs.zh.yml, docs-zh/) comes along; its stylesheets are copied
+    as files (they are links to the English ones in the repository).
+    """
     generated = {*FOLDERS}
 
     def ignore(folder: str, names: list[str]) -> set[str]:
@@ -34,7 +38,8 @@ def copy_skeleton(source: Path, target: Path) -> Path:
         skip = {n for n in names if n.startswith(".")}
         if here == source:
             skip |= {SITE_DIR} & set(names)
-        if here == source / "docs":
+            skip |= {n for n in names if n.startswith("search-dict.")}
+        if here in (source / "docs", source / "docs-zh"):
             skip |= generated & set(names)
         return skip
 

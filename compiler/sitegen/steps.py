@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping
 
 from compiler.graph import build_graph
+from compiler.i18n.labels import label
 from compiler.model import Sop, Step, Transition, TypedField
 from compiler.sitegen.common import KINDS, Library, badge, known, page_path, table
 from compiler.sitegen.conditions import condition_markdown
@@ -63,76 +64,85 @@ def step_link(sop: Sop, step_id: str, numbers: Mapping[str, int]) -> str:
     return f"[{prefix}{text(title)}](#step-{anchor(step_id)})"
 
 
-def target(sop: Sop, transition: Transition | None, numbers: Mapping[str, int]) -> str:
+def target(sop: Sop, transition: Transition | None, numbers: Mapping[str, int], lang: str = "en") -> str:
     """Where a transition goes, as Markdown: a step link or an outcome."""
     if transition is None:
         return "—"
     if transition.next:
-        return "go to " + step_link(sop, transition.next, numbers)
+        return label(lang, "go to {step}", step=step_link(sop, transition.next, numbers))
     if transition.outcome:
         outcome = sop.outcomes.get(transition.outcome)
         title = outcome.title if outcome and outcome.title else transition.outcome
-        return f"end: **{text(title)}** ([{code(transition.outcome)}](#outcome-{anchor(transition.outcome)}))"
+        return label(lang, "end: {outcome}", outcome=f"**{text(title)}** ([{code(transition.outcome)}]"
+                                                     f"(#outcome-{anchor(transition.outcome)}))")
     return "—"
 
 
-def _field_item(verb: str, f: TypedField) -> str:
-    kind = FIELD_TYPES.get(f.type, f.type)
+def _field_item(verb: str, f: TypedField, lang: str) -> str:
+    kind = label(lang, FIELD_TYPES.get(f.type, f.type))
     if f.values:
         kind += ": " + ", ".join(f.values)
-    optional = " (optional)" if not f.required else ""
+    optional = label(lang, " (optional)") if not f.required else ""
     desc = rich_inline(f.description)
-    return f"- [ ] {verb} **{text(f.name)}** ({text(kind)}){text(optional)}" + (f" — {desc}" if desc else "")
+    return f"- [ ] {label(lang, verb)} **{text(f.name)}** ({text(kind)}){text(optional)}" + (f" — {desc}" if desc else "")
 
 
 def _items(sop: Sop, step: Step, numbers: Mapping[str, int], library: Library) -> list[str]:
+    lang = library.lang
     items: list[str] = []
     if step.approval is not None:
-        who = f"{step.approval.count} people of role" if step.approval.count > 1 else "role"
-        items.append(f"- [ ] Approval by {text(who)} **{text(step.approval.role)}** recorded before this step "
-                     "takes effect")
-    hint = KIND_HINT.get(step.kind, "")
+        who = label(lang, "{count} people of role", count=step.approval.count) if step.approval.count > 1 \
+            else label(lang, "role")
+        items.append("- [ ] " + label(lang, "Approval by {who} **{role}** recorded before this step takes effect",
+                                      who=text(who), role=text(step.approval.role)))
+    hint = label(lang, KIND_HINT.get(step.kind, ""))
     if step.kind == "manual":
-        actor = f" (actor: **{text(step.actor)}**)" if step.actor else ""
+        actor = label(lang, " (actor: **{actor}**)", actor=text(step.actor)) if step.actor else ""
         items.append(f"- [ ] {text(hint)}{actor}")
-        items.extend(_field_item("Record", f) for f in step.evidence)
+        items.extend(_field_item("Record", f, lang) for f in step.evidence)
     elif step.kind == "agent":
         items.append(f"- [ ] {text(hint)}")
-        items.extend(_field_item("Agent returned", f) for f in step.output)
+        items.extend(_field_item("Agent returned", f, lang) for f in step.output)
     elif step.kind == "escalate":
-        via = f" via **{text(step.channel)}**" if step.channel else ""
-        within = f" within **{text(step.within)}**" if step.within else ""
-        items.append(f"- [ ] Hand the case to **{text(step.escalate_to)}**{via}{within}")
+        via = label(lang, " via **{channel}**", channel=text(step.channel)) if step.channel else ""
+        within = label(lang, " within **{within}**", within=text(step.within)) if step.within else ""
+        items.append("- [ ] " + label(lang, "Hand the case to **{to}**{via}{within}", to=text(step.escalate_to),
+                                      via=via, within=within))
     elif step.kind == "action":
-        undo = "reversible" if step.reversible else "**irreversible**" if step.reversible is False else ""
-        reason = f"; reason code {code(step.reason_code)}" if step.reason_code else ""
-        items.append(f"- [ ] Apply **{text(step.action)}** to {Speaker(sop, numbers).describe(step.target).words}"
+        undo = label(lang, "reversible") if step.reversible else \
+            f"**{label(lang, 'irreversible')}**" if step.reversible is False else ""
+        reason = label(lang, "; reason code {code}", code=code(step.reason_code)) if step.reason_code else ""
+        items.append("- [ ] " + label(lang, "Apply **{action}** to {target}", action=text(step.action),
+                                      target=Speaker(sop, numbers).describe(step.target).words)
                      + (f" ({undo})" if undo else "") + reason)
     elif step.kind == "include":
-        items.append(f"- [ ] Run the SOP {library.link(page_path(sop), step.sop)} and note its outcome")
+        items.append("- [ ] " + label(lang, "Run the SOP {sop} and note its outcome",
+                                      sop=library.link(page_path(sop), step.sop)))
     elif step.kind == "check":
-        items.append(f"- [ ] Check: {condition_markdown(step.condition, sop.thresholds)}")
+        items.append("- [ ] " + label(lang, "Check: {condition}",
+                                      condition=condition_markdown(step.condition, sop.thresholds)))
     elif hint:
         items.append(f"- [ ] {text(hint)}")
     return items
 
 
-def _branch_table(sop: Sop, step: Step, numbers: Mapping[str, int]) -> list[str]:
+def _branch_table(sop: Sop, step: Step, numbers: Mapping[str, int], lang: str) -> list[str]:
     if step.kind == "check":
-        rows = [["passes", target(sop, step.on_pass, numbers)], ["fails", target(sop, step.on_fail, numbers)]]
-        return [table(["Result", "Then"], rows)]
+        rows = [[label(lang, "passes"), target(sop, step.on_pass, numbers, lang)],
+                [label(lang, "fails"), target(sop, step.on_fail, numbers, lang)]]
+        return [table([label(lang, "Result"), label(lang, "Then")], rows)]
     if step.kind == "decision":
         rows = []
         for i, b in enumerate(step.branches, start=1):
-            when = "otherwise (no branch above holds)" if b.otherwise else condition_markdown(b.when or "",
-                                                                                                sop.thresholds)
-            label = f"{i}. **{text(b.label)}**" if b.label else f"{i}."
-            rows.append([label, when, target(sop, b.to, numbers)])
-        return [table(["Branch", "When", "Then"], rows)]
+            when = label(lang, "otherwise (no branch above holds)") if b.otherwise \
+                else condition_markdown(b.when or "", sop.thresholds)
+            name = f"{i}. **{text(b.label)}**" if b.label else f"{i}."
+            rows.append([name, when, target(sop, b.to, numbers, lang)])
+        return [table([label(lang, h) for h in ("Branch", "When", "Then")], rows)]
     return []
 
 
-def _cel(step: Step) -> list[str]:
+def _cel(step: Step, lang: str) -> list[str]:
     exprs: list[str] = []
     if step.condition:
         exprs.append(f"condition: {step.condition}")
@@ -145,18 +155,20 @@ def _cel(step: Step) -> list[str]:
         exprs.append(f"target: {step.target}")
     if not exprs:
         return []
-    return ['??? abstract "Expressions as written (CEL)"', "", *indent(fence("\n".join(exprs), "text"))]
+    return [f'??? abstract "{label(lang, "Expressions as written (CEL)")}"', "",
+            *indent(fence("\n".join(exprs), "text"))]
 
 
-def _details(sop: Sop, step: Step, numbers: Mapping[str, int]) -> list[str]:
+def _details(sop: Sop, step: Step, numbers: Mapping[str, int], lang: str) -> list[str]:
     blocks: list[list[str]] = []
     speaker = Speaker(sop, numbers)
     if step.sql:
         blocks.append([sql_html(sop, step), "", *computed_fields(step, computed_params(sop, step, speaker))])
     if step.bindings:
         rows = [[code(k), speaker.describe(v).words] for k, v in sorted(step.bindings.items())]
-        blocks.append(["Inputs passed to the included SOP:", "", table(["Input", "Value"], rows)])
-    cel = _cel(step)
+        blocks.append([label(lang, "Inputs passed to the included SOP:"), "",
+                       table([label(lang, "Input"), label(lang, "Value")], rows)])
+    cel = _cel(step, lang)
     if cel:
         blocks.append(cel)
     out: list[str] = []
@@ -165,15 +177,15 @@ def _details(sop: Sop, step: Step, numbers: Mapping[str, int]) -> list[str]:
     return out
 
 
-def _meta(step: Step) -> str:
-    parts = [badge(step.kind or "step", f"kind-{known(step.kind, KINDS)}")]
+def _meta(step: Step, lang: str) -> str:
+    parts = [badge(label(lang, step.kind) if step.kind else "step", f"kind-{known(step.kind, KINDS)}")]
     if step.approval is not None:
         count = f" ×{step.approval.count}" if step.approval.count > 1 else ""
-        parts.append(badge(f"approval: {step.approval.role}{count}", "gate"))
+        parts.append(badge(label(lang, "approval: {role}", role=step.approval.role) + count, "gate"))
     if step.kind == "action" and step.reversible is False:
-        parts.append(badge("irreversible", "irreversible"))
+        parts.append(badge(label(lang, "irreversible"), "irreversible"))
     if step.timeout:
-        parts.append(badge(f"time limit {step.timeout}", "timeout"))
+        parts.append(badge(label(lang, "time limit {timeout}", timeout=step.timeout), "timeout"))
     parts.append(code(step.id))
     return '<p class="sop-step-meta">' + " ".join(parts) + "</p>"
 
@@ -181,29 +193,30 @@ def _meta(step: Step) -> str:
 def step_section(sop: Sop, step: Step, numbers: Mapping[str, int], library: Library) -> list[str]:
     """Markdown lines of one step."""
     number = numbers.get(step.id, 0)
-    lines = [f"### {number}. {text(step.title or step.id)} {{ #step-{anchor(step.id)} }}", "", _meta(step), ""]
+    lang = library.lang
+    lines = [f"### {number}. {text(step.title or step.id)} {{ #step-{anchor(step.id)} }}", "", _meta(step, lang), ""]
     if step.instruction:
         lines += [rich_block(step.instruction), ""]
     items = _items(sop, step, numbers, library)
     if items:
         lines += [*items, ""]
     if step.kind == "escalate" and step.message:
-        lines += ["The hand-over must contain:", "", rich_block(step.message, "sop-md sop-message"), ""]
-    branches = _branch_table(sop, step, numbers)
+        lines += [label(lang, "The hand-over must contain:"), "", rich_block(step.message, "sop-md sop-message"), ""]
+    branches = _branch_table(sop, step, numbers, lang)
     if branches:
         lines += [*branches, ""]
-    lines += _details(sop, step, numbers)
+    lines += _details(sop, step, numbers, lang)
     if not branches and step.to is not None:
-        lines += [f"**Then** {target(sop, step.to, numbers)}", ""]
+        lines += [f"**{label(lang, 'Then')}** {target(sop, step.to, numbers, lang)}", ""]
     return lines
 
 
 def checklist(sop: Sop, numbers: Mapping[str, int], library: Library) -> list[str]:
     """The whole checklist section."""
-    lines = ["## Checklist", "",
-             "Work down from step 1; each step says where to go next. Tick the boxes as you go: this browser "
-             "keeps them for this version of the runbook (nothing is sent anywhere); record the results in the "
-             "case.", "",
+    lines = [f"## {label(library.lang, 'Checklist')}", "",
+             label(library.lang, "Work down from step 1; each step says where to go next. Tick the boxes as you go: "
+                                 "this browser keeps them for this version of the runbook (nothing is sent anywhere); "
+                                 "record the results in the case."), "",
              f'<p class="sop-progress" data-sop-progress="{attr(sop.id)}" data-sop-version="{attr(sop.version)}" '
              'hidden></p>', ""]
     seen: set[str] = set()

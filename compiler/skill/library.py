@@ -12,6 +12,7 @@ from compiler.skill.compile import SKILL_FORMAT, compile_skill
 from compiler.skill.digest import digests
 from compiler.skill.markdown import render_skill_md
 from compiler.skill.tools import tools
+from compiler.skill.translated import add_translations
 from compiler.skill.versions import VersionProblem, check_versions, lock_entry
 
 INDEX = "index.json"
@@ -50,10 +51,14 @@ def compile_library(checked: Checked, lock: Mapping[str, Any]) -> Compiled:
             continue
         skill = compile_skill(sop, doc, library, documents)
         tool_defs = tools(sop)
+        names = [t["name"] for t in tool_defs]
+        translated = add_translations(skill, doc, library, [t for t in checked.translations if t.sop_id == sop.id],
+                                      names)
         own: dict[str, bytes] = {
             "skill.json": dump_json(skill),
-            "SKILL.md": render_skill_md(skill, [t["name"] for t in tool_defs]).encode("utf-8"),
+            "SKILL.md": render_skill_md(skill, names).encode("utf-8"),
             "tools.json": dump_json(tool_defs),
+            **translated,
         }
         for step in skill["steps"]:
             if "sql" in step:

@@ -53,7 +53,7 @@ def compile_library(checked: Checked, lock: Mapping[str, Any]) -> Compiled:
         tool_defs = tools(sop)
         names = [t["name"] for t in tool_defs]
         translated = add_translations(skill, doc, library, [t for t in checked.translations if t.sop_id == sop.id],
-                                      names)
+                                      names, documents)
         own: dict[str, bytes] = {
             "skill.json": dump_json(skill),
             "SKILL.md": render_skill_md(skill, names).encode("utf-8"),

@@ -24,14 +24,15 @@ def skill_md_name(lang: str) -> str:
 
 
 def add_translations(skill: dict[str, Any], doc: Document, library: Mapping[str, Sop],
-                     translations: Sequence[Translation], tool_names: list[str]) -> dict[str, bytes]:
+                     translations: Sequence[Translation], tool_names: list[str],
+                     documents: Mapping[str, Document] | None = None) -> dict[str, bytes]:
     """Record each translation in skill['translations'] and return the SKILL.<lang>.md files."""
     files: dict[str, bytes] = {}
     block: dict[str, Any] = {}
     for translation in sorted(translations, key=lambda t: t.lang):
         lang = translation.lang
         local = localized_document(doc, translation, lang)
-        local_skill = compile_skill(build(doc.path, local.data), local, library)
+        local_skill = compile_skill(build(doc.path, local.data), local, library, documents)
         local_skill["digest"] = skill["digest"]
         files[skill_md_name(lang)] = render_skill_md(local_skill, tool_names, lang).encode("utf-8")
         block[lang] = {"skill_md": skill_md_name(lang), "texts": texts_block(doc.data, translation)}

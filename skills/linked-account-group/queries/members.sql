@@ -40,8 +40,9 @@ nearest AS (
   SELECT account_id, min(hops) AS hops FROM walk GROUP BY account_id
 )
 SELECT n.account_id AS account_id, n.hops AS hops,
-       arg_min(w.link, CASE w.link WHEN 'subject' THEN 0 WHEN 'master' THEN 1 WHEN 'sub' THEN 2
-                                   WHEN 'sibling' THEN 3 WHEN 'same_user' THEN 4 ELSE 5 END) AS link
+       -- the strongest kind of link first, then by name, so a tie between two identifiers is decided the same way every run
+       arg_min(w.link, row(CASE w.link WHEN 'subject' THEN 0 WHEN 'master' THEN 1 WHEN 'sub' THEN 2
+                                       WHEN 'sibling' THEN 3 WHEN 'same_user' THEN 4 ELSE 5 END, w.link)) AS link
 FROM nearest AS n JOIN walk AS w ON w.account_id = n.account_id AND w.hops = n.hops
 GROUP BY n.account_id, n.hops
 ORDER BY hops, account_id

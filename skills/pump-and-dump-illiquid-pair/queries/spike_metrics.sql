@@ -15,7 +15,7 @@ spike AS (
   SELECT coalesce(sum(notional_usd), 0) AS spike_notional_usd,
          max(high) AS peak_price,
          arg_min(open, ts) AS first_open,
-         arg_max(ts, high) AS peak_ts
+         arg_min(ts, row(-high, ts)) AS peak_ts  -- the first minute that reached the peak, if several did
   FROM bars
   WHERE ts >= $spike_start_ts
 )

@@ -335,6 +335,6 @@ def test_the_included_skills_branches_are_counted_in_its_own_coverage(tmp_path: 
     credited = {r.sop: r for r in credit_included([caller, own])}["probe-inner"]
     assert credited.coverage.percent == 100.0 and credited.from_callers == {"seen → pass", "outcome found"}
     text, _ = render([caller, own], 100)
-    assert "includes probe-inner at group: 2/4 of its branches taken here, counted in probe-inner's coverage" in text
+    assert "includes probe-inner at group: 2/4 of its branches taken here, counted in the coverage of probe-inner" in text
     assert "coverage probe-inner: 4/4 branches (100.0%)" in text
     assert "2 of them taken only inside the SOPs that include it" in text

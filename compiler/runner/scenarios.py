@@ -182,7 +182,7 @@ def render(results: list[SopResult], min_coverage: float | None) -> tuple[str, b
         for inc in result.included:
             inner_taken = len(inc.coverage.branches) - len(inc.coverage.untested)
             lines.append(f"       includes {inc.sop} at {inc.step}: {inner_taken}/{len(inc.coverage.branches)} of its "
-                         f"branches taken here, counted in {inc.sop}'s coverage")
+                         f"branches taken here, counted in the coverage of {inc.sop}")
     scenarios = [s for r in results for s in r.scenarios]
     failed = sum(not s.passed for s in scenarios)
     branches = sum(len(r.coverage.branches) for r in results)

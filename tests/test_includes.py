@@ -21,7 +21,7 @@ from runner_fixtures import make_db, trade
 from compiler.check import check_files
 from compiler.resources import schema_json
 from compiler.runner.answers import GivenAnswers
-from compiler.runner.coverage import coverage
+from compiler.runner.coverage import Coverage, coverage, included
 from compiler.runner.database import Database
 from compiler.runner.events import read_events
 from compiler.runner.includes import canonical_sha256
@@ -274,3 +274,67 @@ def test_a_declared_refusal_is_linted_like_any_transition() -> None:
     files[0] = ("sops/market-abuse/probe-caller.yaml", to_step.encode())
     checked = check_files(files, datetime.date(2026, 12, 5))
     assert checked.ok, checked.diagnostics  # the step reached only through the refusal is reachable
+
+
+GATED = CALLER.replace("    with: {account_id: inputs.account_id}\n",
+                       "    with: {account_id: inputs.account_id}\n"
+                       "    approval: {role: risk-manager, on_refused: {outcome: declined}}\n")
+
+
+def test_a_gate_on_an_include_step_decides_whether_the_included_skill_runs(tmp_path: Path, db: Path) -> None:
+    skill = compiled(GATED)
+    paused = run(tmp_path / "a", db, ANSWERS, skill)
+    assert paused.state.status == "awaiting_approval" and paused.state.waiting["step"] == "group"
+    assert paused.state.path == []  # nothing of the included skill ran before the approval
+    approved = {**ANSWERS, "group": {"approved": True, "by": "lee", "role": "risk-manager"}}
+    done = resume(paused.folder, GivenAnswers(approved), by="sam")
+    assert done.state.status == "completed" and done.state.outcome == "restricted" and done.state.path == PATH
+    assert verify(done.folder).intact, verify(done.folder).problems
+    refused = {**ANSWERS, "group": {"approved": False, "by": "lee", "role": "risk-manager", "note": "not needed"}}
+    declined = run(tmp_path / "b", db, refused, skill)
+    assert declined.state.outcome == "declined" and declined.state.path == ["group"]
+    assert declined.state.results["group"] == {"approved": False}
+    assert "group → refused" in coverage(skill, [declined.state]).covered
+    assert verify(declined.folder).intact
+
+
+def test_a_gate_on_an_include_step_is_linted_like_any_other() -> None:
+    def codes(caller: str) -> list[tuple[str, int]]:
+        files = [("sops/market-abuse/probe-caller.yaml", caller.encode()),
+                 ("sops/market-abuse/probe-inner.yaml", INNER.encode())]
+        return [(d.code, d.line) for d in check_files(files, datetime.date(2026, 12, 5)).diagnostics]
+
+    assert codes(GATED) == []
+    typo = GATED.replace("on_refused: {outcome: declined}", "on_refused: {outcome: declind}", 1)
+    assert codes(typo) == [("SOP203", 26)]
+    reads = GATED.replace('when: "group.volume.rows[0].usd >= 10000.0"', 'when: "group.approved"')
+    assert codes(reads) == []  # a gated include exposes approved, as every gated step does
+    ungated = CALLER.replace('when: "group.volume.rows[0].usd >= 10000.0"', 'when: "group.approved"')
+    assert codes(ungated) == [("SOP404", 32)]
+    answered = GATED + """\
+tests:
+  - name: the gate is answered with text
+    inputs: {account_id: A1}
+    answers: {group: {approved: "yes"}}
+    expect: {outcome: declined}
+"""
+    assert codes(answered) == [("SOP708", 50)]  # the answers line of the test
+
+
+def test_the_included_skills_branches_are_counted_in_its_own_coverage(tmp_path: Path, db: Path) -> None:
+    from compiler.runner.scenarios import SopResult, credit_included, render
+
+    skill = compiled()
+    done = run(tmp_path, db, ANSWERS, skill)
+    (inner,) = included(skill, [done.state])
+    assert inner.step == "group" and inner.sop == "probe-inner"
+    assert inner.coverage.covered == {"seen → pass", "outcome found"}
+    assert "seen → pass" not in coverage(skill, [done.state]).branches  # not the caller's branches
+    own = SopResult("probe-inner", (), Coverage(inner.coverage.branches, frozenset({"seen → fail", "outcome none"})))
+    caller = SopResult("probe-caller", (), coverage(skill, [done.state]), (inner,))
+    credited = {r.sop: r for r in credit_included([caller, own])}["probe-inner"]
+    assert credited.coverage.percent == 100.0 and credited.from_callers == {"seen → pass", "outcome found"}
+    text, _ = render([caller, own], 100)
+    assert "includes probe-inner at group: 2/4 of its branches taken here, counted in the coverage of probe-inner" in text
+    assert "coverage probe-inner: 4/4 branches (100.0%)" in text
+    assert "2 of them taken only inside the SOPs that include it" in text

@@ -8,11 +8,14 @@ import os
 import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
 from compiler.sqlcheck import catalog
+
+if TYPE_CHECKING:
+    from compiler.demo.market import Market
 
 SMALL = 64
 """Up to this many rows go in as one INSERT with bound values; more go through a JSON file.
@@ -156,6 +159,26 @@ def weighted_index(sources: Sequence[tuple[str, float, PriceFn]],
         return sum(w * p for w, p in live) / sum(w for w, _ in live)
 
     return price
+
+
+def spot_and_perp_rows(spot: Market, perp: Market, *, base: str, listed: str, perp_limits: tuple[float, float, float],
+                       accounts: list[Row], snapshots: list[Row], liquidations: list[Row], spot_bars: list[Row],
+                       perp_bars: list[Row], index_components: list[Row]) -> dict[str, list[Row]]:
+    """The tables of a perpetual and the venue's own spot book of the same base asset (an index incident).
+
+    perp_limits is the perpetual's (max_leverage, maint_margin_rate, oi_cap_usd).
+    """
+    max_leverage, mmr, oi_cap = perp_limits
+    return {
+        "accounts": accounts,
+        "instruments": [instrument(spot.symbol, perp=False, base=base, listed=listed),
+                        instrument(perp.symbol, perp=True, base=base, max_leverage=max_leverage,
+                                   maint_margin_rate=mmr, oi_cap_usd=oi_cap, listed=listed)],
+        "orders": spot.order_rows() + perp.order_rows(), "trades": spot.trades + perp.trades,
+        "position_snapshots": snapshots, "liquidations": liquidations,
+        "market_bars_1m": spot_bars + perp_bars,
+        "index_components": index_components,
+    }
 
 
 def transfer(transfer_id: str, ts: str, account_id: str, kind: str, amount: float, *,

@@ -94,7 +94,7 @@ def check_library(entries: list[tuple[Findings, Sop]]) -> None:
 
 def _check_include_reads(found: Findings, sop: Sop, include: Step, target: Sop) -> None:
     """Conditions read an include step's outcome or the result of one of the included SOP's steps (SOP404)."""
-    fields = {"outcome", *(s.id for s in target.steps)}
+    fields = {"outcome", *(s.id for s in target.steps), *(("approved",) if include.approval else ())}
     for step in sop.steps:
         for pointer, expression in step.conditions():
             parsed = parse(expression)
@@ -102,4 +102,5 @@ def _check_include_reads(found: Findings, sop: Sop, include: Step, target: Sop) 
                 first = ref.fields[0] if ref.fields else None
                 if ref.root == include.id and isinstance(first, str) and first not in fields:
                     found.add(pointer, "SOP404", f"include step {include.id!r} has no result field {first!r}",
-                              closest(first, fields) or f"it provides: outcome and the steps of {target.id}")
+                              closest(first, fields) or f"it provides: outcome{', approved' if include.approval else ''} "
+                              f"and the steps of {target.id}")

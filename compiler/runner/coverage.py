@@ -3,14 +3,25 @@
 Pure: the branches come from the compiled skill, the covered ones from the
 states of finished runs. What no scenario exercised is listed by name: each
 is a path an agent may take in production that nobody has seen work.
+
+An included SOP's branches are not part of its caller's coverage: they
+depend only on the inputs the caller binds and the data, so requiring every
+caller to take them again would make each caller retest the shared
+procedure instead of its own decisions. The caller's coverage counts how it
+maps the included outcomes (`group → outcome found`) and a refusal at the
+include's gate; the branches the included SOP took inside the caller's runs
+are counted in the included SOP's own coverage (`credit`) when both are
+tested in one `sopc test`, and shown beside the caller's.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import dataclasses
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from compiler.runner.includes import SEPARATOR
 from compiler.runner.state import RunState
 
 
@@ -32,6 +43,16 @@ class Coverage:
         return 100.0 if not self.branches else 100.0 * (len(self.branches) - len(self.untested)) / len(self.branches)
 
 
+@dataclass(frozen=True, slots=True)
+class Included:
+    """An SOP included by a skill (at any depth) and the coverage the skill's runs gave it."""
+
+    step: str
+    """The include step's qualified id in the caller's record."""
+    sop: str
+    coverage: Coverage
+
+
 def branches(skill: Mapping[str, Any]) -> tuple[str, ...]:
     """Every branch by name: 'step → label' for checks, decisions, an include's mapped outcomes and a gate's
     declared refusal; 'outcome name' for outcomes."""
@@ -42,27 +63,59 @@ def branches(skill: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
-def taken(skill: Mapping[str, Any], state: RunState) -> set[str]:
-    """Branches one run took."""
-    kinds = {s["id"]: s["kind"] for s in skill["steps"]}
+def taken(skill: Mapping[str, Any], state: RunState, prefix: str = "") -> set[str]:
+    """Branches one run took in the skill running under prefix ('' for the run's own skill, '<include>/' for an
+    included one), named as the skill names them."""
+    kinds = {prefix + s["id"]: s["kind"] for s in skill["steps"]}
     found = set()
-    for step_id, result in state.results.items():
+    for qid, result in state.results.items():
+        kind, step_id = kinds.get(qid), qid[len(prefix):]
+        if kind is None:
+            continue
         if result.get("approved") is False:
             found.add(f"{step_id} → refused")
-        elif kinds.get(step_id) == "include":
+        elif kind == "include":
             found.add(f"{step_id} → outcome {result['outcome']}")
-        elif kinds.get(step_id) == "check":
+        elif kind == "check":
             found.add(f"{step_id} → {'pass' if result['passed'] else 'fail'}")
-        elif kinds.get(step_id) == "decision":
+        elif kind == "decision":
             found.add(f"{step_id} → {result['branch']}")
-    if state.status == "completed" and state.outcome:
+    if prefix:
+        outcome = (state.results.get(prefix[:-len(SEPARATOR)]) or {}).get("outcome")
+        if outcome:
+            found.add(f"outcome {outcome}")
+    elif state.status == "completed" and state.outcome:
         found.add(f"outcome {state.outcome}")
     return found
 
 
-def coverage(skill: Mapping[str, Any], states: Iterable[RunState]) -> Coverage:
-    """Coverage of a skill by a set of runs."""
+def coverage(skill: Mapping[str, Any], states: Iterable[RunState], prefix: str = "") -> Coverage:
+    """Coverage of a skill (running under prefix) by a set of runs."""
     covered: set[str] = set()
     for state in states:
-        covered |= taken(skill, state)
+        covered |= taken(skill, state, prefix)
     return Coverage(branches(skill), frozenset(covered))
+
+
+def _includes(skill: Mapping[str, Any], prefix: str = "") -> list[tuple[str, Mapping[str, Any]]]:
+    """(prefix, included skill) for every include step at any depth."""
+    found: list[tuple[str, Mapping[str, Any]]] = []
+    for step in skill["steps"]:
+        if step["kind"] == "include":
+            inner, under = step["include"]["skill"], f"{prefix}{step['id']}{SEPARATOR}"
+            found += [(under, inner), *_includes(inner, under)]
+    return found
+
+
+def included(skill: Mapping[str, Any], states: Sequence[RunState]) -> tuple[Included, ...]:
+    """The coverage a skill's runs gave each SOP it includes."""
+    return tuple(Included(prefix[:-len(SEPARATOR)], inner["id"], coverage(inner, states, prefix))
+                 for prefix, inner in _includes(skill))
+
+
+def credit(own: Coverage, elsewhere: Iterable[Coverage]) -> Coverage:
+    """An SOP's coverage with the branches it took inside the runs of SOPs that include it."""
+    covered = set(own.covered)
+    for other in elsewhere:
+        covered |= other.covered & set(own.branches)
+    return dataclasses.replace(own, covered=frozenset(covered))

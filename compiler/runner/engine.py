@@ -211,8 +211,13 @@ class Engine:
         include = place.step["include"]
         if frame is None:
             self.emit("step_started", step=place.qid, kind="include")
-            if place.step.get("approval"):
-                raise RunError(f"step {place.qid!r}: an include step takes no approval; gate the included steps")
+            if place.step.get("approval"):  # the gate decides whether the included SOP runs at all
+                approvers = self._approve(place, None)
+                if approvers is None:
+                    return
+                if not approvers:
+                    self._complete_step(place, {"approved": False}, place.step["approval"]["on_refused"])
+                    return
             activation = self.activation(place.prefix)
             given = {name: to_json(conditions.value(expression, self._complete(expression, activation, place.prefix)))
                      for name, expression in include["with"].items()}

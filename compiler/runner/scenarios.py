@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import tempfile
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -13,7 +13,7 @@ from typing import Any
 from compiler.model import Scenario
 from compiler.runner import conditions
 from compiler.runner.answers import GivenAnswers
-from compiler.runner.coverage import Coverage, coverage
+from compiler.runner.coverage import Coverage, Included, coverage, credit, included
 from compiler.runner.database import Database
 from compiler.runner.engine import Engine
 from compiler.runner.errors import RunError
@@ -49,6 +49,10 @@ class SopResult:
     sop: str
     scenarios: tuple[ScenarioResult, ...]
     coverage: Coverage
+    included: tuple[Included, ...] = ()
+    """The coverage these scenarios gave each SOP this one includes."""
+    from_callers: frozenset[str] = frozenset()
+    """Branches taken only inside the runs of SOPs that include this one (see credit_included)."""
 
 
 def same(expected: Any, actual: Any) -> bool:
@@ -142,13 +146,24 @@ def test_skill(skill: dict[str, Any], scenarios: tuple[Scenario, ...], demo: Cal
             folder = base / skill["id"] / f"{number:02d}"
             results.append(run_scenario(skill, scenario, make, folder))
     states = [r.state for r in results if r.state is not None and r.passed]
-    return SopResult(skill["id"], tuple(results), coverage(skill, states))
+    return SopResult(skill["id"], tuple(results), coverage(skill, states), included(skill, states))
+
+
+def credit_included(results: list[SopResult]) -> list[SopResult]:
+    """Each SOP's coverage with the branches it took inside the runs of the SOPs that include it."""
+    out = []
+    for result in results:
+        elsewhere = [inc.coverage for other in results for inc in other.included if inc.sop == result.sop]
+        merged = credit(result.coverage, elsewhere)
+        out.append(replace(result, coverage=merged, from_callers=merged.covered - result.coverage.covered))
+    return out
 
 
 def render(results: list[SopResult], min_coverage: float | None) -> tuple[str, bool]:
     """The text report of a test run and whether it passed."""
     lines: list[str] = []
     ok = True
+    results = credit_included(results)
     for result in results:
         for scenario in result.scenarios:
             mark = "PASS" if scenario.passed else "FAIL"
@@ -162,6 +177,12 @@ def render(results: list[SopResult], min_coverage: float | None) -> tuple[str, b
         lines.append(f"     coverage {result.sop}: {taken}/{len(cov.branches)} branches ({cov.percent:.1f}%)"
                      + (f", below --min-coverage {min_coverage:g}" if below else ""))
         lines += [f"       untested: {branch}" for branch in cov.untested]
+        if result.from_callers:
+            lines.append(f"       {len(result.from_callers)} of them taken only inside the SOPs that include it")
+        for inc in result.included:
+            inner_taken = len(inc.coverage.branches) - len(inc.coverage.untested)
+            lines.append(f"       includes {inc.sop} at {inc.step}: {inner_taken}/{len(inc.coverage.branches)} of its "
+                         f"branches taken here, counted in the coverage of {inc.sop}")
     scenarios = [s for r in results for s in r.scenarios]
     failed = sum(not s.passed for s in scenarios)
     branches = sum(len(r.coverage.branches) for r in results)

@@ -6,6 +6,7 @@ from compiler.demo.cases import (
     account_security,
     ai_operations,
     campaigns,
+    coordination,
     derivatives,
     linked_groups,
     market_abuse,
@@ -18,6 +19,7 @@ from compiler.demo.catalog import Case
 
 ALL: tuple[Case, ...] = (
     *market_abuse.CASES,
+    *coordination.CASES,
     *derivatives.CASES,
     *market_incidents.CASES,
     *user_risk.CASES,

@@ -16,9 +16,9 @@ from compiler.demo.rows import (
     at,
     floor_minute,
     index_rows,
-    instrument,
     liquidation,
     path,
+    spot_and_perp_rows,
     weighted_index,
 )
 
@@ -168,16 +168,11 @@ def _flash_crash() -> Rows:
         """The perp book's 2% depth: it empties during the crash minutes."""
         return 20_000.0 if at("2026-01-06T14:01") <= moment < at("2026-01-06T14:06") else 600_000.0
 
-    return {
-        "accounts": accounts,
-        "instruments": [instrument(FC_SPOT, perp=False, base="FCX", listed="2025-03-01T00:00"),
-                        instrument(FC_PERP, perp=True, base="FCX", max_leverage=50, maint_margin_rate=_FC_MMR,
-                                   oi_cap_usd=20_000_000, listed="2025-03-01T00:00")],
-        "orders": spot.order_rows() + perp.order_rows(), "trades": spot.trades + perp.trades,
-        "position_snapshots": snaps, "liquidations": liquidations,
-        "market_bars_1m": spot_bars + perp.bars(day0, day1, depth, index=index, mark=mark, funding=0.0001),
-        "index_components": index_rows(FC_PERP, day0, day1, sources, _fc_excluded),
-    }
+    return spot_and_perp_rows(spot, perp, base="FCX", listed="2025-03-01T00:00",
+                              perp_limits=(50, _FC_MMR, 20_000_000), accounts=accounts, snapshots=snaps,
+                              liquidations=liquidations, spot_bars=spot_bars,
+                              perp_bars=perp.bars(day0, day1, depth, index=index, mark=mark, funding=0.0001),
+                              index_components=index_rows(FC_PERP, day0, day1, sources, _fc_excluded))
 
 
 # volatile_but_healthy ----------------------------------------------------------------------------------
@@ -240,17 +235,12 @@ def _volatile_but_healthy() -> Rows:
     accounts = [*(account(m, "2024-01-01T00:00", country="GB", kyc_level=3, market_maker=True) for m in makers),
                 *(account(who, "2025-02-01T00:00") for who in traders),
                 *(account(who, "2025-05-01T00:00", country="PL") for who, _ in longs)]
-    return {
-        "accounts": accounts,
-        "instruments": [instrument(VH_SPOT, perp=False, base="VHX", listed="2024-08-01T00:00"),
-                        instrument(VH_PERP, perp=True, base="VHX", max_leverage=25, maint_margin_rate=_VH_MMR,
-                                   oi_cap_usd=40_000_000, listed="2024-08-01T00:00")],
-        "orders": spot.order_rows() + perp.order_rows(), "trades": spot.trades + perp.trades,
-        "position_snapshots": snaps, "liquidations": liquidations,
-        "market_bars_1m": spot_bars + perp.bars(day0, day1, lambda t: 1_200_000.0, index=index, mark=mark,
-                                                funding=0.0001),
-        "index_components": index_rows(VH_PERP, day0, day1, sources),
-    }
+    return spot_and_perp_rows(spot, perp, base="VHX", listed="2024-08-01T00:00",
+                              perp_limits=(25, _VH_MMR, 40_000_000), accounts=accounts, snapshots=snaps,
+                              liquidations=liquidations, spot_bars=spot_bars,
+                              perp_bars=perp.bars(day0, day1, lambda t: 1_200_000.0, index=index, mark=mark,
+                                                  funding=0.0001),
+                              index_components=index_rows(VH_PERP, day0, day1, sources))
 
 
 # corrupted_index_source / thin_source_glitch --------------------------------------------------------------
@@ -325,17 +315,12 @@ def _index_follows_source(prefix: str, perp_symbol: str, spot_symbol: str, bad_w
     accounts = [*(account(m, "2024-01-01T00:00", country="GB", kyc_level=3, market_maker=True) for m in makers),
                 *(account(who, "2025-02-01T00:00") for who in traders),
                 *(account(who, "2025-06-01T00:00", country="ES") for who, _ in longs)]
-    return {
-        "accounts": accounts,
-        "instruments": [instrument(spot_symbol, perp=False, base=f"{prefix}X", listed="2025-01-01T00:00"),
-                        instrument(perp_symbol, perp=True, base=f"{prefix}X", max_leverage=25,
-                                   maint_margin_rate=_CI_MMR, oi_cap_usd=30_000_000, listed="2025-01-01T00:00")],
-        "orders": spot.order_rows() + perp.order_rows(), "trades": spot.trades + perp.trades,
-        "position_snapshots": snaps, "liquidations": liquidations,
-        "market_bars_1m": spot.bars(day0, day1, lambda t: 700_000.0)
-        + perp.bars(day0, day1, lambda t: 900_000.0, index=index, mark=mark, funding=0.0001),
-        "index_components": index_rows(perp_symbol, day0, day1, sources),
-    }
+    return spot_and_perp_rows(spot, perp, base=f"{prefix}X", listed="2025-01-01T00:00",
+                              perp_limits=(25, _CI_MMR, 30_000_000), accounts=accounts, snapshots=snaps,
+                              liquidations=liquidations, spot_bars=spot.bars(day0, day1, lambda t: 700_000.0),
+                              perp_bars=perp.bars(day0, day1, lambda t: 900_000.0, index=index, mark=mark,
+                                                  funding=0.0001),
+                              index_components=index_rows(perp_symbol, day0, day1, sources))
 
 
 def _corrupted_index_source() -> Rows:

@@ -11,6 +11,11 @@ balance AS (
   CROSS JOIN changes AS c
   WHERE t.account_id = $account_id AND t.ts < c.first_change_ts
 ),
+balance_now AS (
+  SELECT coalesce(sum(CASE WHEN kind IN ('deposit', 'internal_in') THEN amount_usd ELSE -amount_usd END), 0) AS usd
+  FROM transfers
+  WHERE account_id = $account_id
+),
 known_addresses AS (
   SELECT DISTINCT address AS value
   FROM transfers
@@ -41,10 +46,12 @@ SELECT count(o.transfer_id) AS outflows,
                                             AND o.address NOT IN (SELECT value FROM known_addresses)), 0) AS new_address_usd,
        count(o.transfer_id) FILTER (WHERE o.inside_lock) AS inside_lock,
        max(b.usd) AS balance_before_usd,
+       greatest(max(n.usd), 0) AS balance_now_usd,
        CASE WHEN max(b.usd) > 0 THEN coalesce(sum(o.amount_usd), 0) / max(b.usd) ELSE 0.0 END AS outflow_share,
        date_diff('minute', max(c.first_change_ts), min(o.ts)) AS minutes_change_to_outflow,
        coalesce(string_agg(DISTINCT o.address, ',' ORDER BY o.address), '') AS destination_addresses,
        coalesce(string_agg(DISTINCT o.counterparty_account_id, ',' ORDER BY o.counterparty_account_id), '') AS internal_recipients
 FROM changes AS c
 CROSS JOIN balance AS b
+CROSS JOIN balance_now AS n
 LEFT JOIN outflows AS o ON true

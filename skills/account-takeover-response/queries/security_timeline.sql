@@ -27,7 +27,8 @@ SELECT e.ts AS ts,
        e.device_id AS device_id,
        e.ip AS ip,
        e.geo_country AS geo_country,
-       coalesce(e.device_id NOT IN (SELECT value FROM known_devices), true) AS new_device,
+       CASE WHEN e.device_id IS NULL THEN coalesce(e.ip NOT IN (SELECT value FROM known_ips), true)
+            ELSE e.device_id NOT IN (SELECT value FROM known_devices) END AS new_device,
        coalesce(e.ip NOT IN (SELECT value FROM known_ips), true) AS new_ip,
        coalesce(e.geo_country NOT IN (SELECT value FROM known_countries), false) AS new_country
 FROM security_events AS e

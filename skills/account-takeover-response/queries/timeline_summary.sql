@@ -11,6 +11,12 @@ known_devices AS (
   SELECT link_value AS value FROM identity_links
   WHERE account_id = $account_id AND link_type = 'device_id' AND first_seen < $start_ts
 ),
+known_ips AS (
+  SELECT ip AS value FROM baseline WHERE ip IS NOT NULL
+  UNION
+  SELECT link_value AS value FROM identity_links
+  WHERE account_id = $account_id AND link_type = 'ip' AND first_seen < $start_ts
+),
 known_countries AS (
   SELECT geo_country AS value FROM baseline WHERE geo_country IS NOT NULL
   UNION
@@ -20,13 +26,16 @@ events AS (
   SELECT e.ts AS ts,
          e.event_type AS event_type,
          e.geo_country AS geo_country,
-         coalesce(e.device_id NOT IN (SELECT value FROM known_devices), true) AS new_device,
+         e.device_id IS NULL AS no_device,
+         CASE WHEN e.device_id IS NULL THEN coalesce(e.ip NOT IN (SELECT value FROM known_ips), true)
+              ELSE e.device_id NOT IN (SELECT value FROM known_devices) END AS new_device,
          coalesce(e.geo_country NOT IN (SELECT value FROM known_countries), false) AS new_country
   FROM security_events AS e
   WHERE e.account_id = $account_id
     AND e.ts BETWEEN $start_ts AND $end_ts
 )
 SELECT count(*) FILTER (WHERE event_type = 'login' AND new_device) AS new_device_logins,
+       count(*) FILTER (WHERE event_type = 'login' AND no_device) AS logins_without_device,
        count(*) FILTER (WHERE event_type = 'login' AND new_country) AS new_country_logins,
        count(*) FILTER (WHERE event_type IN ('password_reset', '2fa_reset')) AS credential_resets,
        count(*) FILTER (WHERE event_type = 'api_key_create') AS api_keys_created,

@@ -8,7 +8,8 @@ WITH snap AS (
 ),
 bar AS (
   SELECT b.mark_price AS mark_price, b.index_price AS index_price,
-         b.open_interest_usd AS open_interest_usd, b.depth_2pct_usd AS depth_2pct_usd
+         b.open_interest_usd AS open_interest_usd, b.depth_2pct_usd AS depth_2pct_usd,
+         date_diff('minute', b.ts, s.ts) AS bar_age_minutes
   FROM market_bars_1m AS b
   JOIN snap AS s ON b.symbol = $symbol AND b.ts <= s.ts
   ORDER BY b.ts DESC
@@ -30,7 +31,8 @@ sized AS (
          b.open_interest_usd AS open_interest_usd,
          b.depth_2pct_usd AS depth_2pct_usd,
          v.volume_24h_usd AS volume_24h_usd,
-         i.oi_cap_usd AS oi_cap_usd
+         i.oi_cap_usd AS oi_cap_usd,
+         b.bar_age_minutes AS bar_age_minutes
   FROM snap AS s
   LEFT JOIN bar AS b ON true
   CROSS JOIN volume AS v
@@ -43,5 +45,7 @@ SELECT snapshot_ts, size, entry_price, leverage, margin_usd, liq_price,
        coalesce(position_usd / nullif(open_interest_usd, 0), 0) AS oi_share,
        coalesce(position_usd / nullif(depth_2pct_usd, 0), 0) AS depth_multiple,
        coalesce(position_usd / nullif(volume_24h_usd, 0), 0) AS volume_multiple,
-       coalesce(open_interest_usd / nullif(oi_cap_usd, 0), 0) AS oi_cap_utilisation
+       coalesce(open_interest_usd / nullif(oi_cap_usd, 0), 0) AS oi_cap_utilisation,
+       bar_age_minutes,
+       coalesce(open_interest_usd > 0 AND bar_age_minutes <= $max_bar_age_minutes, false) AS oi_known
 FROM sized

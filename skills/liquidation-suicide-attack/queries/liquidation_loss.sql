@@ -31,6 +31,16 @@ SELECT count(*) FILTER (WHERE account_id = $account_id) AS liquidation_count,
        coalesce(-sum(least(insurance_fund_delta_usd, 0)) FILTER (WHERE account_id = $account_id), 0) AS insurance_fund_loss_usd,
        coalesce(-sum(least(insurance_fund_delta_usd, 0)) FILTER (WHERE list_contains($group_ids, account_id)
          OR account_id IN (SELECT account_id FROM coordinated)), 0) AS group_loss_usd,
+       coalesce((SELECT -sum(least(o.insurance_fund_delta_usd, 0)) FROM liquidations AS o
+                  WHERE o.symbol <> $symbol AND list_contains($group_ids, o.account_id)
+                    AND o.ts BETWEEN $start_ts AND $end_ts), 0) AS group_loss_other_contracts_usd,
+       coalesce(-sum(least(insurance_fund_delta_usd, 0)) FILTER (WHERE list_contains($group_ids, account_id)
+         OR account_id IN (SELECT account_id FROM coordinated)), 0)
+         + coalesce((SELECT -sum(least(o.insurance_fund_delta_usd, 0)) FROM liquidations AS o
+                      WHERE o.symbol <> $symbol AND list_contains($group_ids, o.account_id)
+                        AND o.ts BETWEEN $start_ts AND $end_ts), 0) AS group_loss_all_contracts_usd,
        (SELECT count(*) FROM coordinated) AS coordinated_accounts,
-       coalesce((SELECT list(account_id ORDER BY account_id) FROM coordinated), []) AS coordinated_account_ids
+       coalesce((SELECT list(account_id ORDER BY account_id) FROM coordinated), []) AS coordinated_account_ids,
+       count(DISTINCT account_id) FILTER (WHERE abs(date_diff('second', ts, (SELECT first_liq_ts FROM anchor)))
+         <= 60 * $coordination_minutes) AS accounts_liquidated_nearby
 FROM window_liqs

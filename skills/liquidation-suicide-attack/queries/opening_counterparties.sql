@@ -11,7 +11,7 @@ opening AS (
   WHERE t.symbol = $symbol
     AND (t.maker_account_id = $account_id OR t.taker_account_id = $account_id)
     AND NOT t.is_liquidation
-    AND t.ts >= $start_ts
+    AND t.ts >= least($start_ts, coalesce(f.first_liquidation_ts, $start_ts) - to_hours(CAST($opening_lookback_hours AS BIGINT)))
     AND t.ts < coalesce(f.first_liquidation_ts, $end_ts)
 ),
 total AS (

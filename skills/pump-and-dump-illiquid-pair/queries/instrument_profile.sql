@@ -1,3 +1,4 @@
-SELECT symbol, market_type, base_asset, quote_asset, listed_at, status
+SELECT symbol, market_type, base_asset, quote_asset, listed_at, status,
+       coalesce(listed_at <= $spike_start_ts - INTERVAL 24 HOUR, true) AS listed_a_day_before
 FROM instruments
 WHERE symbol = $symbol

@@ -124,6 +124,35 @@ def test_every_page_has_the_language_switcher(built: Path) -> None:
     assert '<html lang="zh"' in (built / "zh" / WASH / "index.html").read_text(encoding="utf-8")
 
 
+THEME_ENGLISH = ("Switch to dark mode", "Switch to light mode", 'title="Permanent link"', "Made with")
+"""The theme's words set in mkdocs.yml (palette toggles, headings' permalinks) and Material's footer notice."""
+
+
+def test_the_chinese_configuration_repeats_the_english_one_but_for_its_words() -> None:
+    import yaml
+
+    english = yaml.safe_load((ROOT / "site" / "mkdocs.yml").read_text(encoding="utf-8"))
+    chinese = yaml.safe_load((ROOT / "site" / "mkdocs.zh.yml").read_text(encoding="utf-8"))
+    palette = chinese["theme"]["palette"]
+    assert [p["toggle"].pop("name") for p in palette] == ["切换到深色模式", "切换到浅色模式"]
+    assert palette == [{**p, "toggle": {"icon": p["toggle"]["icon"]}} for p in english["theme"]["palette"]]
+    extensions = chinese["markdown_extensions"]
+    toc = next(e["toc"] for e in extensions if isinstance(e, dict) and "toc" in e)
+    assert toc.pop("permalink_title") == "永久链接"
+    assert extensions == english["markdown_extensions"]
+
+
+@pytest.mark.slow
+def test_the_theme_speaks_chinese_on_zh(built: Path) -> None:
+    for page in sorted(built.rglob("index.html")):
+        html = page.read_text(encoding="utf-8")
+        left = [s for s in THEME_ENGLISH if s in html]
+        if page.relative_to(built).parts[0] == "zh":
+            assert left == [], page
+        elif page.parent == built / WASH.rstrip("/"):
+            assert left == list(THEME_ENGLISH), page  # the check finds them where they are
+
+
 @pytest.fixture(scope="module")
 def site(built: Path) -> Iterator[str]:
     server, base = _serve(built)

@@ -51,6 +51,11 @@ def _parser() -> CELParser:
     return CELParser()
 
 
+def warm() -> None:
+    """Build the parser now (a second or so), before a process pool inherits it."""
+    _parser()
+
+
 def _ident_of(tree: Any) -> str | None:
     """The identifier when a subtree is just a bare name (macro variables)."""
     while isinstance(tree, Tree) and len(tree.children) == 1:

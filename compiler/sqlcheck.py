@@ -59,6 +59,9 @@ class SqlReport:
     """Output column names, when every output is named (no *)."""
     tables: tuple[str, ...] = field(default=())
     """Canonical tables read."""
+    exact: bool = True
+    """False when DuckDB gave the columns (its names for unnamed expressions, a `*` expanded): where a
+    condition reads a column not among them, sqlglot's report of the same query decides."""
 
 
 @cache

@@ -26,8 +26,8 @@ import yaml
 
 from compiler.diagnostics import Diagnostic, make
 from compiler.document import Document, Position, SourceMap, pointer_join
+from compiler.files import MAX_BYTES as MAX_BYTES  # the loader's limit, imported from here too
 
-MAX_BYTES = 1 << 20
 MAX_DEPTH = 64
 MODELINE = "# yaml-language-server: $schema="
 _BREAKS = re.compile("\r\n|[\r\n\x85\u2028\u2029]")

@@ -10,7 +10,6 @@ from compiler.model import Sop, Step
 from compiler.runner.querycheck import check, refusal, used_parameters
 from compiler.sqlbind import bind
 from compiler.sqlcheck import SqlReport, analyze
-from compiler.sqlshape import shape_problem
 
 _INPUT_TYPES = {"string": "VARCHAR", "timestamp": "TIMESTAMP", "integer": "INTEGER", "number": "DOUBLE",
                 "boolean": "BOOLEAN", "duration": "VARCHAR", "enum": "VARCHAR", "list": "VARCHAR[]"}
@@ -104,8 +103,7 @@ def _bound_cleanly(sop: Sop, step: Step, allowed: set[str], columns: Columns) ->
     mistake DuckDB cannot see (it is text to it): such a query takes the long way.
     """
     sql = step.sql
-    if shape_problem(sql) is not None or refusal(sql) is not None \
-            or any(_SPLICED.search(quoted.group()) for quoted in _QUOTED.finditer(sql)):
+    if refusal(sql) is not None or any(_SPLICED.search(quoted.group()) for quoted in _QUOTED.finditer(sql)):
         return None
     used = used_parameters(sql)
     if not used <= allowed:

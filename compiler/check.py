@@ -164,7 +164,18 @@ def check_files(files: list[tuple[str, bytes]], today: datetime.date, strict: bo
     loaded: dict[str, Document] = {}
     for sop, doc in zip(sops, docs, strict=True):
         loaded.setdefault(sop.id, doc)
-    translated, translations, glossary = _side_files(files, sop_files, results, loaded)
+    side = [(path, raw) for path, raw in files if not is_sop_file(PurePath(path))]
+    combined = results_cache.combined_key([*keys, *(results_cache.key(p, r) for p, r in side)]) \
+        if cache is not None and side and not models else ""
+    kept = results_cache.read_diagnostics(cache, combined) if cache is not None and combined else None
+    translations: tuple[Translation, ...] = ()
+    glossary: Glossary | None = None
+    if kept is not None:  # validate only: the translation objects are not needed, their diagnostics are kept
+        translated = list(kept)
+    else:
+        translated, translations, glossary = _side_files(side, sop_files, results, loaded)
+        if cache is not None and combined:
+            results_cache.write_diagnostics(cache, combined, translated)
     diagnostics += translated
     if strict:
         diagnostics = [d.escalated() for d in diagnostics]
@@ -191,10 +202,9 @@ def _sop_diagnostics(sop_files: list[tuple[str, bytes]], results: list[FileResul
     return diagnostics
 
 
-def _side_files(files: list[tuple[str, bytes]], sop_files: list[tuple[str, bytes]], results: list[FileResult],
+def _side_files(side: list[tuple[str, bytes]], sop_files: list[tuple[str, bytes]], results: list[FileResult],
                 loaded: dict[str, Document]) -> tuple[list[Diagnostic], tuple[Translation, ...], Glossary | None]:
     """Translations and the glossary, checked against the SOPs (loaded only when a translation reads one)."""
-    side = [(path, raw) for path, raw in files if not is_sop_file(PurePath(path))]
     if not side:
         return [], (), None
     from compiler.lint.translations import check_translations

@@ -81,6 +81,11 @@ def key(path: str, raw: bytes) -> str:
     return digest.hexdigest()
 
 
+def combined_key(keys: list[str]) -> str:
+    """The name of an entry that depends on several files (the translations on every file given)."""
+    return hashlib.sha256(" ".join(["combined", *keys]).encode()).hexdigest()
+
+
 def _entry_path(folder: Path, name: str) -> Path:
     return folder / name[:2] / f"{name}.json"
 
@@ -96,18 +101,43 @@ def read(folder: Path, name: str, path: str) -> FileResult | None:
         return None
 
 
+def read_diagnostics(folder: Path, name: str) -> tuple[Diagnostic, ...] | None:
+    """Diagnostics of several files kept under one key (see `combined_key`), or None."""
+    try:
+        payload = json.loads(_entry_path(folder, name).read_bytes())
+        if not isinstance(payload, dict) or payload.get("key") != name:
+            raise _Corrupt
+        return tuple(_diagnostic(_str(d[0]), d[1:]) for d in _list(payload["located"]))
+    except (OSError, ValueError, TypeError, KeyError, IndexError, RecursionError, _Corrupt):
+        return None
+
+
 def write(folder: Path, name: str, result: FileResult) -> None:
-    """Store an entry (atomically: a reader sees the old file, the new one or none); a cache that cannot be
+    """Store one file's entry."""
+    _store(folder, name, encode(result))
+
+
+def write_diagnostics(folder: Path, name: str, diagnostics: list[Diagnostic]) -> None:
+    """Store the diagnostics of several files under one key."""
+    _store(folder, name, {"located": [[d.path, *_row(d)] for d in diagnostics]})
+
+
+def _store(folder: Path, name: str, payload: dict[str, Any]) -> None:
+    """Write an entry atomically (a reader sees the old file, the new one or none); a cache that cannot be
     written is no error."""
     target = _entry_path(folder, name)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, temp = tempfile.mkstemp(prefix=f".{name}.", dir=target.parent)
         with os.fdopen(fd, "wb") as handle:
-            handle.write(json.dumps({"key": name, **encode(result)}, ensure_ascii=False).encode("utf-8"))
+            handle.write(json.dumps({"key": name, **payload}, ensure_ascii=False).encode("utf-8"))
         os.replace(temp, target)
     except OSError:
         return
+
+
+def _row(d: Diagnostic) -> list[Any]:
+    return [d.line, d.col, d.code, d.message, d.pointer, d.hint, d.severity.value, d.note]
 
 
 # -- (de)serialisation: every field checked, nothing taken on trust ------------------------------------------------
@@ -116,8 +146,7 @@ def encode(result: FileResult) -> dict[str, Any]:
     """A FileResult as JSON data (paths left out: the key holds the path)."""
     entry = result.entry
     return {
-        "diagnostics": [[d.line, d.col, d.code, d.message, d.pointer, d.hint, d.severity.value, d.note]
-                        for d in result.diagnostics],
+        "diagnostics": [_row(d) for d in result.diagnostics],
         "review": None if result.review is None else [result.review[0], *result.review[1]],
         "entry": None if entry is None else {
             "id": entry.id, "domain": entry.domain, "status": entry.status, "superseded_by": entry.superseded_by,

@@ -163,3 +163,18 @@ def test_an_all_cached_run_imports_no_parser_or_validator(library: Path) -> None
                           check=False)
     assert "error[SOP101]" in done.stdout, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_translations_are_checked_again_when_any_file_changes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The shipped library with its translations and glossary: cached, then one translation and one SOP edited."""
+    shutil.copytree(REPO / "sops", tmp_path / "sops")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv(results_cache.ENVIRONMENT, str(tmp_path / "cache"))
+    assert _validate() == _validate() == _validate("--no-cache")
+    translation = tmp_path / WASH.replace(".yaml", ".zh.yaml")
+    translation.write_text(translation.read_text(encoding="utf-8") + "\nunknown_field: 1\n", encoding="utf-8")
+    edited = _validate()
+    assert edited == _validate("--no-cache") and "SOP90" in edited[1]
+    wash = tmp_path / WASH
+    wash.write_text(wash.read_text(encoding="utf-8").replace("title: ", "title: Retitled ", 1), encoding="utf-8")
+    assert _validate() == _validate("--no-cache")

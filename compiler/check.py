@@ -87,6 +87,19 @@ def _workers() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
+def _die_with_parent(parent: int) -> None:
+    """A worker ends when its parent does, even by SIGKILL: it holds copies of the parent's descriptors (a
+    build's project lock among them), which an orphan would keep forever."""
+    import contextlib
+    import ctypes
+    import signal
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG (Linux)
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(1)
+
+
 def _single_threaded() -> bool:
     try:
         return len(os.listdir("/proc/self/task")) == 1
@@ -112,7 +125,8 @@ def _results(files: list[tuple[str, bytes]]) -> list[FileResult]:
     # fork shares what this process imported and built; a process with threads (an open DuckDB) could hand
     # a held lock to its children, so it starts its workers from a clean server process instead.
     context = multiprocessing.get_context("fork" if _single_threaded() else "forkserver")
-    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_die_with_parent,
+                             initargs=(os.getpid(),)) as pool:
         paths, blobs = zip(*files, strict=True)
         return list(pool.map(check_one.file_result, paths, blobs, chunksize=max(1, len(files) // (workers * 8))))
 

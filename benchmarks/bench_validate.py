@@ -9,8 +9,10 @@ and noisy: read the ratios, and CPU time beside wall time):
 - the floor: PyYAML's C loader parsing the same files, in a process of its own;
 - `sopc validate` with an empty results cache, then again on the unchanged
   library (all cached), then after one SOP is edited; wall and CPU time,
-  cores used (CPU / wall) and peak memory (proportional set size of the
-  process and its workers, sampled);
+  the CPU time of each process that worked (how the work was spread over
+  the cores: CPU over wall time says more about the machine's load than
+  about sopc), and peak memory
+  (proportional set size of the process and its workers, sampled);
 - check-jsonschema (`--schemafile schema/sop.schema.json`) on the first
   `--peer-count` SOPs beside `sopc validate --no-cache` on the same files:
   run from `check-jsonschema` on PATH or from a virtualenv made for it under
@@ -50,21 +52,40 @@ class Measured:
     peak_mib: float
     status: int
     output: str
+    split: tuple[float, ...] = ()
+    """CPU seconds of each process that worked (the main one first, then its workers): how the work was
+    spread over the cores, whatever the machine's load (CPU over wall time drops when other work shares them)."""
+
+
+def _tree(pid: int) -> list[int]:
+    """A process and its descendants."""
+    found = [pid]
+    try:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            for child in (task / "children").read_text().split():
+                found += _tree(int(child))
+    except (OSError, ValueError):
+        pass
+    return found
 
 
 def _pss_kib(pid: int) -> int:
-    """Proportional set size of a process and its descendants (shared pages counted once in all)."""
-    total = 0
+    """Proportional set size of one process (shared pages counted once across the processes that share them)."""
     try:
         for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
             if line.startswith("Pss:"):
-                total += int(line.split()[1])
-        for task in Path(f"/proc/{pid}/task").iterdir():
-            for child in (task / "children").read_text().split():
-                total += _pss_kib(int(child))
+                return int(line.split()[1])
     except (OSError, ValueError):
         pass
-    return total
+    return 0
+
+
+def _cpu_ticks(pid: int) -> int:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])  # utime, stime
+    except (OSError, ValueError, IndexError):
+        return 0
 
 
 def run(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> Measured:
@@ -73,10 +94,13 @@ def run(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> Mea
     start = time.perf_counter()
     process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     peak = [0]
+    ticks: dict[int, int] = {}
 
     def sample() -> None:
         while process.poll() is None:
-            peak[0] = max(peak[0], _pss_kib(process.pid))
+            tree = _tree(process.pid)
+            peak[0] = max(peak[0], sum(_pss_kib(pid) for pid in tree))
+            ticks.update({pid: _cpu_ticks(pid) for pid in tree})
             time.sleep(0.05)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -86,7 +110,9 @@ def run(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> Mea
     sampler.join()
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return Measured(wall, cpu, peak[0] / 1024, process.returncode, output)
+    hertz = os.sysconf("SC_CLK_TCK")
+    split = tuple(ticks[pid] / hertz for pid in sorted(ticks) if ticks[pid] > 0)  # pids grow: the main one first
+    return Measured(wall, cpu, peak[0] / 1024, process.returncode, output, split)
 
 
 def _corpus_figures(paths: list[Path]) -> str:
@@ -135,9 +161,11 @@ def peer_command() -> list[str] | None:
 
 def line(label: str, measured: Measured, against: Measured | None = None, note: str = "") -> None:
     ratio = f"{measured.wall / against.wall:6.2f}x wall {measured.cpu / against.cpu:6.2f}x CPU" if against else ""
-    print(f"  {label:<38} {measured.wall:8.2f} s wall {measured.cpu:8.2f} s CPU  "
-          f"{measured.cpu / max(measured.wall, 1e-9):4.2f} cores  {measured.peak_mib:7.0f} MiB  {ratio} {note}",
-          flush=True)
+    workers = f"{len(measured.split) - 1} workers" if len(measured.split) > 1 else "1 process"
+    print(f"  {label:<38} {measured.wall:8.2f} s wall {measured.cpu:8.2f} s CPU  {measured.peak_mib:6.0f} MiB  "
+          f"{ratio} {note}", flush=True)
+    if len(measured.split) > 1:
+        print(f"  {'':<38} {workers}, CPU s per process: {' + '.join(f'{t:.1f}' for t in measured.split)}")
 
 
 def _ok(measured: Measured, what: str) -> Measured:

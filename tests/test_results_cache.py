@@ -178,3 +178,30 @@ def test_translations_are_checked_again_when_any_file_changes(tmp_path: Path, mo
     wash = tmp_path / WASH
     wash.write_text(wash.read_text(encoding="utf-8").replace("title: ", "title: Retitled ", 1), encoding="utf-8")
     assert _validate() == _validate("--no-cache")
+
+
+def test_a_process_with_threads_checks_many_files_through_a_fork_server(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A long-lived process (sopc serve, a benchmark) may hold threads, DuckDB's among them: its pool's workers
+    come from a clean fork server, and find what one process checking every file finds."""
+    import datetime
+    import threading
+
+    from benchmarks.corpus import write_corpus
+    from compiler import check
+
+    paths = write_corpus(tmp_path, check.POOL_FILES)
+    files = [(str(p.relative_to(tmp_path)), p.read_bytes()) for p in paths]
+    files[0] = (files[0][0], files[0][1].replace(b"    sql: |", b"    sqll: |", 1))
+    stop = threading.Event()
+    waiting = threading.Thread(target=stop.wait)
+    waiting.start()
+    try:
+        assert not check._single_threaded()
+        pooled = check.check_files(files, datetime.date(2026, 11, 22), models=False)
+    finally:
+        stop.set()
+        waiting.join()
+    monkeypatch.setattr(check, "POOL_FILES", len(files) + 1)
+    alone = check.check_files(files, datetime.date(2026, 11, 22), models=False)
+    assert pooled.diagnostics == alone.diagnostics and not pooled.ok

@@ -141,46 +141,17 @@ def check_files(files: list[tuple[str, bytes]], today: datetime.date, strict: bo
     the glossary (`glossary.yaml`); they are checked after the SOPs, against
     them. With cache, each SOP file's own checks are read from (and written
     to) that results cache. With models=False the result holds the
-    diagnostics and translations only, and no document is kept in memory.
+    diagnostics only, and no document is kept in memory.
     """
     sop_files = [(path, raw) for path, raw in files if is_sop_file(PurePath(path))]
+    side = [(path, raw) for path, raw in files if not is_sop_file(PurePath(path))]
     keys = [results_cache.key(path, raw) for path, raw in sop_files] if cache is not None else []
-    found: list[FileResult | None] = [results_cache.read(cache, k, p) for k, (p, _) in zip(keys, sop_files, strict=True)] \
-        if cache is not None else [None] * len(sop_files)
-    documents: dict[str, tuple[Document, Sop]] = {}
-    sops: list[Sop] = []
-    docs: list[Document] = []
-    misses = [index for index, result in enumerate(found) if result is None]
-    if models and len(misses) < POOL_FILES:
-        from compiler.check_one import check_file
-
-        for index in misses:
-            found[index], doc, sop = check_file(*sop_files[index])
-            if doc is not None and sop is not None:
-                documents[sop_files[index][0]] = doc, sop
-    else:
-        for index, fresh in zip(misses, _results([sop_files[i] for i in misses]), strict=True):
-            found[index] = fresh
-    if cache is not None:
-        for index in misses:
-            if (written := found[index]) is not None:
-                results_cache.write(cache, keys[index], written)
-    results = [r for r in found if r is not None]
-    if models:
-        from compiler.check_one import load_model
-
-        for (path, raw), result in zip(sop_files, results, strict=True):
-            if result.entry is None:
-                continue
-            doc, sop = documents.get(path) or load_model(path, raw)
-            if doc is not None and sop is not None:
-                sops.append(sop)
-                docs.append(doc)
+    results, checked = _own_checks(sop_files, keys, cache, models)
+    sops, docs = _models(sop_files, results, checked) if models else ([], [])
     diagnostics = _sop_diagnostics(sop_files, results, today)
     loaded: dict[str, Document] = {}
     for sop, doc in zip(sops, docs, strict=True):
         loaded.setdefault(sop.id, doc)
-    side = [(path, raw) for path, raw in files if not is_sop_file(PurePath(path))]
     combined = results_cache.combined_key([*keys, *(results_cache.key(p, r) for p, r in side)]) \
         if cache is not None and side and not models else ""
     kept = results_cache.read_diagnostics(cache, combined) if cache is not None and combined else None
@@ -196,6 +167,49 @@ def check_files(files: list[tuple[str, bytes]], today: datetime.date, strict: bo
     if strict:
         diagnostics = [d.escalated() for d in diagnostics]
     return Checked(tuple(sorted(set(diagnostics))), tuple(sops), tuple(docs), translations, glossary)
+
+
+def _own_checks(sop_files: list[tuple[str, bytes]], keys: list[str], cache: Path | None,
+                models: bool) -> tuple[list[FileResult], dict[str, tuple[Document, Sop]]]:
+    """Each SOP file's own checks (from the cache where it has them), and the documents and models of the files
+    checked in this process (when models are wanted and the files are too few for a pool)."""
+    found: list[FileResult | None] = [None] * len(sop_files)
+    if cache is not None:
+        found = [results_cache.read(cache, key, path) for key, (path, _) in zip(keys, sop_files, strict=True)]
+    misses = [index for index, result in enumerate(found) if result is None]
+    checked: dict[str, tuple[Document, Sop]] = {}
+    if models and len(misses) < POOL_FILES:
+        from compiler.check_one import check_file
+
+        for index in misses:
+            found[index], doc, sop = check_file(*sop_files[index])
+            if doc is not None and sop is not None:
+                checked[sop_files[index][0]] = doc, sop
+    else:
+        for index, fresh in zip(misses, _results([sop_files[i] for i in misses]), strict=True):
+            found[index] = fresh
+    if cache is not None:
+        for index in misses:
+            if (written := found[index]) is not None:
+                results_cache.write(cache, keys[index], written)
+    return [r for r in found if r is not None], checked
+
+
+def _models(sop_files: list[tuple[str, bytes]], results: list[FileResult],
+            checked: dict[str, tuple[Document, Sop]]) -> tuple[list[Sop], list[Document]]:
+    """The model and document of every SOP file that loads (loaded again where its checks came from elsewhere)."""
+    from compiler.check_one import load_model
+
+    sops: list[Sop] = []
+    docs: list[Document] = []
+    for (path, raw), result in zip(sop_files, results, strict=True):
+        if result.entry is None:
+            continue
+        doc, sop = checked.get(path) or load_model(path, raw)
+        if doc is not None and sop is not None:
+            sops.append(sop)
+            docs.append(doc)
+    return sops, docs
 
 
 def _sop_diagnostics(sop_files: list[tuple[str, bytes]], results: list[FileResult],

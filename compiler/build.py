@@ -12,6 +12,7 @@ import datetime
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from compiler import results_cache
 from compiler.check import Checked, check_files
 from compiler.files import diff_tree, discover, project_lock, read_all, replace_tree, write_atomic
 from compiler.skill.library import LOCK, Compiled, compile_library, read_lock
@@ -73,7 +74,7 @@ def build(root: Path, today: datetime.date, *, check: bool = False, drafts: bool
 
 
 def _build(root: Path, today: datetime.date, *, check: bool, drafts: bool, site: bool) -> BuildResult:
-    checked = check_files(_relative_files(root), today)
+    checked = check_files(_relative_files(root), today, cache=results_cache.folder(root))
     if not checked.ok:
         return BuildResult(checked)
     skills_dir = root / "skills"

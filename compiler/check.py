@@ -1,36 +1,37 @@
 """The validation pipeline: files in, located diagnostics and models out.
 
-load -> schema -> model -> per-SOP lint -> library lint. Pure: the caller
-reads the files and passes their bytes.
+load -> schema -> model -> per-SOP lint (compiler.check_one, once per file:
+from the results cache when the file is unchanged, in a process pool when
+many files need it) -> review dates and library lint (every run) -> folding.
+The caller reads the files and passes their bytes. This module imports no
+parser or validator: a run whose files all hit the cache loads none.
 """
 
 from __future__ import annotations
 
 import datetime
+import os
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from pathlib import PurePath
+from pathlib import Path, PurePath
+from typing import TYPE_CHECKING
 
+from compiler import results_cache
 from compiler.diagnostics import Diagnostic, Severity
-from compiler.document import Document
 from compiler.files import GLOSSARY, is_sop_file
-from compiler.graph import build_graph
-from compiler.i18n.glossary import Glossary
-from compiler.i18n.translation import Translation
-from compiler.lint.base import Findings
-from compiler.lint.booleans import check_booleans
 from compiler.lint.causes import fold
-from compiler.lint.conditions import check_conditions, check_input_checks
-from compiler.lint.graph import check_graph
 from compiler.lint.library import check_library
-from compiler.lint.lifecycle import check_inputs, check_lifecycle, check_triggers
-from compiler.lint.placeholders import check_placeholders
-from compiler.lint.scenarios import check_scenarios
-from compiler.lint.sql import check_sql
-from compiler.lint.targets import check_targets
-from compiler.lint.translations import check_translations
-from compiler.model import Sop, build
-from compiler.schema_check import check_schema
-from compiler.yamlload import load_bytes
+from compiler.lint.lifecycle import review_passed
+from compiler.results_cache import FileResult
+
+if TYPE_CHECKING:
+    from compiler.document import Document
+    from compiler.i18n.glossary import Glossary
+    from compiler.i18n.translation import Translation
+    from compiler.model import Sop
+
+POOL_FILES = 24
+"""Files to check before a process pool pays for itself (each worker starts DuckDB and warms its caches)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +41,7 @@ class Checked:
     diagnostics: tuple[Diagnostic, ...]
     """Every problem, sorted by file and position."""
     sops: tuple[Sop, ...]
-    """Models of every file that loaded (valid or not)."""
+    """Models of every file that loaded (valid or not); empty when models were not asked for."""
     documents: tuple[Document, ...]
     """The loaded documents, in the same order as sops."""
     translations: tuple[Translation, ...] = ()
@@ -59,68 +60,199 @@ class Checked:
         return tuple(s for s in self.sops if s.path not in bad)
 
 
-def check_sop(doc: Document, today: datetime.date) -> tuple[Findings, Sop]:
-    """Schema and semantic checks of one document."""
-    found = Findings(doc, check_schema(doc))
-    sop = build(doc.path, doc.data)
-    graph = build_graph(sop)
-    check_graph(found, sop, graph)
-    reports = check_sql(found, sop)
-    check_conditions(found, sop, graph.dominators(), reports)
-    check_input_checks(found, sop)
-    check_targets(found, sop, graph.dominators())
-    check_inputs(found, sop)
-    check_triggers(found, sop)
-    check_lifecycle(found, sop, today)
-    check_scenarios(found, sop, graph)
-    check_placeholders(found, sop.status)
-    check_booleans(found)
-    return found, sop
+class _LazyDocuments(Mapping[str, "Document"]):
+    """SOP documents by id, loaded when a translation asks for its SOP (most runs have none)."""
+
+    def __init__(self, raw: dict[str, tuple[str, bytes]], loaded: dict[str, Document]) -> None:
+        self._raw, self._loaded = raw, loaded
+
+    def __getitem__(self, sop_id: str) -> Document:
+        if sop_id not in self._loaded:
+            from compiler.yamlload import load_bytes
+
+            doc, _ = load_bytes(*self._raw[sop_id])
+            if doc is None:
+                raise KeyError(sop_id)
+            self._loaded[sop_id] = doc
+        return self._loaded[sop_id]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
 
 
-def _load_side_file(path: str, raw: bytes) -> tuple[Document | None, list[Diagnostic]]:
-    """A translation file or the glossary: loaded as safely as an SOP, with its own schema's modeline."""
-    doc, loading = load_bytes(path, raw)
-    return doc, [d for d in loading if d.code != "SOP012"]
+def _workers() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
-def check_files(files: list[tuple[str, bytes]], today: datetime.date, strict: bool = False) -> Checked:
+def _die_with_parent(parent: int) -> None:
+    """A worker ends when its parent does, even by SIGKILL: it holds copies of the parent's descriptors (a
+    build's project lock among them), which an orphan would keep forever. parent: the pid a forked worker
+    must see as its parent (0 for a worker of a fork server, whose parent is the server)."""
+    import contextlib
+    import ctypes
+    import signal
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG (Linux)
+    if parent and os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(1)
+
+
+def _single_threaded() -> bool:
+    try:
+        return len(os.listdir("/proc/self/task")) == 1
+    except OSError:
+        return False
+
+
+def _results(files: list[tuple[str, bytes]]) -> list[FileResult]:
+    """Each file's own checks, in a process pool when there are enough of them and more than one core."""
+    if not files:
+        return []
+    from compiler import check_one
+
+    workers = min(_workers(), len(files) // (POOL_FILES // 2) or 1)
+    if workers < 2 or len(files) < POOL_FILES:
+        return [check_one.file_result(path, raw) for path, raw in files]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from compiler.cel import warm
+
+    warm()  # the CEL grammar is built once here and inherited by every worker
+    # fork shares what this process imported and built; a process with threads (an open DuckDB) could hand
+    # a held lock to its children, so it starts its workers from a clean server process instead.
+    forked = _single_threaded()
+    context = multiprocessing.get_context("fork" if forked else "forkserver")
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_die_with_parent,
+                             initargs=(os.getpid() if forked else 0,)) as pool:
+        paths, blobs = zip(*files, strict=True)
+        return list(pool.map(check_one.file_result, paths, blobs, chunksize=max(1, len(files) // (workers * 8))))
+
+
+def check_files(files: list[tuple[str, bytes]], today: datetime.date, strict: bool = False, *,
+                cache: Path | None = None, models: bool = True) -> Checked:
     """Check every file and the library they form together.
 
     Besides SOPs, the files may hold translations (`<id>.<lang>.yaml`) and
-    the glossary (`glossary.yaml`); they are checked after the SOPs, against them.
+    the glossary (`glossary.yaml`); they are checked after the SOPs, against
+    them. With cache, each SOP file's own checks are read from (and written
+    to) that results cache. With models=False the result holds the
+    diagnostics only, and no document is kept in memory.
     """
-    diagnostics: list[Diagnostic] = []
-    entries: list[tuple[Findings, Sop]] = []
-    side: list[Document] = []
-    glossary: Document | None = None
-    for path, raw in files:
-        name = PurePath(path).name
-        if not is_sop_file(PurePath(path)):
-            doc, loading = _load_side_file(path, raw)
-            diagnostics.extend(loading)
-            if doc is not None and name == GLOSSARY:
-                glossary = glossary or doc
-            elif doc is not None:
-                side.append(doc)
-            continue
-        doc, loading = load_bytes(path, raw)
-        if doc is None:
-            diagnostics.extend(loading)
-            continue
-        found, sop = check_sop(doc, today)
-        found.items[:0] = loading
-        entries.append((found, sop))
-    check_library(entries)
-    for found, _ in entries:
-        diagnostics.extend(fold(sorted(set(found.items))))
-    sops: dict[str, Document] = {}
-    for found, sop in entries:
-        sops.setdefault(sop.id, found.doc)
-    translated = check_translations(side, sops, glossary)
-    diagnostics.extend(translated.diagnostics)
+    sop_files = [(path, raw) for path, raw in files if is_sop_file(PurePath(path))]
+    side = [(path, raw) for path, raw in files if not is_sop_file(PurePath(path))]
+    keys = [results_cache.key(path, raw) for path, raw in sop_files] if cache is not None else []
+    results, checked = _own_checks(sop_files, keys, cache, models)
+    sops, docs = _models(sop_files, results, checked) if models else ([], [])
+    diagnostics = _sop_diagnostics(sop_files, results, today)
+    loaded: dict[str, Document] = {}
+    for sop, doc in zip(sops, docs, strict=True):
+        loaded.setdefault(sop.id, doc)
+    combined = results_cache.combined_key([*keys, *(results_cache.key(p, r) for p, r in side)]) \
+        if cache is not None and side and not models else ""
+    kept = results_cache.read_diagnostics(cache, combined) if cache is not None and combined else None
+    translations: tuple[Translation, ...] = ()
+    glossary: Glossary | None = None
+    if kept is not None:  # validate only: the translation objects are not needed, their diagnostics are kept
+        translated = list(kept)
+    else:
+        translated, translations, glossary = _side_files(side, sop_files, results, loaded)
+        if cache is not None and combined:
+            results_cache.write_diagnostics(cache, combined, translated)
+    diagnostics += translated
     if strict:
         diagnostics = [d.escalated() for d in diagnostics]
-    unique = sorted(set(diagnostics))
-    return Checked(tuple(unique), tuple(s for _, s in entries), tuple(f.doc for f, _ in entries),
-                   translated.translations, translated.glossary)
+    return Checked(tuple(sorted(set(diagnostics))), tuple(sops), tuple(docs), translations, glossary)
+
+
+def _own_checks(sop_files: list[tuple[str, bytes]], keys: list[str], cache: Path | None,
+                models: bool) -> tuple[list[FileResult], dict[str, tuple[Document, Sop]]]:
+    """Each SOP file's own checks (from the cache where it has them), and the documents and models of the files
+    checked in this process (when models are wanted and the files are too few for a pool)."""
+    found: list[FileResult | None] = [None] * len(sop_files)
+    if cache is not None:
+        found = [results_cache.read(cache, key, path) for key, (path, _) in zip(keys, sop_files, strict=True)]
+    misses = [index for index, result in enumerate(found) if result is None]
+    checked: dict[str, tuple[Document, Sop]] = {}
+    if models and len(misses) < POOL_FILES:
+        from compiler.check_one import check_file
+
+        for index in misses:
+            found[index], doc, sop = check_file(*sop_files[index])
+            if doc is not None and sop is not None:
+                checked[sop_files[index][0]] = doc, sop
+    else:
+        for index, fresh in zip(misses, _results([sop_files[i] for i in misses]), strict=True):
+            found[index] = fresh
+    if cache is not None:
+        for index in misses:
+            if (written := found[index]) is not None:
+                results_cache.write(cache, keys[index], written)
+    return [r for r in found if r is not None], checked
+
+
+def _models(sop_files: list[tuple[str, bytes]], results: list[FileResult],
+            checked: dict[str, tuple[Document, Sop]]) -> tuple[list[Sop], list[Document]]:
+    """The model and document of every SOP file that loads (loaded again where its checks came from elsewhere)."""
+    from compiler.check_one import load_model
+
+    sops: list[Sop] = []
+    docs: list[Document] = []
+    for (path, raw), result in zip(sop_files, results, strict=True):
+        if result.entry is None:
+            continue
+        doc, sop = checked.get(path) or load_model(path, raw)
+        if doc is not None and sop is not None:
+            sops.append(sop)
+            docs.append(doc)
+    return sops, docs
+
+
+def _sop_diagnostics(sop_files: list[tuple[str, bytes]], results: list[FileResult],
+                     today: datetime.date) -> list[Diagnostic]:
+    """Each file's own diagnostics, its review date and the library rules, folded per file."""
+    by_path: dict[str, list[Diagnostic]] = {}
+    diagnostics: list[Diagnostic] = []
+    for (path, _), result in zip(sop_files, results, strict=True):
+        if result.entry is None:
+            diagnostics.extend(result.diagnostics)
+            continue
+        items = by_path.setdefault(path, [])
+        items.extend(result.diagnostics)
+        if result.review is not None:
+            items.extend(review_passed(path, *result.review, today))
+    for diagnostic in check_library([r.entry for r in results if r.entry is not None]):
+        by_path[diagnostic.path].append(diagnostic)
+    for items in by_path.values():
+        diagnostics.extend(fold(sorted(set(items))))
+    return diagnostics
+
+
+def _side_files(side: list[tuple[str, bytes]], sop_files: list[tuple[str, bytes]], results: list[FileResult],
+                loaded: dict[str, Document]) -> tuple[list[Diagnostic], tuple[Translation, ...], Glossary | None]:
+    """Translations and the glossary, checked against the SOPs (loaded only when a translation reads one)."""
+    if not side:
+        return [], (), None
+    from compiler.lint.translations import check_translations
+    from compiler.yamlload import load_bytes
+
+    diagnostics: list[Diagnostic] = []
+    docs: list[Document] = []
+    glossary: Document | None = None
+    for path, raw in side:
+        doc, loading = load_bytes(path, raw)
+        diagnostics.extend(d for d in loading if d.code != "SOP012")  # a side file has its own schema's modeline
+        if doc is not None and PurePath(path).name == GLOSSARY:
+            glossary = glossary or doc
+        elif doc is not None:
+            docs.append(doc)
+    raw_by_id: dict[str, tuple[str, bytes]] = {}
+    for (path, raw), result in zip(sop_files, results, strict=True):
+        if result.entry is not None:
+            raw_by_id.setdefault(result.entry.id, (path, raw))
+    translated = check_translations(docs, _LazyDocuments(raw_by_id, loaded), glossary)
+    return [*diagnostics, *translated.diagnostics], translated.translations, translated.glossary

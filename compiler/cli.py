@@ -48,22 +48,27 @@ def cli() -> None:
 @click.option("--today", metavar="YYYY-MM-DD", help="Date to check review_by against (default: today).")
 @click.option("--approvers", "registry", type=click.Path(dir_okay=False),
               help="Approver registry to check too (default: approvers.yaml in each folder given).")
-def validate(paths: tuple[str, ...], fmt: str, strict: bool, today: str | None, registry: str | None) -> None:
+@click.option("--no-cache", is_flag=True, help="Check every file again, without reading or writing .sopc-cache/.")
+def validate(paths: tuple[str, ...], fmt: str, strict: bool, today: str | None, registry: str | None,
+             no_cache: bool) -> None:
     """Check SOP files (default: sops/) and the approver registry beside them; report every problem at once."""
-    from compiler.approvers import check_registry
     from compiler.check import check_files
     from compiler.diagnostics import has_errors
     from compiler.files import REGISTRY, discover, read_all
     from compiler.reporters import REPORTERS
+    from compiler.results_cache import folder
 
     folders = paths or ("sops",)
     registries = [Path(registry)] if registry else [Path(f) / REGISTRY for f in folders if (Path(f) / REGISTRY).is_file()]
     files = read_all(discover(folders))
     if not files and not registries:
         raise UsageError(f"no SOP files (*.yaml) found in {', '.join(folders)}")
-    checked = check_files(files, _today(today), strict=strict)
+    checked = check_files(files, _today(today), strict=strict, cache=None if no_cache else folder(Path.cwd()),
+                          models=False)
     diagnostics = list(checked.diagnostics)
     for path, raw in read_all(registries):
+        from compiler.approvers import check_registry
+
         found = check_registry(path, raw, _today(today))[1]
         diagnostics += [d.escalated() for d in found] if strict else found
     click.echo(REPORTERS[fmt](tuple(sorted(diagnostics)), len(files) + len(registries)), nl=False)

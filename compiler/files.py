@@ -14,8 +14,9 @@ from contextlib import contextmanager
 from pathlib import Path, PurePath, PurePosixPath
 
 from compiler.i18n.prose import translation_file
-from compiler.yamlload import MAX_BYTES
 
+MAX_BYTES = 1 << 20
+"""The largest SOP file read and parsed (the loader refuses a larger one with SOP002)."""
 SOP_SUFFIXES = (".yaml", ".yml")
 GLOSSARY = "glossary.yaml"
 """The translation glossary's file name, found among the SOP files (sops/glossary.yaml)."""

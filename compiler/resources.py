@@ -25,6 +25,11 @@ def _schema_dir() -> Traversable:
         return Path(__file__).resolve().parent.parent / "schema"
 
 
+def schema_folder() -> Traversable:
+    """Where the shipped schema files are read from."""
+    return _schema_dir()
+
+
 def schema_text(name: str) -> str:
     """Text of one shipped schema file, e.g. 'sop.schema.json'."""
     return _schema_dir().joinpath(name).read_text(encoding="utf-8")

@@ -8,6 +8,7 @@ value, or the field's description from the schema.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Iterator
@@ -15,6 +16,7 @@ from functools import cache
 from typing import Any
 
 import jsonschema
+import jsonschema_rs
 from jsonschema.exceptions import ValidationError
 
 from compiler.diagnostics import Diagnostic, make
@@ -36,6 +38,42 @@ _JSON_TYPES = {dict: "a mapping", list: "a list", str: "a string", bool: "a bool
 def _validator(name: str = "sop.schema.json") -> jsonschema.Draft202012Validator:
     schema = schema_json(name)
     return jsonschema.Draft202012Validator(schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+
+
+def _conforms(name: str) -> Any:
+    """Python jsonschema's own check of one format, for the compiled validator: both judge a format alike."""
+    checker = jsonschema.Draft202012Validator.FORMAT_CHECKER
+    return lambda value: checker.conforms(value, name)
+
+
+@cache
+def _fast(name: str = "sop.schema.json") -> Any:
+    """The compiled validator (jsonschema-rs): it only says whether a document is valid, in a fraction of the time.
+
+    Formats are judged by Python jsonschema's checkers (date, regex with
+    Python's re), and formats it does not check (uri) pass in both, so the
+    two agree on every document; the detailed diagnostics come from
+    `_validator`, run only on a document this one refuses.
+    """
+    formats = {"uri": lambda value: True, **{f: _conforms(f) for f in jsonschema.Draft202012Validator.FORMAT_CHECKER.checkers}}
+    return jsonschema_rs.validator_for(schema_json(name), validate_formats=True, formats=formats)
+
+
+def _valid(doc: Document, schema: str) -> bool:
+    """Whether the compiled validator accepts the document (False when it cannot judge it: then the slow path decides)."""
+    try:
+        return bool(_fast(schema).is_valid(doc.data))
+    except (ValueError, TypeError, OverflowError):
+        return False
+
+
+def _finite(data: Any) -> bool:
+    """No .nan or .inf anywhere (JSON has neither: the C encoder refuses them in one pass)."""
+    try:
+        json.dumps(data, allow_nan=False)
+    except ValueError:
+        return False
+    return True
 
 
 def _resolve(schema: dict[str, Any]) -> dict[str, Any]:
@@ -255,6 +293,8 @@ def _errors(error: ValidationError) -> Iterator[ValidationError]:
 def check_schema(doc: Document, schema: str = "sop.schema.json") -> list[Diagnostic]:
     """Every schema error in the document, located and deduplicated (schema: a shipped schema without $refs
     of its own, when not the SOP format)."""
+    if _valid(doc, schema) and _finite(doc.data):
+        return []
     found: dict[tuple[str, ...], Diagnostic] = {}
     refused = refused_values(doc)
     for error in _validator(schema).iter_errors(doc.data):

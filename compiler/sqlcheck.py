@@ -59,6 +59,9 @@ class SqlReport:
     """Output column names, when every output is named (no *)."""
     tables: tuple[str, ...] = field(default=())
     """Canonical tables read."""
+    exact: bool = True
+    """False when DuckDB gave the columns (its names for unnamed expressions, a `*` expanded): where a
+    condition reads a column not among them, sqlglot's report of the same query decides."""
 
 
 @cache
@@ -138,8 +141,11 @@ def _parse(sql: str) -> tuple[list[exp.Expression], SqlProblem | None]:
     return statements, None
 
 
-def analyze(sql: str, allowed_parameters: set[str], tables: Catalog | None = None) -> SqlReport:
-    """Check one query step's SQL against the rules and the catalog."""
+def analyze(sql: str, allowed_parameters: set[str], tables: Catalog | None = None, *,
+            resolve_columns: bool = True) -> SqlReport:
+    """Check one query step's SQL against the rules and the catalog (resolve_columns=False: without looking
+    for unknown columns, the costliest step, for a caller that needs the parameters, columns and tables of a
+    query validated before)."""
     tables = catalog() if tables is None else tables
     statements, error = _parse(sql)
     if error is not None:
@@ -199,7 +205,7 @@ def analyze(sql: str, allowed_parameters: set[str], tables: Catalog | None = Non
                                        or "see schema/exchange.sql for the tables"))
         elif name not in read:
             read.append(name)
-    if not any(p.code == "SOP304" for p in problems):
+    if resolve_columns and not any(p.code == "SOP304" for p in problems):
         problems.extend(_columns(sql, tree, tables))
     named = None if any(isinstance(s, exp.Star) for s in tree.selects) else tuple(tree.named_selects)
     return SqlReport(tuple(problems), tuple(parameters), named, tuple(read))

@@ -26,8 +26,8 @@ import yaml
 
 from compiler.diagnostics import Diagnostic, make
 from compiler.document import Document, Position, SourceMap, pointer_join
+from compiler.files import MAX_BYTES as MAX_BYTES  # the loader's limit, imported from here too
 
-MAX_BYTES = 1 << 20
 MAX_DEPTH = 64
 MODELINE = "# yaml-language-server: $schema="
 _BREAKS = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
@@ -41,6 +41,7 @@ _RESOLVER = yaml.resolver.Resolver()
 _resolve_tag: Callable[[type[yaml.Node], str, tuple[bool, bool]], str] = _RESOLVER.resolve
 _CONSTRUCTOR = yaml.constructor.SafeConstructor()
 _CORE = "tag:yaml.org,2002:"
+_TEXT_TAGS = frozenset({f"{_CORE}str", f"{_CORE}timestamp"})
 _ALLOWED_EXPLICIT = {f"{_CORE}{t}" for t in ("str", "int", "float", "bool", "null")} | {"!"}
 
 
@@ -137,6 +138,11 @@ class _Builder:
 
     # -- events -----------------------------------------------------------------
     def feed(self, event: Any) -> None:
+        if type(event) is yaml.ScalarEvent:  # most events: the shortest way
+            self._check_node(event)
+            value, tag = self._construct(event)
+            self._scalar_or_key(value, event.value, _pos(event.start_mark), tag, plain=_is_plain(event))
+            return
         if isinstance(event, yaml.DocumentStartEvent):
             self.documents += 1
             if self.documents > 1:
@@ -190,6 +196,8 @@ class _Builder:
                     first, hint=f"{first.hint}; '*{anchor}' is used {uses} times in all, the last at line {last}")
 
     def _check_node(self, event: Any) -> None:
+        if event.anchor is None and (event.tag is None or event.tag in _ALLOWED_EXPLICIT):
+            return  # nearly every node: nothing to report
         pos = _pos(event.start_mark)
         if event.anchor is not None:
             self.report(pos, "SOP006", f"anchor '&{event.anchor}' is not allowed", self._slot()[1],
@@ -207,6 +215,8 @@ class _Builder:
             tag = event.tag
         else:
             tag = f"{_CORE}str"
+        if tag in _TEXT_TAGS:
+            return event.value, tag  # text, and timestamps, which stay text: the schema validates dates as strings
         node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark)
         try:
             if tag == f"{_CORE}int":

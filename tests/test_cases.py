@@ -37,6 +37,7 @@ from click.testing import CliRunner
 
 from compiler.cli import cli
 from compiler.codes import CODES
+from compiler.results_cache import ENVIRONMENT
 from compiler.yamlload import MAX_BYTES
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -87,12 +88,20 @@ def _run(case: str, fmt: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
 
 
 def _compare(case: str, fmt: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The output, checked twice: every file checked (and its results cached), then from the results cache."""
     golden = CASES / case / FORMATS[fmt]
-    status, output = _run(case, fmt, tmp_path, monkeypatch)
+    cache = tmp_path / "results-cache"
+    monkeypatch.setenv(ENVIRONMENT, str(cache))
+    status, output = _run(case, fmt, tmp_path / "cold", monkeypatch)
     if UPDATE:
         golden.write_text(output, encoding="utf-8", newline="\n")
     expected = golden.read_text(encoding="utf-8")
     assert output == expected
+    entries = sorted(cache.rglob("*.json"))
+    sop_files = [p for p in (CASES / case).glob("sops/**/*.y*ml") if p.name != "approvers.yaml"]
+    assert entries or not (sop_files or case in GENERATED), "nothing was cached"
+    assert _run(case, fmt, tmp_path / "warm", monkeypatch) == (status, output), "the cached run differs"
+    assert sorted(cache.rglob("*.json")) == entries, "the second run checked a file again"
     text = (CASES / case / "expected.txt").read_text(encoding="utf-8")
     assert status == (1 if "error[" in text else 0), output
 

@@ -6,6 +6,7 @@ import re
 
 from compiler.cel import Parsed, Reference, parse, render
 from compiler.lint.base import Findings, closest, position_in, token_position
+from compiler.lint.sql import exact_report
 from compiler.model import Sop, Step
 from compiler.sqlcheck import SqlReport
 
@@ -69,11 +70,15 @@ def _check_reference(found: Findings, sop: Sop, pointer: str, expression: str, r
                   position=token_position(found.doc, pointer, f"{ref.root}.{first}"))
         return
     report = sql.get(step.id)
-    if step.kind == "query" and first == "rows" and len(ref.fields) >= 3 and ref.fields[1] is None \
-            and isinstance(ref.fields[2], str) and report is not None and report.columns is not None \
-            and ref.fields[2] not in report.columns:
-        found.add(pointer, "SOP404", f"the query {step.id!r} selects no column {ref.fields[2]!r}",
-                  closest(ref.fields[2], report.columns) or f"it selects: {', '.join(report.columns)}")
+    column = ref.fields[2] if step.kind == "query" and first == "rows" and len(ref.fields) >= 3 \
+        and ref.fields[1] is None and isinstance(ref.fields[2], str) else None
+    if column is None or report is None or report.columns is None or column in report.columns:
+        return
+    if not report.exact:
+        report = exact_report(sop, step)  # DuckDB's names: sqlglot's reading of the select list decides
+    if report.columns is not None and column not in report.columns:
+        found.add(pointer, "SOP404", f"the query {step.id!r} selects no column {column!r}",
+                  closest(column, report.columns) or f"it selects: {', '.join(report.columns)}")
 
 
 def _shorten(text: str, limit: int = 120) -> str:

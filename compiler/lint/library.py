@@ -1,22 +1,77 @@
-"""Checks across the library: unique ids, file names, includes and successors."""
+"""Checks across the library: unique ids, file names, includes and successors.
+
+They run on every validation, also when every file's own checks come from
+the results cache, so they read a `LibraryEntry` per SOP: the few facts the
+rules need and where each finding would be shown, small enough to keep
+beside a file's diagnostics. Pure, and light to import (no YAML, SQL or CEL).
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import PurePath
 
-from compiler.cel import parse
-from compiler.document import pointer_join
+from compiler.diagnostics import Diagnostic, make
+from compiler.document import Position, pointer_join
 from compiler.domains import DOMAIN_TITLES
-from compiler.lint.base import Findings, closest
-from compiler.model import Sop, Step
-from compiler.suggest import article
+from compiler.suggest import article, closest
 
 DOMAINS = frozenset(DOMAIN_TITLES)
 
 
-def _include_cycles(library: dict[str, Sop]) -> set[str]:
+@dataclass(frozen=True, slots=True)
+class IncludeStep:
+    """An include step as the library checks see it."""
+
+    pointer: str
+    id: str
+    sop: str
+    bindings: tuple[str, ...] = ()
+    """Names bound under with:, in the order written."""
+    on_outcome: tuple[tuple[str, str], ...] = ()
+    """(outcome of the included SOP, pointer of its entry under on_outcome)."""
+    approval: bool = False
+    """The step has an approval gate, so conditions may read <id>.approved."""
+
+
+@dataclass(frozen=True, slots=True)
+class Read:
+    """A condition that reads <root>.<name>, where root is an include step of the same SOP."""
+
+    pointer: str
+    root: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class LibraryEntry:
+    """What the library checks need from one SOP."""
+
+    path: str
+    id: str
+    domain: str = ""
+    status: str = ""
+    superseded_by: str = ""
+    inputs: tuple[tuple[str, bool], ...] = ()
+    """(input name, whether an include must bind it: required and without a default), in declared order."""
+    outcomes: tuple[str, ...] = ()
+    steps: tuple[str, ...] = ()
+    """Step ids, in order."""
+    includes: tuple[IncludeStep, ...] = ()
+    reads: tuple[Read, ...] = ()
+    values: dict[str, Position] = field(default_factory=dict)
+    """Pointer -> where a finding about that value is shown (as SourceMap.value answers it)."""
+    keys: dict[str, Position] = field(default_factory=dict)
+    """Pointer -> where a finding about that key is shown (as SourceMap.key answers it)."""
+
+    def at(self, pointer: str, code: str, message: str, hint: str = "", *, key: bool = False) -> Diagnostic:
+        """A diagnostic in this SOP's file, located as Findings.add would locate it."""
+        position = (self.keys if key else self.values).get(pointer, (1, 1))
+        return make(self.path, position, code, message, pointer, hint)
+
+
+def _include_cycles(edges: dict[str, set[str]]) -> set[str]:
     """Ids of SOPs that take part in an include cycle."""
-    edges = {sid: {s.sop for s in sop.steps if s.kind == "include" and s.sop in library} for sid, sop in library.items()}
     cyclic: set[str] = set()
     for start in edges:
         todo, seen = list(edges[start]), set()
@@ -31,76 +86,71 @@ def _include_cycles(library: dict[str, Sop]) -> set[str]:
     return cyclic
 
 
-def check_library(entries: list[tuple[Findings, Sop]]) -> None:
+def check_library(entries: list[LibraryEntry]) -> list[Diagnostic]:
     """Library-wide rules; each finding is reported in the file it is about."""
-    library: dict[str, Sop] = {}
-    first_path: dict[str, str] = {}
-    for found, sop in entries:
-        if not sop.id:
+    found: list[Diagnostic] = []
+    library: dict[str, LibraryEntry] = {}
+    for entry in entries:
+        if not entry.id:
             continue
-        if sop.id in library:
-            found.add("/id", "SOP501", f"SOP id {sop.id!r} is also declared in {first_path[sop.id]}",
-                      "ids name every output and must be unique; rename one")
+        if entry.id in library:
+            found.append(entry.at("/id", "SOP501", f"SOP id {entry.id!r} is also declared in {library[entry.id].path}",
+                                  "ids name every output and must be unique; rename one"))
             continue
-        library[sop.id] = sop
-        first_path[sop.id] = sop.path
-    cyclic = _include_cycles(library)
-    for found, sop in entries:
-        path = PurePath(sop.path)
-        if sop.id and path.stem != sop.id:
-            found.add("/id", "SOP502", f"file {path.name} declares id {sop.id!r}", f"rename the file to {sop.id}.yaml")
+        library[entry.id] = entry
+    cyclic = _include_cycles({sid: {i.sop for i in e.includes if i.sop in library} for sid, e in library.items()})
+    for entry in entries:
+        path = PurePath(entry.path)
+        if entry.id and path.stem != entry.id:
+            found.append(entry.at("/id", "SOP502", f"file {path.name} declares id {entry.id!r}",
+                                  f"rename the file to {entry.id}.yaml"))
         folder = path.parent
-        if sop.domain and folder.name != sop.domain and (folder.name in DOMAINS or folder.parent.name == "sops"):
-            found.add("/domain", "SOP507", f"{article(sop.domain)} SOP is in the folder {folder.name}/",
-                      f"move it to sops/{sop.domain}/")
-        if sop.superseded_by and sop.superseded_by not in library:
+        if entry.domain and folder.name != entry.domain and (folder.name in DOMAINS or folder.parent.name == "sops"):
+            found.append(entry.at("/domain", "SOP507", f"{article(entry.domain)} SOP is in the folder {folder.name}/",
+                                  f"move it to sops/{entry.domain}/"))
+        if entry.superseded_by and entry.superseded_by not in library:
             # Never suggest the SOP itself as its own successor (the closest id is often its own).
-            others = [sid for sid in library if sid != sop.id]
-            found.add("/superseded_by", "SOP506", f"successor {sop.superseded_by!r} is not in the library",
-                      closest(sop.superseded_by, others) or "add the successor SOP to the library or fix the id")
-        if sop.id in cyclic:
-            found.add("/id", "SOP505", f"{sop.id!r} includes itself through other SOPs",
-                      "break the loop: an included SOP must not include its includer")
-        for step in sop.steps:
-            if step.kind != "include" or not step.sop:
-                continue
-            target = library.get(step.sop)
-            at = pointer_join(step.pointer, "sop")
-            if target is None:
-                found.add(at, "SOP503", f"included SOP {step.sop!r} is not in the library", closest(step.sop, library))
-                continue
-            if sop.status == "active" and target.status in ("draft", "deprecated"):
-                hint = f"include {target.superseded_by!r} instead" if target.superseded_by \
-                    else "make the included SOP active first, or include an active SOP"
-                found.add(at, "SOP509", f"active SOP includes {target.status} SOP {target.id!r}", hint)
-            for name in step.bindings:
-                if name not in target.inputs:
-                    found.add(pointer_join(pointer_join(step.pointer, "with"), name), "SOP504",
-                              f"{target.id!r} has no input {name!r}", closest(name, target.inputs), key=True)
-            for name, to in step.on_outcome:
-                if name not in target.outcomes:
-                    found.add(to.pointer, "SOP510", f"{target.id!r} has no outcome {name!r}",
-                              closest(name, target.outcomes) or f"its outcomes: {', '.join(sorted(target.outcomes))}",
-                              key=True)
-            _check_include_reads(found, sop, step, target)
-            missing = [n for n, spec in target.inputs.items()
-                       if spec.required and spec.default is None and n not in step.bindings]
-            if missing:
-                found.add(step.pointer, "SOP504", f"include of {target.id!r} does not bind required input"
-                          f"{'s' if len(missing) > 1 else ''} {', '.join(missing)}",
-                          f"bind {'them' if len(missing) > 1 else 'it'} under with: "
-                          f"{{{', '.join(f'{n}: <CEL expression>' for n in missing)}}}")
+            others = [sid for sid in library if sid != entry.id]
+            found.append(entry.at("/superseded_by", "SOP506", f"successor {entry.superseded_by!r} is not in the library",
+                                  closest(entry.superseded_by, others) or "add the successor SOP to the library or fix the id"))
+        if entry.id in cyclic:
+            found.append(entry.at("/id", "SOP505", f"{entry.id!r} includes itself through other SOPs",
+                                  "break the loop: an included SOP must not include its includer"))
+        for step in entry.includes:
+            found.extend(_check_include(entry, step, library.get(step.sop), library))
+    return found
 
 
-def _check_include_reads(found: Findings, sop: Sop, include: Step, target: Sop) -> None:
-    """Conditions read an include step's outcome or the result of one of the included SOP's steps (SOP404)."""
-    fields = {"outcome", *(s.id for s in target.steps), *(("approved",) if include.approval else ())}
-    for step in sop.steps:
-        for pointer, expression in step.conditions():
-            parsed = parse(expression)
-            for ref in parsed.references if not parsed.error else ():
-                first = ref.fields[0] if ref.fields else None
-                if ref.root == include.id and isinstance(first, str) and first not in fields:
-                    found.add(pointer, "SOP404", f"include step {include.id!r} has no result field {first!r}",
-                              closest(first, fields) or f"it provides: outcome{', approved' if include.approval else ''} "
-                              f"and the steps of {target.id}")
+def _check_include(entry: LibraryEntry, step: IncludeStep, target: LibraryEntry | None,
+                   library: dict[str, LibraryEntry]) -> list[Diagnostic]:
+    at = pointer_join(step.pointer, "sop")
+    if target is None:
+        return [entry.at(at, "SOP503", f"included SOP {step.sop!r} is not in the library", closest(step.sop, library))]
+    found: list[Diagnostic] = []
+    if entry.status == "active" and target.status in ("draft", "deprecated"):
+        hint = f"include {target.superseded_by!r} instead" if target.superseded_by \
+            else "make the included SOP active first, or include an active SOP"
+        found.append(entry.at(at, "SOP509", f"active SOP includes {target.status} SOP {target.id!r}", hint))
+    inputs = [name for name, _ in target.inputs]
+    for name in step.bindings:
+        if name not in inputs:
+            found.append(entry.at(pointer_join(pointer_join(step.pointer, "with"), name), "SOP504",
+                                  f"{target.id!r} has no input {name!r}", closest(name, inputs), key=True))
+    for name, pointer in step.on_outcome:
+        if name not in target.outcomes:
+            found.append(entry.at(pointer, "SOP510", f"{target.id!r} has no outcome {name!r}",
+                                  closest(name, target.outcomes) or f"its outcomes: {', '.join(sorted(target.outcomes))}",
+                                  key=True))
+    fields = {"outcome", *target.steps, *(("approved",) if step.approval else ())}
+    for read in entry.reads:
+        if read.root == step.id and read.name not in fields:
+            found.append(entry.at(read.pointer, "SOP404", f"include step {read.root!r} has no result field {read.name!r}",
+                                  closest(read.name, fields) or f"it provides: outcome{', approved' if step.approval else ''}"
+                                  f" and the steps of {target.id}"))
+    missing = [name for name, needed in target.inputs if needed and name not in step.bindings]
+    if missing:
+        found.append(entry.at(step.pointer, "SOP504", f"include of {target.id!r} does not bind required input"
+                              f"{'s' if len(missing) > 1 else ''} {', '.join(missing)}",
+                              f"bind {'them' if len(missing) > 1 else 'it'} under with: "
+                              f"{{{', '.join(f'{n}: <CEL expression>' for n in missing)}}}"))
+    return found

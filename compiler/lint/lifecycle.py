@@ -6,7 +6,8 @@ import datetime
 import re
 from dataclasses import dataclass, field
 
-from compiler.document import pointer_join
+from compiler.diagnostics import Diagnostic, make
+from compiler.document import Position, pointer_join
 from compiler.lint.base import Findings
 from compiler.model import Input, Sop
 
@@ -28,12 +29,17 @@ def _date(text: str) -> datetime.date | None:
         return None
 
 
-def check_lifecycle(found: Findings, sop: Sop, today: datetime.date) -> None:
-    """Changelog matches the version and is ordered; the review date has not passed."""
-    review = _date(sop.review_by)
-    if review is not None and review < today:
-        found.add("/review_by", "SOP601", f"review date {sop.review_by} has passed ({(today - review).days} days ago)",
-                  "review the SOP with its owner and set a new review_by date")
+def review_passed(path: str, review_by: str, position: Position, today: datetime.date) -> list[Diagnostic]:
+    """SOP601 when the review date has passed: asked on every run, also of a file whose other checks are cached."""
+    review = _date(review_by)
+    if review is None or review >= today:
+        return []
+    return [make(path, position, "SOP601", f"review date {review_by} has passed ({(today - review).days} days ago)",
+                 "/review_by", "review the SOP with its owner and set a new review_by date")]
+
+
+def check_lifecycle(found: Findings, sop: Sop) -> None:
+    """Changelog matches the version and is ordered (the review date: `review_passed`)."""
     if sop.changelog and sop.version and sop.changelog[0].version != sop.version:
         found.add("/changelog/0/version", "SOP602",
                   f"newest changelog entry is {sop.changelog[0].version}, but version is {sop.version}",

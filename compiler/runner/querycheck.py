@@ -82,6 +82,12 @@ def refusal(sql: str) -> str | None:
     return _verdicts[sql][0]
 
 
+def used_parameters(sql: str) -> frozenset[str]:
+    """The named parameters DuckDB's parser reads in sql (validate asks this too)."""
+    check([sql])
+    return _verdicts[sql][1]
+
+
 def forget() -> None:
     """Drop every verdict (the benchmark pays for the checks each run, as a new process does)."""
     _verdicts.clear()

@@ -5,8 +5,9 @@ Run: .venv/bin/python -m benchmarks.zensical_zh --zensical /path/to/zensical [--
 Writes the English and Chinese pages of the shipped library into a copy of
 site/, builds site/mkdocs.yml and site/mkdocs.zh.yml with the given Zensical
 (Material's successor; `pip install zensical` in another venv), and checks
-that the Chinese wash-trading page is Chinese and that both pages carry the
-language switcher. Prints the build times; exit 1 on any failure.
+that the Chinese wash-trading page is Chinese (its title, its query form,
+the theme's words and the navigation) and that both pages carry the language
+switcher. Prints the build times; exit 1 on any failure.
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from compiler.sitegen.write import write_site
 
 REPO = Path(__file__).resolve().parent.parent
 WASH = "runbooks/market-abuse/wash-trading-linked-accounts/"
+ENGLISH_ON_ZH = ("Fill in the queries", "Switch to dark mode", "Permanent link", "Market abuse", "Runbooks by severity")
+"""English of the page generators, of mkdocs.yml's theme words and of the English navigation."""
 
 
 def main() -> None:
@@ -52,9 +55,13 @@ def main() -> None:
                 sys.exit(done.stdout + done.stderr)
         zh_page = (project / "site" / "zh" / WASH / "index.html").read_text(encoding="utf-8")
         en_page = (project / "site" / WASH / "index.html").read_text(encoding="utf-8")
+        english_left = [w for w in ENGLISH_ON_ZH if w in zh_page]
         checks = {"Chinese title on /zh/": ">自成交与关联账户对敲" in zh_page,
                   "switcher to English on /zh/": 'hreflang="en"' in zh_page,
-                  "switcher to Chinese on /": 'hreflang="zh"' in en_page}
+                  "switcher to Chinese on /": 'hreflang="zh"' in en_page,
+                  "the query form in Chinese on /zh/": "填写查询" in zh_page,
+                  f"no English UI words on /zh/ {english_left}": not english_left,
+                  "two palette toggles on /zh/, as on /": zh_page.count('name="__palette"') == 2}
         for what, held in checks.items():
             print(f"{'ok  ' if held else 'FAIL'} {what}")
         sys.exit(0 if all(checks.values()) else 1)

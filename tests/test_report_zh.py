@@ -95,6 +95,21 @@ def test_the_chinese_report_has_the_translated_titles_and_the_same_figures(tmp_p
     assert _comparable(zh) == _comparable(en)
 
 
+def test_the_steps_of_an_included_sop_are_shown_in_its_translation(tmp_path: Path) -> None:
+    finished = _run(tmp_path, "zh")
+    chinese = (finished.folder / "report.md").read_text(encoding="utf-8")
+    skill, _ = read_skill(REPO / "skills" / "wash-trading-linked-accounts" / "skill.json")
+    (include,) = [s for s in skill["steps"] if s["kind"] == "include"]
+    inner = include["include"]["skill"]
+    texts = inner["translations"]["zh"]["texts"]
+    ran = [s["step"].partition("/")[2] for s in json.loads((finished.folder / "report.json").read_text())["steps"]
+           if s["step"].startswith(include["id"] + "/")]
+    assert len(ran) >= 3, ran
+    for n, step in enumerate(inner["steps"]):
+        if step["id"] in ran:
+            assert f"**{texts[f'/steps/{n}/title']['text']}**" in chinese and step["title"] not in chinese, step["id"]
+
+
 def _comparable(finished: Finished) -> dict[str, Any]:
     """report.json without what differs between two runs of the same data (run id, timings, record)."""
     report: dict[str, Any] = json.loads((finished.folder / "report.json").read_text())

@@ -435,6 +435,7 @@ def test_ticked_boxes_survive_a_reload(sized: tuple[str, Tab], library_site: Ser
     boxes = page.locator("article .task-list-control input[type=checkbox]")
     total = boxes.count()
     assert total >= 11 and not any(boxes.nth(i).is_checked() for i in range(total))
+    page.wait_for_load_state("networkidle")  # the browser's own late requests (the favicon) are not the page's
     requests: list[str] = []
     page.on("request", lambda r: requests.append(r.url))
     page.mouse.click(*_checkbox_centre(page, 0))

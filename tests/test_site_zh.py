@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from test_site_queries import latin_words
 
 from compiler.build import SEARCH_DICT
 from compiler.check import Checked, check_files
@@ -61,6 +62,29 @@ def test_zh_pages_are_chinese_and_a_stale_field_shows_its_english_with_a_note() 
     assert "Look for mirrored orders" not in page
 
 
+ENGLISH_UI = ("Fill in the queries", ">Clear<", "Type the values from the alert", "(optional)", "whole number",
+              "UTC unless an offset", "Values this query needs", "one value per line", 'aria-label="type of',
+              "returned by", "of the SOP included at", "the input <code>", "computed from", "as written”",
+              "**and**", "**or**", "*where*", "[step ", 'title="threshold ', "| no-finding |", "| escalated |",
+              "AI operations")
+"""What the page generators write in English around the SOP's own text (form, values in words, conditions)."""
+
+
+def test_no_english_ui_text_is_left_on_the_chinese_pages() -> None:
+    checked = _checked()
+    zh = translated_sops(checked.sops, checked.documents, checked.translations, "zh")
+    chinese = render_pages(zh, {}, today=TODAY, examples={}, lang="zh")
+    english = render_pages(checked.sops, {}, today=TODAY, examples={})
+    runbooks = [p for p in chinese if p.startswith("runbooks/")]
+    assert len(runbooks) >= 20
+    for path in runbooks:
+        page = chinese[path].decode()
+        assert [s for s in ENGLISH_UI if s in page] == [], path
+    # Each of those strings is on some English page: the check looks for what is really written.
+    every = "".join(english[p].decode() for p in runbooks)
+    assert [s for s in ENGLISH_UI if s not in every] == []
+
+
 def _serve(folder: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
     class Quiet(http.server.SimpleHTTPRequestHandler):
         def log_message(self, format: str, *args: Any) -> None:
@@ -98,6 +122,35 @@ def test_every_page_has_the_language_switcher(built: Path) -> None:
         html = page.read_text(encoding="utf-8")
         assert 'href="/zh/" hreflang="zh"' in html and 'href="/" hreflang="en"' in html, page
     assert '<html lang="zh"' in (built / "zh" / WASH / "index.html").read_text(encoding="utf-8")
+
+
+THEME_ENGLISH = ("Switch to dark mode", "Switch to light mode", 'title="Permanent link"', "Made with")
+"""The theme's words set in mkdocs.yml (palette toggles, headings' permalinks) and Material's footer notice."""
+
+
+def test_the_chinese_configuration_repeats_the_english_one_but_for_its_words() -> None:
+    import yaml
+
+    english = yaml.safe_load((ROOT / "site" / "mkdocs.yml").read_text(encoding="utf-8"))
+    chinese = yaml.safe_load((ROOT / "site" / "mkdocs.zh.yml").read_text(encoding="utf-8"))
+    palette = chinese["theme"]["palette"]
+    assert [p["toggle"].pop("name") for p in palette] == ["切换到深色模式", "切换到浅色模式"]
+    assert palette == [{**p, "toggle": {"icon": p["toggle"]["icon"]}} for p in english["theme"]["palette"]]
+    extensions = chinese["markdown_extensions"]
+    toc = next(e["toc"] for e in extensions if isinstance(e, dict) and "toc" in e)
+    assert toc.pop("permalink_title") == "永久链接"
+    assert extensions == english["markdown_extensions"]
+
+
+@pytest.mark.slow
+def test_the_theme_speaks_chinese_on_zh(built: Path) -> None:
+    for page in sorted(built.rglob("index.html")):
+        html = page.read_text(encoding="utf-8")
+        left = [s for s in THEME_ENGLISH if s in html]
+        if page.relative_to(built).parts[0] == "zh":
+            assert left == [], page
+        elif page.parent == built / WASH.rstrip("/"):
+            assert left == list(THEME_ENGLISH), page  # the check finds them where they are
 
 
 @pytest.fixture(scope="module")
@@ -187,3 +240,50 @@ def test_chinese_search_finds_the_runbook_first(page: Any, site: str, query: str
         page.wait_for_url(f"**/zh/{expected}", timeout=15_000)
     else:
         assert expected in hrefs[0], hrefs[:12]
+
+
+_UI_TEXT = """() => {
+    // What runbook.js and the query forms say: their text without code (names, values) and without the SOP's
+    // own descriptions, and the attributes a reader sees or hears.
+    const parts = [];
+    for (const el of document.querySelectorAll('.sop-progress, form.sop-form, .sop-form--computed')) {
+        const copy = el.cloneNode(true);
+        copy.querySelectorAll('code, .sop-form__hint').forEach((c) => c.remove());
+        const walker = document.createTreeWalker(copy, NodeFilter.SHOW_TEXT);
+        while (walker.nextNode()) parts.push(walker.currentNode.nodeValue);
+        copy.querySelectorAll('[placeholder], [aria-label], [title]').forEach((c) => parts.push(
+            c.getAttribute('placeholder') || '', c.getAttribute('aria-label') || '', c.getAttribute('title') || ''));
+    }
+    return parts.join(' ');
+}"""
+
+
+def _ui_words(page: Any) -> set[str]:
+    """Latin words in the UI text of the page once every piece of it was shown: the checklist bar after a tick,
+    and an error under a form field and under a pasted value."""
+    page.evaluate("localStorage.clear()")
+    page.reload()
+    page.locator(".sop-progress").wait_for(state="visible")
+    page.locator("article .task-list-control input[type=checkbox]").nth(0).evaluate("box => box.click()")
+    page.fill("[data-sop-value='start_ts']", "2026-02-30T00:00:00Z")
+    page.locator("[data-sop-as='linked_volume.linked_ids']").select_option("number")
+    page.fill("[data-sop-value='linked_volume.linked_ids']", "A1\nA2")
+    assert page.locator("[data-sop-error='start_ts']").is_visible()
+    assert page.locator("[data-sop-error='linked_volume.linked_ids']").is_visible()
+    return latin_words(page.evaluate(_UI_TEXT))
+
+
+@pytest.mark.slow
+def test_the_checklist_bar_and_the_query_forms_speak_chinese_on_zh(page: Any, site: str) -> None:
+    page.goto(site + "zh/" + WASH)
+    assert _ui_words(page) == set()
+    total = page.locator("article .task-list-control input[type=checkbox]").count()
+    bar = page.locator(".sop-progress").inner_text()
+    assert f"已勾选 1 / {total}" in bar and "最后勾选于" in bar and "重置检查清单" in bar, bar
+    assert page.locator("[data-sop-error='start_ts']").inner_text() == "此值不是真实存在的日期和时间。"
+    assert page.locator("[data-sop-error='linked_volume.linked_ids']").inner_text() == "此值第 1 行不是数字。"
+    page.locator(".sop-progress").screenshot(path=str(ARTIFACTS / "zh-checklist-progress.png"))
+    # The same page on / says all of it in English: the check sees English where it is.
+    page.goto(site + WASH)
+    assert {"Reset", "checklist", "ticked", "This", "value", "line", "number", "Clear", "type"} <= _ui_words(page)
+    assert f"1 of {total} ticked" in page.locator(".sop-progress").inner_text()

@@ -200,6 +200,24 @@ def test_skill_json_records_each_translated_text_with_the_hash_of_its_english() 
         assert skill["steps"][0]["title"] == english["/steps/0/title"]
 
 
+def test_an_included_skill_is_embedded_as_its_own_skill_json_with_its_translations() -> None:
+    import json
+
+    embedded = 0
+    for path in sorted((REPO / "skills").glob("*/skill.json")):
+        skill = json.loads(path.read_text())
+        for step in skill["steps"]:
+            if step["kind"] == "include":
+                inner = step["include"]["skill"]
+                assert inner == json.loads((REPO / "skills" / inner["id"] / "skill.json").read_text()), path
+                assert inner["translations"]["zh"]["texts"], path
+                # SKILL.zh.md pins the same embedded skill as SKILL.md and skill.json.
+                pin = step["include"]["skill_sha256"]
+                assert pin in (path.parent / "SKILL.md").read_text() and pin in (path.parent / "SKILL.zh.md").read_text()
+                embedded += 1
+    assert embedded >= 5
+
+
 def test_translate_refuses_a_broken_translation_file_with_its_place_and_keeps_it(tmp_path: Path) -> None:
     root = _library(tmp_path)
     target = tmp_path / WASH.with_name("wash-trading-linked-accounts.zh.yaml")

@@ -191,6 +191,59 @@ _ZH: dict[str, str] = {
     "The hand-over must contain:": "移交内容必须包括：",
     "approval: {role}": "审批：{role}",
     "time limit {timeout}": "时限 {timeout}",
+    # runbook site: the query form (queries.py)
+    "Fill in the queries": "填写查询",
+    "Type the values from the alert: every query in the checklist shows them filled in as SQL literals, quoted for "
+    "DuckDB, ready to paste into the warehouse console. What you type stays in this page.":
+        "输入告警中的值：检查清单中的每个查询都会显示填好的 SQL 字面量，已按 DuckDB 的规则加引号，可直接粘贴到数据仓库控制台。"
+        "你输入的内容只留在本页面。",
+    "Clear": "清空",
+    "whole number": "整数",
+    "number": "数字",
+    "yes / no": "是 / 否",
+    "timestamp, ISO 8601 (UTC unless an offset is given)": "时间戳，ISO 8601（未注明时区偏移即为 UTC）",
+    "duration (4h, 30m)": "时长（4h、30m）",
+    "one of the listed values": "所列值之一",
+    "Values this query needs from earlier steps (paste them below to fill the query in):":
+        "此查询需要前面步骤得出的值（粘贴到下方即可填入查询）：",
+    "one value per line": "每行一个值",
+    "the value": "值",
+    "type of {name}": "{name} 的类型",
+    "threshold {name}": "阈值 {name}",
+    # runbook site: types of inputs and recorded fields
+    "string": "文本",
+    "integer": "整数",
+    "boolean": "是/否",
+    "timestamp": "时间戳",
+    "duration": "时长",
+    "enum": "枚举",
+    "list": "列表",
+    # runbook site: values computed from earlier steps, in words (words.py)
+    "step {number}": "步骤 {number}",
+    "step {inner} of the SOP included at {step}": "{step}所引用 SOP 的步骤 {inner}",
+    "the threshold {name}": "阈值 {name}",
+    ", plus ": "，加上",
+    " plus ": " 加上 ",
+    " and ": "和",
+    "no values": "无值",
+    "every {column} returned by {step}, except the input {name}": "{step}返回的每个 {column}（输入 {name} 除外）",
+    "every {column} returned by {step}": "{step}返回的每个 {column}",
+    "every {column} returned by {step} in the rows where {condition}": "{step}返回的、满足 {condition} 的行中的每个 {column}",
+    "{column} of the first row returned by {step}": "{step}返回的第一行中的 {column}",
+    "how many of these hold: {facts}": "以下条件中成立的个数：{facts}",
+    "whether {step} returned any row": "{step}是否返回了任何行",
+    "the number of rows returned by {step}": "{step}返回的行数",
+    "the input {name}": "输入 {name}",
+    "{field} returned by the agent at {step}": "智能体在{step}返回的 {field}",
+    "{field} recorded at {step}": "{step}记录的 {field}",
+    "{step} returned rows": "{step}返回了行",
+    "the values above": "上述值",
+    "computed from {sources} (the exact expression is under “Expressions as written”)":
+        "由{sources}计算得出（确切的表达式见“原始表达式（CEL）”）",
+    # runbook site: conditions
+    "and": "且",
+    "or": "或",
+    "where": "其中",
     # runbook site: flowchart
     "end": "结束",
     "approval": "审批",
@@ -409,6 +462,7 @@ _ZH: dict[str, str] = {
     "Account security": "账户安全",
     "Financial crime": "金融犯罪",
     "AI-augmented operations": "AI 辅助运营",
+    "AI operations": "AI 运营",
     "Incident response": "事件响应",
 }
 

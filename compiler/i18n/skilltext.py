@@ -4,6 +4,8 @@ The runner reads skill.json only, never the SOP or its translation file, so
 a report in another language takes its titles from the block `sopc build`
 wrote into the skill. The block is keyed by the SOP's JSON pointers, which
 name the same fields in the skill (/title, /steps/3/title, /outcomes/x/title).
+An included skill is embedded with its own block, so its steps are shown in
+the language too.
 """
 
 from __future__ import annotations
@@ -34,8 +36,12 @@ def _place(skill: dict[str, Any], pointer: str, make: Any) -> None:
 
 
 def localized_skill(skill: Mapping[str, Any], lang: str) -> dict[str, Any]:
-    """A copy of the skill with each translated text in place; a stale one keeps its English behind the note."""
+    """A copy of the skill, and of each skill it includes, with each translated text in place; a stale one keeps
+    its English behind the note."""
     result: dict[str, Any] = copy.deepcopy(dict(skill))
+    for step in result["steps"]:
+        if step.get("kind") == "include":
+            step["include"]["skill"] = localized_skill(step["include"]["skill"], lang)
     texts: Mapping[str, Any] = skill.get("translations", {}).get(lang, {}).get("texts", {})
     for pointer, entry in texts.items():
         tokens = pointer_tokens(pointer)

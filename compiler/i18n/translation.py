@@ -138,6 +138,17 @@ def texts_block(data: Mapping[str, Any], translation: Translation) -> dict[str, 
     return block
 
 
+def skill_md_name(lang: str) -> str:
+    """SKILL.zh.md beside SKILL.md."""
+    return f"SKILL.{lang}.md"
+
+
+def translations_block(data: Mapping[str, Any], translations: Sequence[Translation]) -> dict[str, Any]:
+    """skill.json's `translations`: per language, the name of the translated SKILL.md and the texts block."""
+    return {t.lang: {"skill_md": skill_md_name(t.lang), "texts": texts_block(data, t)}
+            for t in sorted(translations, key=lambda t: t.lang)}
+
+
 def translated_sops(sops: Sequence[Sop], documents: Sequence[Document], translations: Sequence[Translation],
                     lang: str) -> list[Sop]:
     """The SOP models with their prose in a language (an SOP without a translation stays English)."""

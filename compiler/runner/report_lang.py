@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from compiler.i18n.skilltext import localized_skill
+from compiler.runner.includes import steps_by_id
 from compiler.runner.report import findings
 from compiler.runner.state import RunState
 
@@ -21,6 +22,6 @@ def localized_report(skill: Mapping[str, Any], state: RunState, record: Mapping[
     """(the skill with its prose in lang, the findings with translated titles and escalation messages)."""
     shown_skill = localized_skill(skill, lang)
     shown = findings(shown_skill, state, record)
-    messages = {s["id"]: (s.get("escalation") or {}).get("message") for s in shown_skill["steps"]}
+    messages = {qid: (s.get("escalation") or {}).get("message") for qid, s in steps_by_id(shown_skill).items()}
     shown["escalations"] = [{**e, "message": messages.get(e["step"]) or e["message"]} for e in shown["escalations"]]
     return shown_skill, shown

@@ -85,7 +85,7 @@ def _runbook_line(here: str, sop: Sop, when: str, library: Library) -> str:
     line = f"- **{title}** {status_badges(sop, library.today, lang)} · {text(domain_title(sop.domain, lang))}"
     if sop.status == "deprecated":
         line += _deprecated(here, sop, library)
-    return line + (f"<br>{label(lang, 'Fires when')}: {rich_inline(when)}" if when else "")
+    return line + (f"<br>{label(lang, 'Fires when')}{label(lang, ': ')}{rich_inline(when)}" if when else "")
 
 
 def _deprecated(here: str, sop: Sop, library: Library) -> str:

@@ -14,6 +14,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from compiler.i18n.labels import label
 from compiler.model import Threshold
 from compiler.sitegen.escape import code, number, text
 
@@ -122,11 +123,13 @@ def threshold_value(t: Threshold) -> str:
     return shown
 
 
-def condition_markdown(expr: str, thresholds: Mapping[str, Threshold]) -> str:
-    """Inline Markdown: one clause per line (code), bold connectives, then the values of the thresholds used."""
-    pieces = [(f"**{c.connective}** " if c.connective else "") + code(c.readable) for c in clauses(expr)]
+def condition_markdown(expr: str, thresholds: Mapping[str, Threshold], lang: str = "en") -> str:
+    """Inline Markdown: one clause per line (code), bold connectives (in the page's language), then the values of
+    the thresholds used."""
+    pieces = [(f"**{label(lang, c.connective)}** " if c.connective else "") + code(c.readable) for c in clauses(expr)]
     shown = "<br>".join(pieces) if pieces else code(expr)
     used = thresholds_used(expr, thresholds)
     if used:
-        shown += "<br>*where* " + "; ".join(f"{text(t.name)} = {threshold_value(t)}" for t in used)
+        shown += f"<br>*{label(lang, 'where')}* " + label(lang, "; ").join(f"{text(t.name)} = {threshold_value(t)}"
+                                                                           for t in used)
     return shown

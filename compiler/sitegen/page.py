@@ -94,14 +94,14 @@ def _inputs(sop: Sop, lang: str) -> list[str]:
     if sop.inputs:
         rows = []
         for name, spec in sorted(sop.inputs.items()):
-            kind = spec.type + (": " + ", ".join(spec.values) if spec.values else "")
+            kind = label(lang, spec.type) + (": " + ", ".join(spec.values) if spec.values else "")
             default = code(json.dumps(spec.default, ensure_ascii=False)) if spec.default is not None else ""
             extra = label(lang, " Pattern {pattern}.", pattern=code(spec.pattern)) if spec.pattern else ""
             rows.append([code(name), text(kind), label(lang, "yes" if spec.required else "no"), default,
                          rich_inline(spec.description) + extra])
         header = [label(lang, h) for h in ("Input", "Type", "Required", "Default", "Description")]
         lines += [f"## {label(lang, 'Inputs')}", "", table(header, rows), ""]
-    lines += input_form(inputs_schema(sop))
+    lines += input_form(inputs_schema(sop), lang)
     if sop.input_checks:
         rows = [[code(c.require), rich_inline(c.message)] for c in sop.input_checks]
         lines += [label(lang, "Before the first step the inputs must pass these checks; a run that fails one is "
@@ -156,7 +156,7 @@ def _outcomes(sop: Sop, numbers: Mapping[str, int], lang: str) -> list[str]:
         meaning = f"**{text(outcome.title)}**" + (f" — {rich_inline(outcome.description)}" if outcome.description else "")
         sources = ", ".join(step_link(sop, sid, numbers) for sid in sorted(reached.get(oid, []),
                                                                              key=lambda i: numbers.get(i, 0)))
-        rows.append([first, meaning, text(outcome.disposition), sources])
+        rows.append([first, meaning, text(label(lang, outcome.disposition)), sources])
     for oid in sorted(set(reached) - set(sop.outcomes)):
         rows.append([f'<span id="outcome-{anchor(oid)}"></span>{code(oid)}', label(lang, "(not declared)"), "", ""])
     header = [label(lang, h) for h in ("Outcome", "Meaning", "Disposition", "Reached from")]

@@ -21,6 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from compiler.i18n.labels import label
 from compiler.model import Sop, Step
 from compiler.sitegen.escape import attr, clean, code, rich_inline, text
 from compiler.sitegen.words import Speaker
@@ -83,7 +84,7 @@ def _kind(name: str, sop: Sop) -> str:
     return spec.type if spec is not None else "string"
 
 
-def sql_html(sop: Sop, step: Step) -> str:
+def sql_html(sop: Sop, step: Step, lang: str = "en") -> str:
     """The query as a raw HTML block: <pre><code> with a span per parameter (see runbook.js)."""
     out: list[str] = []
     for kind, value in sql_pieces(clean(step.sql).rstrip("\n")):
@@ -97,7 +98,7 @@ def sql_html(sop: Sop, step: Step) -> str:
                        f"${html.escape(value)}</span>")
         elif value in sop.thresholds:
             literal = sql_number(sop.thresholds[value].value)
-            out.append(f'<span class="sop-param sop-param--fixed" title="threshold {attr(value)}">'
+            out.append(f'<span class="sop-param sop-param--fixed" title="{attr(label(lang, "threshold {name}", name=value))}">'
                        f"{html.escape(literal)}</span>")
         else:
             out.append(f"${html.escape(value)}")
@@ -106,25 +107,27 @@ def sql_html(sop: Sop, step: Step) -> str:
     return f'<div class="sop-sql" data-sop-sql="{attr(step.id)}"><pre><code>{body}</code></pre></div>'
 
 
-def computed_fields(step: Step, computed: Sequence[Computed]) -> list[str]:
+def computed_fields(step: Step, computed: Sequence[Computed], lang: str = "en") -> list[str]:
     """Markdown lines: each computed parameter in words, then a raw HTML block with a field per parameter."""
     if not computed:
         return []
-    lines = ["Values this query needs from earlier steps (paste them below to fill the query in):", ""]
-    lines += [f"- {code('$' + c.name)}: {c.words}" for c in computed]
+    lines = [label(lang, "Values this query needs from earlier steps (paste them below to fill the query in):"), ""]
+    lines += ["- " + label(lang, "{name}: {value}", name=code("$" + c.name), value=c.words) for c in computed]
     lines += ["", '<div class="sop-form sop-form--computed" data-sop-form hidden>']
     for n, c in enumerate(computed, start=1):
         field_id = f"sop-{attr(step.id)}-{n}"
         many = c.kind == "list"
-        placeholder = "one value per line" if many else "the value"
+        placeholder = label(lang, "one value per line" if many else "the value")
         # A textarea even for one value: a pasted value may hold a line break, which an <input> would drop.
         box = (f'<textarea id="{field_id}" rows="{2 if many else 1}" data-sop-value="{attr(c.key)}" '
                f'data-kind="{attr(c.kind)}" placeholder="{placeholder}" spellcheck="false"></textarea>')
         default_as = "number" if c.kind == "number" else "text"
-        options = "".join(f'<option value="{v}"{" selected" if v == default_as else ""}>{v}</option>'
+        # The value says how runbook.js quotes what is pasted; the text is the page's word for it.
+        options = "".join(f'<option value="{v}"{" selected" if v == default_as else ""}>{text(label(lang, v))}</option>'
                           for v in ("text", "number", "timestamp"))
+        kind_of = attr(label(lang, "type of {name}", name=c.name))
         lines.append(f'<p class="sop-form__field"><label for="{field_id}">{code("$" + c.name)}</label>{box}'
-                     f'<select aria-label="type of {attr(c.name)}" data-sop-as="{attr(c.key)}">{options}</select>'
+                     f'<select aria-label="{kind_of}" data-sop-as="{attr(c.key)}">{options}</select>'
                      f'<span class="sop-form__error" data-sop-error="{attr(c.key)}" hidden></span></p>')
     lines += ["</div>", ""]
     return lines
@@ -135,7 +138,7 @@ _TYPE_WORDS = {"string": "text", "integer": "whole number", "number": "number", 
                "enum": "one of the listed values"}
 
 
-def _field(n: int, name: str, schema: Mapping[str, Any], required: bool) -> str:
+def _field(n: int, name: str, schema: Mapping[str, Any], required: bool, lang: str) -> str:
     kind = "timestamp" if schema.get("format") == "date-time" else "enum" if "enum" in schema else \
         str(schema.get("type", "string"))
     field_id = f"sop-input-{n}"
@@ -154,24 +157,26 @@ def _field(n: int, name: str, schema: Mapping[str, Any], required: bool) -> str:
             if default is not None else ""
         placeholder = "2026-01-05T00:00:00Z" if kind == "timestamp" else ""
         box = f'<input {common} type="text" placeholder="{placeholder}"{value} spellcheck="false">'
-    need = "" if required else " (optional)"
+    need = "" if required else label(lang, " (optional)")
     return (f'<p class="sop-form__field"><label for="{field_id}">{code(name)} '
-            f'<span class="sop-form__type">{text(_TYPE_WORDS.get(kind, kind))}{need}</span></label>{box}'
+            f'<span class="sop-form__type">{text(label(lang, _TYPE_WORDS.get(kind, kind)))}{need}</span></label>{box}'
             f'<span class="sop-form__hint">{rich_inline(str(schema.get("description", "")))}</span>'
             f'<span class="sop-form__error" data-sop-error="{attr(name)}" hidden></span></p>')
 
 
-def input_form(schema: Mapping[str, Any]) -> list[str]:
+def input_form(schema: Mapping[str, Any], lang: str = "en") -> list[str]:
     """Markdown lines: the inputs form, typed from the skill's inputs schema (a raw HTML block)."""
     properties: Mapping[str, Any] = schema.get("properties", {})
     if not properties:
         return []
     required = set(schema.get("required", []))
-    lines = ["### Fill in the queries", "",
-             "Type the values from the alert: every query in the checklist shows them filled in as SQL "
-             "literals, quoted for DuckDB, ready to paste into the warehouse console. What you type stays "
-             "in this page.", "",
+    lines = [f"### {label(lang, 'Fill in the queries')}", "",
+             label(lang, "Type the values from the alert: every query in the checklist shows them filled in as SQL "
+                         "literals, quoted for DuckDB, ready to paste into the warehouse console. What you type stays "
+                         "in this page."), "",
              '<form class="sop-form" data-sop-form hidden autocomplete="off">']
-    lines += [_field(n, name, spec, name in required) for n, (name, spec) in enumerate(properties.items(), start=1)]
-    lines += ['<p class="sop-form__field"><button type="reset" class="md-button">Clear</button></p>', "</form>", ""]
+    lines += [_field(n, name, spec, name in required, lang)
+              for n, (name, spec) in enumerate(properties.items(), start=1)]
+    lines += [f'<p class="sop-form__field"><button type="reset" class="md-button">{text(label(lang, "Clear"))}</button>'
+              "</p>", "</form>", ""]
     return lines

@@ -30,7 +30,8 @@ KIND_HINT = {
     "include": "",
 }
 
-FIELD_TYPES = {"boolean": "yes/no", "text": "text", "url": "link"}
+FIELD_TYPES = {"boolean": "yes/no", "url": "link"}
+"""The word for a field type where it is not the type's own name (every word goes through `label`)."""
 
 
 def numbering(sop: Sop) -> dict[str, int]:
@@ -84,7 +85,8 @@ def _field_item(verb: str, f: TypedField, lang: str) -> str:
         kind += ": " + ", ".join(f.values)
     optional = label(lang, " (optional)") if not f.required else ""
     desc = rich_inline(f.description)
-    return f"- [ ] {label(lang, verb)} **{text(f.name)}** ({text(kind)}){text(optional)}" + (f" — {desc}" if desc else "")
+    kind_said = label(lang, " ({name})", name=text(kind))
+    return f"- [ ] {label(lang, verb)} **{text(f.name)}**{kind_said}{text(optional)}" + (f" — {desc}" if desc else "")
 
 
 def _items(sop: Sop, step: Step, numbers: Mapping[str, int], library: Library) -> list[str]:
@@ -113,14 +115,14 @@ def _items(sop: Sop, step: Step, numbers: Mapping[str, int], library: Library) -
             f"**{label(lang, 'irreversible')}**" if step.reversible is False else ""
         reason = label(lang, "; reason code {code}", code=code(step.reason_code)) if step.reason_code else ""
         items.append("- [ ] " + label(lang, "Apply **{action}** to {target}", action=text(step.action),
-                                      target=Speaker(sop, numbers).describe(step.target).words)
-                     + (f" ({undo})" if undo else "") + reason)
+                                      target=Speaker(sop, numbers, lang).describe(step.target).words)
+                     + (label(lang, " ({name})", name=undo) if undo else "") + reason)
     elif step.kind == "include":
         items.append("- [ ] " + label(lang, "Run the SOP {sop} and note its outcome",
                                       sop=library.link(page_path(sop), step.sop)))
     elif step.kind == "check":
         items.append("- [ ] " + label(lang, "Check: {condition}",
-                                      condition=condition_markdown(step.condition, sop.thresholds)))
+                                      condition=condition_markdown(step.condition, sop.thresholds, lang)))
     elif hint:
         items.append(f"- [ ] {text(hint)}")
     return items
@@ -135,7 +137,7 @@ def _branch_table(sop: Sop, step: Step, numbers: Mapping[str, int], lang: str) -
         rows = []
         for i, b in enumerate(step.branches, start=1):
             when = label(lang, "otherwise (no branch above holds)") if b.otherwise \
-                else condition_markdown(b.when or "", sop.thresholds)
+                else condition_markdown(b.when or "", sop.thresholds, lang)
             name = f"{i}. **{text(b.label)}**" if b.label else f"{i}."
             rows.append([name, when, target(sop, b.to, numbers, lang)])
         return [table([label(lang, h) for h in ("Branch", "When", "Then")], rows)]
@@ -161,9 +163,9 @@ def _cel(step: Step, lang: str) -> list[str]:
 
 def _details(sop: Sop, step: Step, numbers: Mapping[str, int], lang: str) -> list[str]:
     blocks: list[list[str]] = []
-    speaker = Speaker(sop, numbers)
+    speaker = Speaker(sop, numbers, lang)
     if step.sql:
-        blocks.append([sql_html(sop, step), "", *computed_fields(step, computed_params(sop, step, speaker))])
+        blocks.append([sql_html(sop, step, lang), "", *computed_fields(step, computed_params(sop, step, speaker), lang)])
     if step.bindings:
         rows = [[code(k), speaker.describe(v).words] for k, v in sorted(step.bindings.items())]
         blocks.append([label(lang, "Inputs passed to the included SOP:"), "",

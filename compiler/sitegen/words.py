@@ -8,8 +8,9 @@ input, a list of those joined with +, a count of conditions that hold); any
 other expression is named by the steps it reads. The CEL stays on the page
 for the auditor, in the step's "Expressions as written" block.
 
-Output is Markdown (every name through `code`/`text`); `kind` says what to
-paste for the value: a list, a number or a single value.
+Output is Markdown (every name through `code`/`text`), its words in the
+page's language (`label`); `kind` says what to paste for the value: a list,
+a number or a single value.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from compiler.i18n.labels import label
 from compiler.model import Sop
 from compiler.sitegen.conditions import readable
 from compiler.sitegen.escape import anchor, code
@@ -80,18 +82,24 @@ def _bracketed(expr: str) -> bool:
 
 
 class Speaker:
-    """Says an SOP's computed values in words; step references become 'step N (title)'."""
+    """Says an SOP's computed values in words, in a language; step references become 'step N' links."""
 
-    def __init__(self, sop: Sop, numbers: Mapping[str, int]) -> None:
+    def __init__(self, sop: Sop, numbers: Mapping[str, int], lang: str = "en") -> None:
         self.sop = sop
         self.numbers = numbers
+        self.lang = lang
+
+    def _say(self, english: str, **values: object) -> str:
+        return label(self.lang, english, **values)
 
     def step(self, step_id: str) -> str:
         include, _, inner = step_id.partition(".")
         if inner:
-            return f"step {code(inner)} of the SOP included at {self.step(include)}"
+            return self._say("step {inner} of the SOP included at {step}", inner=code(inner), step=self.step(include))
         number = self.numbers.get(step_id)
-        return f"[step {number}](#step-{anchor(step_id)})" if number else f"step {code(step_id)}"
+        if number:
+            return f"[{self._say('step {number}', number=number)}](#step-{anchor(step_id)})"
+        return self._say("step {number}", number=code(step_id))
 
     def _is_step(self, name: str) -> bool:
         include, _, inner = name.partition(".")
@@ -101,7 +109,7 @@ class Speaker:
     def _condition(self, row: str, cond: str) -> str:
         plain = readable(" ".join(cond.split()))
         plain = re.sub(rf"\b{re.escape(row)}\.", "", plain)
-        plain = re.sub(rf"\bthresholds\.({NAME})", r"the threshold \1", plain)
+        plain = re.sub(rf"\bthresholds\.({NAME})", lambda m: self._say("the threshold {name}", name=m[1]), plain)
         return code(plain)
 
     def describe(self, expr: str) -> Described:
@@ -111,9 +119,9 @@ class Speaker:
         if len(parts) > 1:
             said = [self.describe(p) for p in parts]
             if all(s.kind == "list" for s in said):
-                return Described(", plus ".join(s.words for s in said), "list")
+                return Described(self._say(", plus ").join(s.words for s in said), "list")
             if all(s.kind == "number" for s in said):
-                return Described(" plus ".join(s.words for s in said), "number")
+                return Described(self._say(" plus ").join(s.words for s in said), "number")
             return self._fallback(expr)
         return self._one(expr)
 
@@ -121,48 +129,54 @@ class Speaker:
         if _bracketed(expr):
             items = [self.describe(p) for p in _split_top(expr[1:-1], ",") if p]
             if all(i.kind != "list" for i in items):
-                return Described(" and ".join(i.words for i in items) or "no values", "list")
+                return Described(self._say(" and ").join(i.words for i in items) or self._say("no values"), "list")
         if (m := _MAP_EXCEPT.match(expr)) and self._is_step(m[1]):
-            return Described(f"every {code(m[3])} returned by {self.step(m[1])}, except the input {code(m[5])}",
-                             "list")
+            return Described(self._say("every {column} returned by {step}, except the input {name}", column=code(m[3]),
+                                       step=self.step(m[1]), name=code(m[5])), "list")
         if (m := _MAP.match(expr)) and self._is_step(m[1]):
-            return Described(f"every {code(m[3])} returned by {self.step(m[1])}", "list")
+            return Described(self._say("every {column} returned by {step}", column=code(m[3]), step=self.step(m[1])),
+                             "list")
         if (m := _FILTER_MAP.match(expr)) and self._is_step(m[1]):
-            return Described(f"every {code(m[5])} returned by {self.step(m[1])} in the rows where "
-                             f"{self._condition(m[2], m[3])}", "list")
+            return Described(self._say("every {column} returned by {step} in the rows where {condition}",
+                                       column=code(m[5]), step=self.step(m[1]),
+                                       condition=self._condition(m[2], m[3])), "list")
         if (m := _FIRST.match(expr)) and self._is_step(m[1]):
-            return Described(f"{code(m[2])} of the first row returned by {self.step(m[1])}", "value")
+            return Described(self._say("{column} of the first row returned by {step}", column=code(m[2]),
+                                       step=self.step(m[1])), "value")
         if (m := _COUNT_TRUE.match(expr)):
-            facts = _split_top(m[1], ",")
-            return Described("how many of these hold: " + "; ".join(self._fact(f) for f in facts), "number")
+            facts = self._say("; ").join(self._fact(f) for f in _split_top(m[1], ","))
+            return Described(self._say("how many of these hold: {facts}", facts=facts), "number")
         if (m := _HAS_ROWS.match(expr)) and self._is_step(m[1]):
-            return Described(f"whether {self.step(m[1])} returned any row", "value")
+            return Described(self._say("whether {step} returned any row", step=self.step(m[1])), "value")
         if (m := _ROW_COUNT.match(expr)) and self._is_step(m[1]):
-            return Described(f"the number of rows returned by {self.step(m[1])}", "number")
+            return Described(self._say("the number of rows returned by {step}", step=self.step(m[1])), "number")
         if (m := _FIELD.match(expr)):
             if m[1] == "inputs":
-                return Described(f"the input {code(m[2])}", "value")
+                return Described(self._say("the input {name}", name=code(m[2])), "value")
             if m[1] == "thresholds":
-                return Described(f"the threshold {code(m[2])}", "number")
+                return Described(self._say("the threshold {name}", name=code(m[2])), "number")
             if self._is_step(m[1]):
                 if m[2] == "row_count":
-                    return Described(f"the number of rows returned by {self.step(m[1])}", "number")
+                    return Described(self._say("the number of rows returned by {step}", step=self.step(m[1])),
+                                     "number")
                 step = self.sop.step(m[1])
-                verb = "returned by the agent at" if step is not None and step.kind == "agent" else "recorded at"
-                return Described(f"{code(m[2])} {verb} {self.step(m[1])}", "value")
+                said = "{field} returned by the agent at {step}" if step is not None and step.kind == "agent" \
+                    else "{field} recorded at {step}"
+                return Described(self._say(said, field=code(m[2]), step=self.step(m[1])), "value")
         return self._fallback(expr)
 
     def _fact(self, item: str) -> str:
         if (m := _HAS_ROWS.match(item.strip())) and self._is_step(m[1]):
-            return f"{self.step(m[1])} returned rows"
+            return self._say("{step} returned rows", step=self.step(m[1]))
         return code(readable(item))
 
     def _fallback(self, expr: str) -> Described:
         steps = [name for name in dict.fromkeys(re.findall(rf"\b({NAME})\s*\.", expr)) if self._is_step(name)]
         inputs = sorted(set(re.findall(rf"\binputs\.({NAME})", expr)))
         sources = [self.step(s) for s in sorted(steps, key=lambda s: self.numbers.get(s, 0))]
-        sources += [f"the input {code(i)}" for i in inputs]
+        sources += [self._say("the input {name}", name=code(i)) for i in inputs]
         kind = "list" if ".map(" in expr or ".filter(" in expr or expr.startswith("[") else "value"
-        said = " and ".join(sources) if sources else "the values above"
-        return Described(f"computed from {said} (the exact expression is under “Expressions as written”)", kind)
+        said = self._say(" and ").join(sources) if sources else self._say("the values above")
+        return Described(self._say("computed from {sources} (the exact expression is under “Expressions as written”)",
+                                   sources=said), kind)
 

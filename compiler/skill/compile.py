@@ -8,11 +8,12 @@ outcomes, escalation targets, the findings schema and a source map.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import cache
 from typing import Any
 
 from compiler.document import Document
+from compiler.i18n.translation import Translation, translations_block
 from compiler.model import Input, Sop, Step, Transition, TypedField
 from compiler.runner.includes import canonical_sha256, qualified_ids
 from compiler.skill.digest import digests
@@ -152,12 +153,16 @@ def _approval(step: Step) -> dict[str, Any] | None:
     return gate
 
 
-def _include(step: Step, library: Mapping[str, Sop], documents: Mapping[str, Document]) -> dict[str, Any]:
-    """The included skill, compiled and embedded: the caller's skill.json runs on its own."""
+def _include(step: Step, library: Mapping[str, Sop], documents: Mapping[str, Document],
+             translations: Mapping[str, Sequence[Translation]]) -> dict[str, Any]:
+    """The included skill, compiled and embedded as its own skill.json is (with its translations, which a report
+    in another language takes the included steps' titles from): the caller's skill.json runs on its own."""
     target = library.get(step.sop)
     if target is None or target.id not in documents:
         raise ValueError(f"step {step.id!r} includes {step.sop!r}, which is not in the library")
-    embedded = compile_skill(target, documents[target.id], library, documents)
+    embedded = compile_skill(target, documents[target.id], library, documents, translations)
+    if translations.get(target.id):
+        embedded["translations"] = translations_block(documents[target.id].data, translations[target.id])
     return {"sop": step.sop, "version": target.version, "digest": embedded["digest"],
             "skill_sha256": canonical_sha256(embedded), "with": dict(step.bindings), "skill": embedded}
 
@@ -187,7 +192,8 @@ def result_schema(sop: Sop, step: Step) -> dict[str, Any]:
 
 
 def compile_step(sop: Sop, step: Step, library: Mapping[str, Sop], line: int,
-                 documents: Mapping[str, Document] | None = None) -> dict[str, Any]:
+                 documents: Mapping[str, Document] | None = None,
+                 translations: Mapping[str, Sequence[Translation]] | None = None) -> dict[str, Any]:
     """One executable checklist item."""
     item: dict[str, Any] = {
         "id": step.id,
@@ -222,7 +228,7 @@ def compile_step(sop: Sop, step: Step, library: Mapping[str, Sop], line: int,
         item["action"] = {"action": step.action, "target": step.target, "reversible": bool(step.reversible),
                           "reason_code": step.reason_code or None}
     elif step.kind == "include":
-        item["include"] = _include(step, library, documents or {})
+        item["include"] = _include(step, library, documents or {}, translations or {})
     return item
 
 
@@ -319,10 +325,12 @@ def findings_schema(sop: Sop, steps: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def compile_skill(sop: Sop, doc: Document, library: Mapping[str, Sop],
-                  documents: Mapping[str, Document] | None = None) -> dict[str, Any]:
-    """The skill.json document of one SOP (documents: the library's documents, to embed included SOPs)."""
+                  documents: Mapping[str, Document] | None = None,
+                  translations: Mapping[str, Sequence[Translation]] | None = None) -> dict[str, Any]:
+    """The skill.json document of one SOP (documents: the library's documents, to embed included SOPs;
+    translations: the library's translations by SOP id, which the embedded skills carry)."""
     lines = {s.id: doc.source.value(s.pointer)[0] for s in sop.steps}
-    steps = [compile_step(sop, s, library, lines[s.id], documents) for s in sop.steps]
+    steps = [compile_step(sop, s, library, lines[s.id], documents, translations) for s in sop.steps]
     return {
         "$schema": SKILL_SCHEMA_ID,
         "skill_format": SKILL_FORMAT,

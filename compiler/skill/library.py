@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from compiler.check import Checked
+from compiler.i18n.translation import Translation
 from compiler.skill.compile import SKILL_FORMAT, compile_skill
 from compiler.skill.digest import digests
 from compiler.skill.markdown import render_skill_md
@@ -40,6 +41,9 @@ def compile_library(checked: Checked, lock: Mapping[str, Any]) -> Compiled:
     """Every non-draft SOP as a skill folder, plus the index and the lock."""
     library = {s.id: s for s in checked.sops}
     documents = {s.id: d for s, d in zip(checked.sops, checked.documents, strict=True)}
+    by_sop: dict[str, list[Translation]] = {}
+    for translation in checked.translations:
+        by_sop.setdefault(translation.sop_id, []).append(translation)
     files: dict[str, bytes] = {}
     per_skill: dict[str, dict[str, bytes]] = {}
     index: list[dict[str, Any]] = []
@@ -49,11 +53,10 @@ def compile_library(checked: Checked, lock: Mapping[str, Any]) -> Compiled:
     for sop, doc in pairs:
         if sop.status == "draft":
             continue
-        skill = compile_skill(sop, doc, library, documents)
+        skill = compile_skill(sop, doc, library, documents, by_sop)
         tool_defs = tools(sop)
         names = [t["name"] for t in tool_defs]
-        translated = add_translations(skill, doc, library, [t for t in checked.translations if t.sop_id == sop.id],
-                                      names, documents)
+        translated = add_translations(skill, doc, library, by_sop.get(sop.id, []), names, documents, by_sop)
         own: dict[str, bytes] = {
             "skill.json": dump_json(skill),
             "SKILL.md": render_skill_md(skill, names).encode("utf-8"),

@@ -1,4 +1,5 @@
 /* The runbook page in the browser: the checklist kept across reloads and the queries filled in from a form.
+ * What it writes is in the page's language (English and Chinese: WORDS below; any other falls back to English).
  *
  * Nothing here sends anything: ticks go to this browser's localStorage (one entry per SOP and version),
  * typed values stay in the page. Values reach the page only as text (textContent, never markup).
@@ -6,6 +7,52 @@
  * flowchart wider than a phone starts scrolled to its first step. */
 (function () {
   "use strict";
+
+  // -- the words this script writes, in the page's language (<html lang>, set by theme.language) -------------
+  var WORDS = {
+    en: {
+      reset: "Reset checklist",
+      none: "no box ticked yet",
+      last: "last tick {when}",
+      progress: "{done} of {total} ticked · {when} · kept in this browser only",
+      value: "This value {error}.",
+      line: "line {n} {error}",
+      nul: "contains a NUL character, which DuckDB text cannot hold",
+      notWhole: "is not a whole number",
+      notNumber: "is not a number",
+      tooLarge: "is too large",
+      outside64: "is outside the 64-bit integers",
+      notStamp: "is not an ISO 8601 timestamp (2026-01-05T00:00:00Z)",
+      noSuchTime: "is not a date and time that exists",
+      notBoolean: "is not true or false",
+      pattern: "does not match the pattern {pattern}"
+    },
+    zh: {
+      reset: "重置检查清单",
+      none: "尚未勾选",
+      last: "最后勾选于 {when}",
+      progress: "已勾选 {done} / {total} · {when} · 仅保存在本浏览器中",
+      value: "此值{error}。",
+      line: "第 {n} 行{error}",
+      nul: "含有 NUL 字符，DuckDB 文本无法保存",
+      notWhole: "不是整数",
+      notNumber: "不是数字",
+      tooLarge: "过大",
+      outside64: "超出 64 位整数范围",
+      notStamp: "不是 ISO 8601 时间戳（2026-01-05T00:00:00Z）",
+      noSuchTime: "不是真实存在的日期和时间",
+      notBoolean: "不是 true 或 false",
+      pattern: "不符合格式 {pattern}"
+    }
+  };
+  var LANG = (document.documentElement.getAttribute("lang") || "en").split("-")[0];
+  var SAID = WORDS[LANG] || WORDS.en;
+
+  function say(key, values) {
+    return SAID[key].replace(/\{(\w+)\}/g, function (all, name) {
+      return values && name in values ? String(values[name]) : all;
+    });
+  }
 
   // -- checklist kept in localStorage ------------------------------------------------------------------------
   function boxKey(box, counts) {
@@ -56,19 +103,21 @@
     var reset = document.createElement("button");
     reset.type = "button";
     reset.className = "md-button sop-progress__reset";
-    reset.textContent = "Reset checklist";
+    reset.textContent = say("reset");
     bar.appendChild(status);
     bar.appendChild(reset);
     bar.hidden = false;
 
     function show() {
       var done = boxes.filter(function (b) { return b.checked; }).length;
-      var when = "no box ticked yet";
+      var when = say("none");
       if (state.at) {
         var at = new Date(state.at);
-        when = "last tick " + at.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+        // The page's language for the date too on a translated page; the browser's own on the English one.
+        var locale = WORDS[LANG] && LANG !== "en" ? LANG : undefined;
+        when = say("last", { when: at.toLocaleString(locale, { dateStyle: "medium", timeStyle: "short" }) });
       }
-      status.textContent = done + " of " + boxes.length + " ticked · " + when + " · kept in this browser only";
+      status.textContent = say("progress", { done: done, total: boxes.length, when: when });
       bar.setAttribute("data-ticked", String(done));
     }
 
@@ -94,7 +143,7 @@
   function fail(message) { return { error: message }; }
 
   function quoteText(value) {
-    if (value.indexOf("\u0000") >= 0) return fail("contains a NUL character, which DuckDB text cannot hold");
+    if (value.indexOf("\u0000") >= 0) return fail(say("nul"));
     return { sql: "'" + value.replace(/'/g, "''") + "'" };
   }
 
@@ -102,11 +151,11 @@
 
   function quoteNumber(value, integer) {
     var v = value.trim();
-    if (integer ? !/^[+-]?\d+$/.test(v) : !NUMBER.test(v)) return fail(integer ? "is not a whole number" : "is not a number");
-    if (!isFinite(Number(v))) return fail("is too large");
+    if (integer ? !/^[+-]?\d+$/.test(v) : !NUMBER.test(v)) return fail(say(integer ? "notWhole" : "notNumber"));
+    if (!isFinite(Number(v))) return fail(say("tooLarge"));
     if (integer) {
       var big = BigInt(v);
-      if (big < -(2n ** 63n) || big >= 2n ** 63n) return fail("is outside the 64-bit integers");
+      if (big < -(2n ** 63n) || big >= 2n ** 63n) return fail(say("outside64"));
       return { sql: big.toString() };
     }
     return { sql: v.replace(/^\+/, "") };
@@ -119,12 +168,12 @@
   function quoteTimestamp(value) {
     // The runner reads a timestamp as UTC (an offset is converted, none means UTC) and binds a TIMESTAMP.
     var m = STAMP.exec(value.trim());
-    if (!m) return fail("is not an ISO 8601 timestamp (2026-01-05T00:00:00Z)");
+    if (!m) return fail(say("notStamp"));
     var y = +m[1], mo = +m[2], d = +m[3], h = +(m[4] || 0), mi = +(m[5] || 0), s = +(m[6] || 0);
     var check = new Date(Date.UTC(y, mo - 1, d, h, mi, s));
     if (check.getUTCFullYear() !== y || check.getUTCMonth() !== mo - 1 || check.getUTCDate() !== d ||
         check.getUTCHours() !== h || check.getUTCMinutes() !== mi || check.getUTCSeconds() !== s) {
-      return fail("is not a date and time that exists");
+      return fail(say("noSuchTime"));
     }
     var offset = 0;
     if (m[8] && m[8].toUpperCase() !== "Z") {
@@ -146,7 +195,7 @@
     if (kind === "boolean") {
       var word = value.trim().toLowerCase();
       if (word === "true" || word === "false") return { sql: word.toUpperCase() };
-      return fail("is not true or false");
+      return fail(say("notBoolean"));
     }
     return quoteText(value);
   }
@@ -156,7 +205,7 @@
     var out = [];
     for (var i = 0; i < items.length; i++) {
       var one = quoteAs(items[i], kind);
-      if (one.error) return fail("line " + (i + 1) + " " + one.error);
+      if (one.error) return fail(say("line", { n: i + 1, error: one.error }));
       out.push(one.sql);
     }
     if (!out.length) {
@@ -175,7 +224,7 @@
     if (pattern) {
       var re;
       try { re = new RegExp(pattern, "u"); } catch (e) { re = null; }
-      if (re && !re.test(value)) return fail("does not match the pattern " + pattern);
+      if (re && !re.test(value)) return fail(say("pattern", { pattern: pattern }));
     }
     if (kind === "computed" || kind === "value") return quoteAs(value, asKind);
     if (kind === "enum" || kind === "duration") return quoteText(value);
@@ -202,7 +251,7 @@
         var result = literal(byKey[key], chosen);
         var error = errors[key];
         if (result && result.error) {
-          if (error) { error.textContent = "This value " + result.error + "."; error.hidden = false; }
+          if (error) { error.textContent = say("value", { error: result.error }); error.hidden = false; }
           byKey[key].setAttribute("aria-invalid", "true");
           result = null;
         } else {

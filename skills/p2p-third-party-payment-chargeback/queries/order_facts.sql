@@ -23,6 +23,25 @@ SELECT o.p2p_order_id AS p2p_order_id,
        (SELECT coalesce(string_agg(DISTINCT a.reason, ',' ORDER BY a.reason), '')
           FROM p2p_appeals AS a
          WHERE a.p2p_order_id = o.p2p_order_id
-       ) AS appeal_reasons
+       ) AS appeal_reasons,
+       (SELECT count(*) FROM p2p_orders AS s
+         WHERE s.seller_account_id = o.seller_account_id AND s.released_ts IS NOT NULL
+           AND s.p2p_order_id <> o.p2p_order_id
+           AND s.created_ts BETWEEN o.created_ts - to_days(CAST($history_lookback_days AS BIGINT)) AND o.created_ts
+       ) AS seller_released_sales,
+       (SELECT count(DISTINCT s.p2p_order_id) FROM p2p_orders AS s
+          JOIN p2p_appeals AS a ON a.p2p_order_id = s.p2p_order_id AND a.opened_by = s.seller_account_id
+         WHERE s.seller_account_id = o.seller_account_id AND s.released_ts IS NOT NULL
+           AND s.p2p_order_id <> o.p2p_order_id
+           AND s.created_ts BETWEEN o.created_ts - to_days(CAST($history_lookback_days AS BIGINT)) AND o.created_ts
+           AND a.reason IN ('chargeback', 'payment_reversed', 'bank_freeze', 'police_report', 'third_party_payment')
+       ) AS seller_reversal_appeals,
+       (SELECT count(DISTINCT s.buyer_account_id) FROM p2p_orders AS s
+          JOIN p2p_appeals AS a ON a.p2p_order_id = s.p2p_order_id AND a.opened_by = s.seller_account_id
+         WHERE s.seller_account_id = o.seller_account_id AND s.released_ts IS NOT NULL
+           AND s.p2p_order_id <> o.p2p_order_id
+           AND s.created_ts BETWEEN o.created_ts - to_days(CAST($history_lookback_days AS BIGINT)) AND o.created_ts
+           AND a.reason IN ('chargeback', 'payment_reversed', 'bank_freeze', 'police_report', 'third_party_payment')
+       ) AS seller_appealed_buyers
 FROM p2p_orders AS o
 WHERE o.p2p_order_id = $p2p_order_id

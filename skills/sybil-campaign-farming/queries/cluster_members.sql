@@ -5,6 +5,18 @@ WITH rewarded AS (
     AND granted_ts BETWEEN $start_ts AND $end_ts
   GROUP BY account_id
 ),
+balance AS (
+  SELECT account_id, sum(amount_usd) AS usd
+  FROM (
+    SELECT account_id, amount_usd FROM reward_grants
+    UNION ALL
+    SELECT account_id, CASE WHEN kind IN ('deposit', 'internal_in') THEN coalesce(amount_usd, 0)
+                            ELSE -coalesce(amount_usd, 0) END AS amount_usd
+    FROM transfers
+  ) AS moves
+  WHERE account_id IN (SELECT account_id FROM rewarded)
+  GROUP BY account_id
+),
 flagged AS (
   SELECT account_id,
          list_contains($link_ids, account_id) AS shared_link,
@@ -22,6 +34,8 @@ SELECT a.account_id AS account_id,
        a.status AS status,
        r.grants AS grants,
        r.reward_usd AS reward_usd,
+       coalesce(b.usd, 0) AS balance_now_usd,
+       greatest(least(coalesce(b.usd, 0), r.reward_usd), 0) AS at_risk_usd,
        f.shared_link, f.shared_identity, f.common_funding, f.common_sweep, f.referral_burst,
        CAST(f.shared_link AS INTEGER) + CAST(f.common_funding AS INTEGER)
          + CAST(f.common_sweep AS INTEGER) + CAST(f.referral_burst AS INTEGER) AS account_signals,
@@ -33,5 +47,6 @@ SELECT a.account_id AS account_id,
 FROM flagged AS f
 JOIN rewarded AS r ON r.account_id = f.account_id
 JOIN accounts AS a ON a.account_id = f.account_id
+LEFT JOIN balance AS b ON b.account_id = f.account_id
 WHERE f.shared_link OR f.common_funding OR f.common_sweep OR f.referral_burst
 ORDER BY a.account_id

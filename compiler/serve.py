@@ -1,11 +1,17 @@
 """`sopc serve`: a local preview of the runbook site that follows the SOP files as they are edited.
 
-Two parts: `mkdocs serve` in a child process (the venv's own MkDocs, with
-live reload, not strict so that the preview keeps going while a page has a
-problem), and a watcher here that polls the modification times of sops/ every
-half second and regenerates site/docs/runbooks/ and site/docs/reference/ when
-an SOP file changes; MkDocs notices the new pages, rebuilds and reloads the
-browser.
+Two parts: `mkdocs serve --dirty` in a child process (the venv's own MkDocs,
+with live reload, not strict so that the preview keeps going while a page has
+a problem), and a watcher here that polls the modification times of sops/
+and, when SOP files change, checks those files (with the SOPs they include)
+and regenerates the generated folders of site/docs/. Only what the edit
+changed is rendered again (`sitegen.memo`) and written (an unchanged page
+keeps its file and its modification time), so MkDocs' dirty rebuild renders
+only those pages: one edited SOP in a library of a thousand shows in the
+browser within about two seconds (`benchmarks/bench_serve.py`). The price of
+`--dirty`, said by MkDocs itself: a page that did not change keeps the
+navigation it was built with until the preview restarts (the navigation
+lists domains, so only a new domain is missing from older pages).
 
 While a file has errors its diagnostics are printed and its page keeps the
 last version that was valid, so the page does not vanish mid-edit. Drafts are
@@ -21,17 +27,19 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 
 from compiler.check import check_files
-from compiler.files import UsageError, discover, read_all
-from compiler.model import Sop
+from compiler.files import UsageError, discover, is_sop_file, read_all
+from compiler.model import Sop, build
 from compiler.reporters import text as text_report
 from compiler.sitegen import render_site
+from compiler.sitegen.memo import PageMemo
 from compiler.sitegen.write import write_site
+from compiler.yamlload import load_bytes
 
 Echo = Callable[[str], None]
 Snapshot = dict[str, tuple[int, int]]
@@ -67,9 +75,17 @@ def load_skills(folder: Path, ids: list[str]) -> dict[str, dict[str, bytes]]:
     return skills
 
 
+def _includes(path: str, raw: bytes) -> set[str]:
+    """Ids of the SOPs one file includes (none if it does not load)."""
+    doc, _ = load_bytes(path, raw)
+    if doc is None:
+        return set()
+    return {step.sop for step in build(path, doc.data).steps if step.kind == "include" and step.sop}
+
+
 @dataclass
 class Preview:
-    """Regenerates the site's pages from the SOP files of one repository."""
+    """Regenerates the site's pages from the SOP files of one repository, as they change."""
 
     root: Path
     drafts: bool = True
@@ -77,22 +93,59 @@ class Preview:
     """Date to flag review_by against; None means the current date at each regeneration."""
     last_good: dict[str, Sop] = field(default_factory=dict)
     """Last valid model of each SOP file, by path."""
+    skills: dict[str, dict[str, bytes]] = field(default_factory=dict)
+    """The compiled files of each SOP id, as read from skills/ when its file was first or last checked."""
+    memo: PageMemo = field(default_factory=PageMemo)
+    """Every page with what it was rendered from: only what an edit changed is rendered again."""
 
-    def regenerate(self, echo: Echo) -> None:
-        """Check every SOP, report problems, and rewrite the generated pages."""
+    def regenerate(self, echo: Echo, changed: Iterable[str] | None = None) -> None:
+        """Check the SOP files that changed (None: all of them), report problems, and rewrite the pages.
+
+        A changed file is checked with the SOPs it includes, so that what it asks of them is checked too;
+        the checks across the whole library (an id used twice, the SOPs that include it) are `sopc validate`'s.
+        """
         today = self.today or datetime.date.today()
         sops_dir = self.root / "sops"
-        files = read_all(discover([str(sops_dir)])) if sops_dir.is_dir() else []
+        present = {str(p) for p in discover([str(sops_dir)])} if sops_dir.is_dir() else set()
+        wanted = sorted(present if changed is None else set(changed) & present)
+        if changed is not None:
+            wanted = [p for p in wanted if is_sop_file(Path(p))]
+        files = read_all(Path(p) for p in wanted)
+        if changed is not None:
+            files += self._included_files(files)
         checked = check_files(files, today)
         if checked.diagnostics:
             echo(text_report(checked.diagnostics, len(files)).rstrip("\n"))
-        present = {path for path, _ in files}
-        valid = {s.path: s for s in checked.valid_sops()}
+        valid = {s.path: s for s in checked.valid_sops() if s.path in wanted}
         self.last_good = {p: s for p, s in self.last_good.items() if p in present} | valid
         sops = [self.last_good[p] for p in sorted(self.last_good)]
-        skills = load_skills(self.root / "skills", sorted({s.id for s in sops}))
-        write_site(self.root / "site" / "docs", render_site(sops, skills, today=today, drafts=self.drafts))
-        echo(f"sopc serve: pages generated from {len(sops)} SOP{'s' * (len(sops) != 1)}")
+        fresh = {s.id for s in valid.values()} | ({s.id for s in sops} - set(self.skills))
+        self.skills = {i: f for i, f in self.skills.items() if i in {s.id for s in sops}}
+        self.skills |= load_skills(self.root / "skills", sorted(fresh))
+        pages = render_site(sops, self.skills, today=today, drafts=self.drafts, memo=self.memo)
+        write_site(self.root / "site" / "docs", pages)
+        echo(f"sopc serve: pages generated from {len(sops)} SOP{'s' * (len(sops) != 1)} "
+             f"({self.memo.rendered} rendered, {self.memo.reused} unchanged)")
+        self.memo.rendered = self.memo.reused = 0
+
+    def _included_files(self, files: list[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
+        """The files of the SOPs these files include, and of those they include, from the last good models."""
+        by_id = {s.id: path for path, s in self.last_good.items()}
+        done = {path for path, _ in files}
+        wanted = set().union(*(_includes(path, raw) for path, raw in files))
+        found: list[tuple[str, bytes]] = []
+        while wanted:
+            sop_id = wanted.pop()
+            path = by_id.get(sop_id)
+            if path is None or path in done:
+                continue
+            done.add(path)
+            try:
+                found += read_all([Path(path)])
+            except UsageError:
+                continue  # gone meanwhile: the include is reported as missing
+            wanted |= {step.sop for step in self.last_good[path].steps if step.kind == "include" and step.sop}
+        return found
 
 
 def _stop(signum: int, frame: FrameType | None) -> None:
@@ -106,9 +159,9 @@ def serve(root: Path, addr: str, *, drafts: bool = True, today: datetime.date | 
     if not config.is_file():
         raise UsageError(f"no MkDocs project at {config}")
     preview = Preview(root, drafts=drafts, today=today)
-    preview.regenerate(echo)
     seen = snapshot(root / "sops")
-    command = [sys.executable, "-m", "mkdocs", "serve", "--no-strict", "-f", str(config), "-a", addr]
+    preview.regenerate(echo)
+    command = [sys.executable, "-m", "mkdocs", "serve", "--dirty", "--no-strict", "-f", str(config), "-a", addr]
     child = subprocess.Popen(command, cwd=root)
     previous = signal.signal(signal.SIGTERM, _stop)
     echo(f"Serving the runbook site at http://{addr}/ (Ctrl-C to stop)")
@@ -117,9 +170,10 @@ def serve(root: Path, addr: str, *, drafts: bool = True, today: datetime.date | 
             time.sleep(interval)
             now = snapshot(root / "sops")
             if now != seen:
+                changed = {path for path in now.keys() | seen.keys() if now.get(path) != seen.get(path)}
                 seen = now
                 try:
-                    preview.regenerate(echo)
+                    preview.regenerate(echo, changed)
                 except (OSError, ValueError, UsageError) as err:
                     echo(f"sopc serve: could not regenerate the pages: {err}")
         return child.returncode or 0

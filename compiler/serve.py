@@ -3,7 +3,7 @@
 Two parts: `mkdocs serve --dirty` in a child process (the venv's own MkDocs,
 with live reload, not strict so that the preview keeps going while a page has
 a problem), and a watcher here that polls the modification times of sops/
-and, when SOP files change, checks those files (with the SOPs they include)
+(four times a second) and, when SOP files change, checks those files (with the SOPs they include)
 and regenerates the generated folders of site/docs/. Only what the edit
 changed is rendered again (`sitegen.memo`) and written (an unchanged page
 keeps its file and its modification time), so MkDocs' dirty rebuild renders
@@ -32,14 +32,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 
+import yaml
+
 from compiler.check import check_files
 from compiler.files import UsageError, discover, is_sop_file, read_all
-from compiler.model import Sop, build
+from compiler.model import Sop
 from compiler.reporters import text as text_report
-from compiler.sitegen import render_site
+from compiler.sitegen import default_cases_dir, render_pages
+from compiler.sitegen.cases import Example, load_cases, pick_examples
 from compiler.sitegen.memo import PageMemo
 from compiler.sitegen.write import write_site
-from compiler.yamlload import load_bytes
 
 Echo = Callable[[str], None]
 Snapshot = dict[str, tuple[int, int]]
@@ -75,12 +77,18 @@ def load_skills(folder: Path, ids: list[str]) -> dict[str, dict[str, bytes]]:
     return skills
 
 
-def _includes(path: str, raw: bytes) -> set[str]:
-    """Ids of the SOPs one file includes (none if it does not load)."""
-    doc, _ = load_bytes(path, raw)
-    if doc is None:
+def _includes(raw: bytes) -> set[str]:
+    """Ids of the SOPs a file includes, read quickly to know what to check it with (none if it does not parse).
+
+    Only a hint of which files to check together: the check itself loads the file with every safety rule."""
+    try:
+        data = yaml.load(raw, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # a safe loader, in C
+    except (yaml.YAMLError, ValueError, RecursionError):
         return set()
-    return {step.sop for step in build(path, doc.data).steps if step.kind == "include" and step.sop}
+    steps = data.get("steps") if isinstance(data, dict) else None
+    if not isinstance(steps, list):
+        return set()
+    return {str(s["sop"]) for s in steps if isinstance(s, dict) and s.get("kind") == "include" and s.get("sop")}
 
 
 @dataclass
@@ -97,6 +105,8 @@ class Preview:
     """The compiled files of each SOP id, as read from skills/ when its file was first or last checked."""
     memo: PageMemo = field(default_factory=PageMemo)
     """Every page with what it was rendered from: only what an edit changed is rendered again."""
+    examples: dict[str, Example] | None = None
+    """The diagnostics reference's examples (tests/cases/), read once."""
 
     def regenerate(self, echo: Echo, changed: Iterable[str] | None = None) -> None:
         """Check the SOP files that changed (None: all of them), report problems, and rewrite the pages.
@@ -104,6 +114,7 @@ class Preview:
         A changed file is checked with the SOPs it includes, so that what it asks of them is checked too;
         the checks across the whole library (an id used twice, the SOPs that include it) are `sopc validate`'s.
         """
+        started = time.perf_counter()
         today = self.today or datetime.date.today()
         sops_dir = self.root / "sops"
         present = {str(p) for p in discover([str(sops_dir)])} if sops_dir.is_dir() else set()
@@ -122,17 +133,20 @@ class Preview:
         fresh = {s.id for s in valid.values()} | ({s.id for s in sops} - set(self.skills))
         self.skills = {i: f for i, f in self.skills.items() if i in {s.id for s in sops}}
         self.skills |= load_skills(self.root / "skills", sorted(fresh))
-        pages = render_site(sops, self.skills, today=today, drafts=self.drafts, memo=self.memo)
+        if self.examples is None:
+            self.examples = pick_examples(load_cases(default_cases_dir()))
+        pages = render_pages(sops, self.skills, today=today, drafts=self.drafts, examples=self.examples,
+                             memo=self.memo)
         write_site(self.root / "site" / "docs", pages)
-        echo(f"sopc serve: pages generated from {len(sops)} SOP{'s' * (len(sops) != 1)} "
-             f"({self.memo.rendered} rendered, {self.memo.reused} unchanged)")
+        echo(f"sopc serve: pages generated from {len(sops)} SOP{'s' * (len(sops) != 1)} in "
+             f"{time.perf_counter() - started:.2f} s ({self.memo.rendered} rendered, {self.memo.reused} unchanged)")
         self.memo.rendered = self.memo.reused = 0
 
     def _included_files(self, files: list[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
         """The files of the SOPs these files include, and of those they include, from the last good models."""
         by_id = {s.id: path for path, s in self.last_good.items()}
         done = {path for path, _ in files}
-        wanted = set().union(*(_includes(path, raw) for path, raw in files))
+        wanted = set().union(*(_includes(raw) for _, raw in files))
         found: list[tuple[str, bytes]] = []
         while wanted:
             sop_id = wanted.pop()
@@ -153,7 +167,7 @@ def _stop(signum: int, frame: FrameType | None) -> None:
 
 
 def serve(root: Path, addr: str, *, drafts: bool = True, today: datetime.date | None = None,
-          interval: float = 0.5, echo: Echo = print) -> int:
+          interval: float = 0.25, echo: Echo = print) -> int:
     """Run the preview until interrupted; returns the exit status."""
     config = root / "site" / "mkdocs.yml"
     if not config.is_file():

@@ -5,9 +5,9 @@ with live reload, not strict so that the preview keeps going while a page has
 a problem), and a watcher here that polls the modification times of sops/
 (four times a second) and, when SOP files change, checks those files (with the SOPs they include)
 and regenerates the generated folders of site/docs/. Only what the edit
-changed is rendered again (`sitegen.memo`) and written (an unchanged page
-keeps its file and its modification time), so MkDocs' dirty rebuild renders
-only those pages: one edited SOP in a library of a thousand shows in the
+changed is rendered again (`sitegen.memo`) and written, file by file in
+place (an unchanged page keeps its file and its modification time), so
+MkDocs' dirty rebuild renders only those pages: one edited SOP in a library of a thousand shows in the
 browser within about two seconds (`benchmarks/bench_serve.py`). The price of
 `--dirty`, said by MkDocs itself: a page that did not change keeps the
 navigation it was built with until the preview restarts (the navigation
@@ -41,7 +41,7 @@ from compiler.reporters import text as text_report
 from compiler.sitegen import default_cases_dir, render_pages
 from compiler.sitegen.cases import Example, load_cases, pick_examples
 from compiler.sitegen.memo import PageMemo
-from compiler.sitegen.write import write_site
+from compiler.sitegen.write import update_site, write_site
 
 Echo = Callable[[str], None]
 Snapshot = dict[str, tuple[int, int]]
@@ -107,6 +107,8 @@ class Preview:
     """Every page with what it was rendered from: only what an edit changed is rendered again."""
     examples: dict[str, Example] | None = None
     """The diagnostics reference's examples (tests/cases/), read once."""
+    written: dict[str, bytes] = field(default_factory=dict)
+    """The generated files as last written, by path relative to site/docs/."""
 
     def regenerate(self, echo: Echo, changed: Iterable[str] | None = None) -> None:
         """Check the SOP files that changed (None: all of them), report problems, and rewrite the pages.
@@ -137,7 +139,12 @@ class Preview:
             self.examples = pick_examples(load_cases(default_cases_dir()))
         pages = render_pages(sops, self.skills, today=today, drafts=self.drafts, examples=self.examples,
                              memo=self.memo)
-        write_site(self.root / "site" / "docs", pages)
+        docs = self.root / "site" / "docs"
+        if self.written:
+            update_site(docs, pages, self.written)
+        else:
+            write_site(docs, pages)  # the first time, whole folders (the site server starts after it)
+        self.written = pages
         echo(f"sopc serve: pages generated from {len(sops)} SOP{'s' * (len(sops) != 1)} in "
              f"{time.perf_counter() - started:.2f} s ({self.memo.rendered} rendered, {self.memo.reused} unchanged)")
         self.memo.rendered = self.memo.reused = 0
@@ -167,8 +174,11 @@ def _stop(signum: int, frame: FrameType | None) -> None:
 
 
 def serve(root: Path, addr: str, *, drafts: bool = True, today: datetime.date | None = None,
-          interval: float = 0.25, echo: Echo = print) -> int:
-    """Run the preview until interrupted; returns the exit status."""
+          interval: float = 0.25, echo: Echo = print, zensical: Path | None = None) -> int:
+    """Run the preview until interrupted; returns the exit status.
+
+    With zensical (the path of a `zensical` executable), Zensical serves the same project instead of MkDocs,
+    with its own cache of what it built."""
     config = root / "site" / "mkdocs.yml"
     if not config.is_file():
         raise UsageError(f"no MkDocs project at {config}")
@@ -176,6 +186,8 @@ def serve(root: Path, addr: str, *, drafts: bool = True, today: datetime.date | 
     seen = snapshot(root / "sops")
     preview.regenerate(echo)
     command = [sys.executable, "-m", "mkdocs", "serve", "--dirty", "--no-strict", "-f", str(config), "-a", addr]
+    if zensical is not None:
+        command = [str(zensical), "serve", "-f", str(config), "-a", addr]
     child = subprocess.Popen(command, cwd=root)
     previous = signal.signal(signal.SIGTERM, _stop)
     echo(f"Serving the runbook site at http://{addr}/ (Ctrl-C to stop)")

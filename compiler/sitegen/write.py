@@ -6,6 +6,10 @@ folder untouched. A page whose bytes did not change is linked into the new
 folder rather than written again, so it keeps its modification time and
 `mkdocs serve --dirty` rebuilds only the pages that changed. Temporary
 folders left by an older sopc (`.sitegen-*`) are removed.
+
+A live preview updates the folders in place instead (`update_site`): a
+watcher that follows folders by inode (inotify, as Zensical's does) would
+lose sight of a folder swapped in; each page is still replaced whole.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import shutil
 from collections.abc import Mapping
 from pathlib import Path
 
-from compiler.files import replace_tree
+from compiler.files import replace_tree, write_atomic
 from compiler.sitegen import FOLDERS
 
 TEMP_PREFIX = ".sitegen-"
@@ -39,3 +43,25 @@ def write_site(docs_dir: Path, files: Mapping[str, bytes]) -> None:
             shutil.rmtree(leftover, ignore_errors=True)
     for folder in FOLDERS:
         replace_tree(docs_dir / folder, by_folder[folder])
+
+
+def update_site(docs_dir: Path, files: Mapping[str, bytes], before: Mapping[str, bytes]) -> int:
+    """Bring the generated folders from `before` (what was written there last) to `files`, in place.
+
+    Each changed file is replaced atomically (`write_atomic`) and each file no longer generated is removed,
+    with the folders it leaves empty; the rest is not touched. Returns how many files were written or removed.
+    """
+    for rel in files:
+        _check(rel)
+    changed = [rel for rel, data in sorted(files.items()) if before.get(rel) != data]
+    for rel in changed:
+        write_atomic(docs_dir / rel, files[rel])
+    gone = sorted(set(before) - set(files))
+    for rel in gone:
+        path = docs_dir / _check(rel) / rel.split("/", 1)[1]
+        path.unlink(missing_ok=True)
+        for folder in path.parents:
+            if folder == docs_dir or folder.parent == docs_dir or any(folder.iterdir()):
+                break
+            folder.rmdir()
+    return len(changed) + len(gone)

@@ -5,7 +5,8 @@ benchmarks/corpus.py (variants of the shipped SOPs, and the shared SOPs they
 include) in a temporary folder, then times separately:
 
 1. validation of the N files (`check_files`, for context),
-2. our page generation (`render_site`),
+2. our page generation (`render_site`), and again after one SOP is edited,
+   with the page memo of the first (what `sopc build` and `sopc serve` do),
 3. writing the pages (`write_site`),
 4. `mkdocs build` of the whole site,
 5. how long an SOP page takes to become usable in Chromium served locally:
@@ -37,6 +38,7 @@ import sys
 import tempfile
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +49,7 @@ from benchmarks.corpus import write_corpus  # noqa: E402
 from compiler.check import check_files  # noqa: E402
 from compiler.files import discover, read_all  # noqa: E402
 from compiler.sitegen import render_site  # noqa: E402
+from compiler.sitegen.memo import PageMemo  # noqa: E402
 from compiler.sitegen.project import build_html, copy_skeleton, repo_site  # noqa: E402
 from compiler.sitegen.write import write_site  # noqa: E402
 
@@ -160,10 +163,19 @@ def one_size(work: Path, count: int, args: argparse.Namespace) -> dict[str, floa
         checked = check_files(files, TODAY)
     assert checked.ok, [d for d in checked.diagnostics][:5]
     sops = checked.valid_sops()
+    memo = PageMemo()
     with timed("generate pages (render_site)", results):
-        pages = render_site(sops, {}, today=TODAY)
+        pages = render_site(sops, {}, today=TODAY, memo=memo)
     size = sum(len(v) for v in pages.values())
     print(f"{'':<34} {len(pages)} files, {size / 1e6:.1f} MB of Markdown")
+    edited = list(sops)
+    edited[len(edited) // 2] = replace(edited[len(edited) // 2], summary="Edited. " + edited[len(edited) // 2].summary)
+    memo.rendered = memo.reused = 0
+    with timed("again after one edit (memo)", results):
+        again = render_site(edited, {}, today=TODAY, memo=memo)
+    assert again != pages
+    print(f"{'':<34} {memo.rendered} pages rendered, {memo.reused} taken from the memo: "
+          f"{results['generate pages (render_site)'] / results['again after one edit (memo)']:.0f}x faster")
     config = copy_skeleton(repo_site(), work / "site")
     with timed("write pages (write_site)", results):
         write_site(work / "site" / "docs", pages)

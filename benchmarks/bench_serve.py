@@ -133,7 +133,11 @@ def main() -> int:
             for number, path in enumerate(edited):
                 marker = f"Edited title number {number} {time.time_ns()}"
                 retitle(path, prefix, marker)
-                took = wait_for(base + url_of(work, path), marker, 300)
+                try:
+                    took = wait_for(base + url_of(work, path), marker, 300)
+                except TimeoutError:
+                    print("".join(lines[-30:]))  # what the preview and the site server said last
+                    raise
                 seconds[kind].append(took)
                 said = next((line.strip() for line in reversed(lines) if "pages generated" in line), "")
                 print(f"{kind + ': ' + path.stem:<60} {took:6.2f} s   ({said.removeprefix('sopc serve: ')})",

@@ -4,13 +4,21 @@ The pipeline reads a straight line: read SOPs -> check -> compile skills ->
 check versions against the lock -> render site pages -> write (or compare,
 with --check). Nothing is written when any SOP has an error or a version
 problem.
+
+Site pages are rendered again only when what they are made from changed:
+each language's page memo is kept in `.sopc-cache/pages/<lang>.json`
+(digests, not pages; safe to delete), and a page whose file still has its
+digest is reused (`compiler.sitegen.memo`). Unchanged files are linked, not
+rewritten, into each folder's new tree before the atomic swap.
 """
 
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from compiler import results_cache
 from compiler.check import Checked, check_files
@@ -18,12 +26,17 @@ from compiler.files import diff_tree, discover, project_lock, read_all, replace_
 from compiler.skill.library import LOCK, Compiled, compile_library, read_lock
 from compiler.skill.versions import VersionProblem
 
+if TYPE_CHECKING:
+    from compiler.sitegen.memo import PageMemo
+
 SITE_FOLDERS = ("runbooks", "reference", "alerts")
 """The folders of site/docs/ that the site target generates (compiler.sitegen.FOLDERS)."""
 DOCS = {"en": "docs", "zh": "docs-zh"}
 """The docs folder of each language's MkDocs configuration (site/mkdocs.yml, site/mkdocs.<lang>.yml)."""
 SEARCH_DICT = "search-dict.{lang}.txt"
 """The search's user dictionary of a language, in site/ (read by mkdocs.<lang>.yml)."""
+MEMO = ".sopc-cache/pages/{lang}.json"
+"""Where the page memo of a language is kept, relative to the project folder."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,12 +59,32 @@ def _relative_files(root: Path) -> list[tuple[str, bytes]]:
 
 
 def _site_files(compiled: Compiled, checked: Checked, today: datetime.date, drafts: bool,
-                lang: str = "en") -> dict[str, bytes]:
+                lang: str, memo: PageMemo) -> dict[str, bytes]:
     from compiler.i18n.translation import translated_sops
     from compiler.sitegen import render_site
 
     sops = checked.sops if lang == "en" else translated_sops(checked.sops, checked.documents, checked.translations, lang)
-    return render_site(sops, compiled.per_skill, today=today, drafts=drafts, lang=lang)
+    return render_site(sops, compiled.per_skill, today=today, drafts=drafts, lang=lang, memo=memo)
+
+
+def _read_page(docs: Path) -> Callable[[str], bytes | None]:
+    def read(rel: str) -> bytes | None:
+        try:
+            return (docs / rel).read_bytes()
+        except OSError:
+            return None
+
+    return read
+
+
+def _load_memo(path: Path, docs: Path, fingerprint: str) -> PageMemo:
+    from compiler.sitegen.memo import load_memo
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        text = None
+    return load_memo(text, fingerprint, _read_page(docs))
 
 
 def _site_languages(checked: Checked) -> list[str]:
@@ -89,13 +122,17 @@ def _build(root: Path, today: datetime.date, *, check: bool, drafts: bool, site:
     replace_tree(skills_dir, compiled.files)
     written = ["skills/"]
     if site:
+        from compiler.sitegen.memo import code_fingerprint
+        from compiler.sitegen.write import write_site
+
+        fingerprint = code_fingerprint()
         for lang in _site_languages(checked):
-            pages = _site_files(compiled, checked, today, drafts, lang)
             docs = root / "site" / DOCS[lang]
-            for folder in SITE_FOLDERS:
-                prefix = f"{folder}/"
-                replace_tree(docs / folder, {k.removeprefix(prefix): v for k, v in pages.items() if k.startswith(prefix)})
-                written.append(f"site/{DOCS[lang]}/{folder}/")
+            memo_path = root / MEMO.format(lang=lang)
+            memo = _load_memo(memo_path, docs, fingerprint)
+            write_site(docs, _site_files(compiled, checked, today, drafts, lang, memo))
+            write_atomic(memo_path, memo.dumps().encode("utf-8"))
+            written += [f"site/{DOCS[lang]}/{folder}/" for folder in SITE_FOLDERS]
             if lang != "en" and checked.glossary is not None:
                 from compiler.i18n.search import jieba_user_dict
 

@@ -190,7 +190,9 @@ def build(root: str, check: bool, drafts: bool, no_site: bool, fmt: str, today: 
               help="Address the preview listens on.")
 @click.option("--drafts/--no-drafts", default=True, show_default=True, help="Show draft SOPs.")
 @click.option("--today", metavar="YYYY-MM-DD", help="Date to flag review_by against (default: today).")
-def serve(root: str, addr: str, drafts: bool, today: str | None) -> None:
+@click.option("--zensical", type=click.Path(dir_okay=False, exists=True), metavar="PATH",
+              help="Serve with this zensical executable instead of MkDocs (Zensical is not in the lock).")
+def serve(root: str, addr: str, drafts: bool, today: str | None, zensical: str | None) -> None:
     """Preview the runbook site locally, regenerating pages when an SOP file changes."""
     from compiler.serve import serve as run_preview
 
@@ -199,7 +201,8 @@ def serve(root: str, addr: str, drafts: bool, today: str | None) -> None:
         sys.stdout.flush()
 
     day = _today(today) if today else None
-    sys.exit(run_preview(Path(root), addr, drafts=drafts, today=day, echo=echo))
+    sys.exit(run_preview(Path(root), addr, drafts=drafts, today=day, echo=echo,
+                         zensical=Path(zensical).resolve() if zensical else None))
 
 
 @cli.command("demo-data")

@@ -236,6 +236,10 @@ def replace_tree(target: Path, files: dict[str, bytes]) -> None:
     owners are cleared: another build's work in progress is never touched.
     If this build's own staging folder is gone at the swap, nothing is
     changed (Busy) rather than falling back to a non-atomic path.
+
+    A file whose bytes are those already in target is not written again: the
+    new tree links it, so it keeps its modification time and a watcher
+    (`mkdocs serve --dirty`) rebuilds only what changed.
     """
     checked = {safe_relative(name): data for name, data in files.items()}
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -245,13 +249,35 @@ def replace_tree(target: Path, files: dict[str, bytes]) -> None:
         for relative, data in sorted(checked.items()):
             path = staging.joinpath(*relative.parts)
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
+            if not _link_unchanged(target.joinpath(*relative.parts), path, data):
+                path.write_bytes(data)
         for folder in [staging, *(p for p in staging.rglob("*") if p.is_dir())]:
             folder.chmod(0o755)
         _swap(staging, target)
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
+
+
+def _link_unchanged(old: Path, new: Path, data: bytes) -> bool:
+    """Hard-link old as new if it holds exactly data; False (and nothing at new) otherwise.
+
+    Checked after linking, on the file linked: no file of a tree is changed in place (trees are swapped
+    whole), so what was linked is what was read, even if another build swapped target meanwhile.
+    """
+    try:
+        if old.stat().st_size != len(data):
+            return False
+        os.link(old, new)
+    except OSError:
+        return False
+    try:
+        if new.read_bytes() == data:
+            return True
+    except OSError:
+        pass
+    new.unlink()
+    return False
 
 
 def _swap(staging: Path, target: Path) -> None:

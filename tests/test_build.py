@@ -138,6 +138,34 @@ def test_proper_bump_builds_and_updates_the_lock(project: Path) -> None:
     assert run_build(project, "--check")[0] == 0
 
 
+def test_a_rebuild_of_the_site_rewrites_only_what_changed_and_equals_a_full_build(project: Path,
+                                                                                  tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The page memo (.sopc-cache/pages/) and the linked unchanged files give the bytes a build from nothing gives."""
+    site = project / "site"
+    assert build(project, TODAY).written
+    inodes = {p: p.stat().st_ino for p in site.rglob("*.md")}
+    edit(project, WASH, "value: 0.20", "value: 0.25")
+    bump(project, MINOR, "Tuned.")
+    assert build(project, TODAY).written
+    changed = {p.relative_to(site).as_posix() for p, ino in inodes.items() if not p.exists() or p.stat().st_ino != ino}
+    assert "docs/runbooks/market-abuse/wash-trading-linked-accounts.md" in changed
+    assert "docs-zh/runbooks/market-abuse/wash-trading-linked-accounts.md" in changed
+    assert "docs/runbooks/market-abuse/spoofing-layering.md" not in changed
+    assert len(changed) < len(inodes) / 4, sorted(changed)
+
+    fresh = tmp_path_factory.mktemp("fresh")
+    shutil.copytree(project / "sops", fresh / "sops")
+    shutil.copytree(project / "skills", fresh / "skills")
+    assert build(fresh, TODAY).written
+    assert tree(site) == tree(fresh / "site")
+
+    (project / ".sopc-cache" / "pages" / "en.json").write_text("{not json", encoding="utf-8")
+    page = site / "docs-zh" / "runbooks" / "p2p" / "p2p-money-mule-review.md"  # its memo is intact
+    page.write_text("edited by hand\n", encoding="utf-8")  # in place, as an editor would
+    assert build(project, TODAY).written
+    assert tree(site) == tree(fresh / "site")
+
+
 def test_version_going_backwards_fails(project: Path) -> None:
     text = (project / WASH).read_text()
     newest = next(line for line in text.splitlines(keepends=True) if line.startswith(f'  - {{version: "{CURRENT}"'))

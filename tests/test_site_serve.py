@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import os
 import shutil
 import signal
@@ -106,3 +107,33 @@ def test_serve_regenerates_the_page_when_the_sop_changes(repo: Path,
     process.send_signal(signal.SIGINT)
     assert process.wait(timeout=20) in (0, 130)
     wait_for(lambda: fetch(base) is None, 15, "the server to stop")
+
+
+def test_an_edit_is_checked_with_what_it_includes_and_only_its_pages_are_rewritten(repo: Path) -> None:
+    """In process: the preview re-checks the edited file alone (with the SOP it includes) and rewrites only
+    the files whose bytes changed; an unchanged page keeps its file, so MkDocs' dirty rebuild skips it."""
+    from compiler.serve import Preview
+
+    shutil.copy(ROOT / "sops/market-abuse/spoofing-layering.yaml", repo / "sops/market-abuse/spoofing-layering.yaml")
+    said: list[str] = []
+    preview = Preview(repo, today=datetime.date(2026, 11, 22))
+    preview.regenerate(said.append)
+    assert said[-1].startswith("sopc serve: pages generated from 3 SOPs"), said
+    other = repo / "site/docs/runbooks/market-abuse/spoofing-layering.md"
+    before = other.stat()
+
+    source = repo / SOP
+    source.write_text(source.read_text().replace("title: Self-trade and linked-account wash trading",
+                                                 "title: Edited wash trading title"))
+    said.clear()
+    preview.regenerate(said.append, {str(source)})
+    assert len(said) == 1 and "SOP503" not in said[0], said  # the included SOP was checked with it
+    assert "Edited wash trading title" in (repo / PAGE).read_text()
+    assert other.stat().st_ino == before.st_ino and other.stat().st_mtime_ns == before.st_mtime_ns
+    rendered = int(said[0].split("(")[1].split(" rendered")[0])
+    alerts = source.read_text().count("- alert:")
+    assert rendered == 1 + alerts, said  # the page and the alert pages that show its title
+
+    source.unlink()
+    preview.regenerate(said.append, {str(source)})
+    assert not (repo / PAGE).exists()

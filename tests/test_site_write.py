@@ -69,3 +69,24 @@ def test_leftover_temporary_folder_is_cleaned(tmp_path: Path) -> None:
     (tmp_path / ".sitegen-dead" / "new" / "runbooks").mkdir(parents=True)
     write_site(tmp_path, {"runbooks/a.md": b"a\n"})
     assert not (tmp_path / ".sitegen-dead").exists()
+
+
+def test_update_in_place_writes_what_changed_and_removes_what_is_gone(tmp_path: Path) -> None:
+    """The live preview's write: folders stay the same folders (a watcher following them by inode keeps them)."""
+    from compiler.sitegen.write import update_site
+
+    before = {"runbooks/a/x.md": b"x\n", "runbooks/a/x/skill.json": b"{}", "runbooks/b/y.md": b"y\n",
+              "reference/f.md": b"f\n", "alerts/p.md": b"p\n"}
+    write_site(tmp_path, before)
+    folders = {f: (tmp_path / f).stat().st_ino for f in ("runbooks", "reference", "alerts")}
+    kept = (tmp_path / "runbooks/b/y.md").stat()
+    after = {"runbooks/a/x.md": b"x2\n", "runbooks/b/y.md": b"y\n", "runbooks/c/z.md": b"z\n", "reference/f.md": b"f\n",
+             "alerts/q.md": b"q\n"}
+    assert update_site(tmp_path, after, before) == 5  # x changed, z and q new, skill.json and p gone
+    assert tree(tmp_path) == after
+    assert {f: (tmp_path / f).stat().st_ino for f in folders} == folders
+    assert (tmp_path / "runbooks/b/y.md").stat().st_mtime_ns == kept.st_mtime_ns
+    assert not (tmp_path / "runbooks/a/x").exists()  # emptied, removed
+    assert (tmp_path / "alerts").is_dir()  # the generated folders stay, even empty
+    with pytest.raises(ValueError):
+        update_site(tmp_path, {"../escape.md": b"x"}, after)

@@ -21,7 +21,8 @@ one read `render_site` does. `render_pages` is the same without any read.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,7 @@ from compiler.sitegen.alerts import alert_entries, alert_page, alerts_index, has
 from compiler.sitegen.cases import Example, load_cases, pick_examples
 from compiler.sitegen.common import ALERTS, REFERENCE, RUNBOOKS, SLUG, Library, alert_path, page_path
 from compiler.sitegen.indexes import domain_index, runbooks_index, severity_index
+from compiler.sitegen.memo import PageMemo
 from compiler.sitegen.nav import NAV_FILE, nav_yaml
 from compiler.sitegen.page import sop_page
 from compiler.sitegen.reference import diagnostics_page, format_page
@@ -62,6 +64,14 @@ def _check_names(sop: Sop) -> None:
             raise ValueError(f"cannot publish {sop.path}: its {what} {value!r} is not a slug")
 
 
+def _memoized(memo: PageMemo | None, library: Library, path: str, sops: Sequence[Sop], extra: Sequence[str],
+              render: Callable[[Library], str]) -> str | bytes:
+    """The page rendered, or taken from the memo when nothing it is made from changed."""
+    if memo is None:
+        return render(library)
+    return memo.page(path, memo.key(library, path, sops, *extra), library, render)
+
+
 def render_pages(
     sops: Sequence[Sop],
     skills: Mapping[str, Mapping[str, bytes]],
@@ -71,8 +81,9 @@ def render_pages(
     examples: Mapping[str, Example] | None = None,
     schema: Mapping[str, Any] | None = None,
     lang: str = "en",
+    memo: PageMemo | None = None,
 ) -> dict[str, bytes]:
-    """`render_site` with the diagnostic examples and the schema given (pure)."""
+    """`render_site` with the diagnostic examples and the schema given (pure but for the memo, which it updates)."""
     chosen: dict[str, Sop] = {}
     for sop in sorted(sops, key=lambda s: (s.id, s.path)):
         if sop.status == "draft" and not drafts:
@@ -92,7 +103,9 @@ def render_pages(
         files[f"{REFERENCE}/format.md"] = format_page(schema if schema is not None else schema_json("sop.schema.json"))
     for entry in alert_entries(published):
         if has_page(entry.alert):
-            files[alert_path(entry.alert)] = alert_page(entry, library)
+            path = alert_path(entry.alert)
+            files[path] = _memoized(memo, library, path, [s for s, _ in entry.runbooks], [w for _, w in entry.runbooks],
+                                    partial(alert_page, entry))
     for domain in sorted({s.domain for s in published}):
         files[f"{RUNBOOKS}/{domain}/index.md"] = domain_index(domain, published, library)
     for sop in published:
@@ -104,7 +117,10 @@ def render_pages(
             path = f"{folder}/{site_name(name)}"
             files[path] = compiled[name]
             links.append((name, path))
-        files[page] = sop_page(sop, library, links)
+        files[page] = _memoized(memo, library, page, [sop], [f"{name}={path}" for name, path in links],
+                                partial(sop_page, sop, skill_files=links))
+    if memo is not None:
+        memo.keep_only(files, published)
     return {path: data if isinstance(data, bytes) else data.encode("utf-8") for path, data in sorted(files.items())}
 
 
@@ -115,11 +131,13 @@ def render_site(
     today: datetime.date,
     drafts: bool = False,
     lang: str = "en",
+    memo: PageMemo | None = None,
 ) -> dict[str, bytes]:
     """Generated files by path relative to site/docs/ (e.g. 'runbooks/market-abuse/wash-trading-linked-accounts.md',
     'runbooks/alerts.md', 'reference/diagnostics.md', 'reference/format.md').
 
     With lang, the pages of that language (for its docs folder, e.g. site/docs-zh/): the SOPs are given
-    already translated (`i18n.translation.translated_sops`); lang sets the fixed words of the pages."""
+    already translated (`i18n.translation.translated_sops`); lang sets the fixed words of the pages.
+    With a memo, pages whose inputs did not change are taken from it (`memo.PageMemo`)."""
     examples = pick_examples(load_cases(default_cases_dir()))
-    return render_pages(sops, skills, today=today, drafts=drafts, examples=examples, lang=lang)
+    return render_pages(sops, skills, today=today, drafts=drafts, examples=examples, lang=lang, memo=memo)

@@ -7,6 +7,7 @@ import posixpath
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from compiler.domains import DOMAIN_TITLES
 from compiler.i18n.labels import label
@@ -49,8 +50,9 @@ def alert_path(alert: str) -> str:
     return f"{ALERTS}/{alert}.md"
 
 
+@lru_cache(maxsize=1 << 16)
 def relative(from_page: str, to_path: str) -> str:
-    """A link from one docs file to another (both relative to site/docs/)."""
+    """A link from one docs file to another (both relative to site/docs/); cached, as index pages ask thousands."""
     return posixpath.relpath(to_path, posixpath.dirname(from_page) or ".")
 
 

@@ -28,7 +28,7 @@ import html
 import json
 import re
 from collections.abc import Sequence
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from markdown_it import MarkdownIt
@@ -162,8 +162,11 @@ def rich_block(value: str, css: str = "sop-md") -> str:
     return f'<div class="{attr(css)}">\n{body}\n</div>'
 
 
+@lru_cache(maxsize=1 << 16)
 def rich_inline(value: str) -> str:
-    """A Markdown field as inline HTML on one line (for table cells and list items)."""
+    """A Markdown field as inline HTML on one line (for table cells and list items).
+
+    Cached: the index pages show every SOP's alerts, and a preview renders them again after each edit."""
     if not value.strip():
         return ""
     rendered: str = _parser().renderInline(" ".join(clean(value).split()))

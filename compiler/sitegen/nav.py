@@ -4,9 +4,16 @@ Without a `nav`, MkDocs names a section after its folder ("ai-operations"
 becomes "Ai operations", "p2p" "P2p"). The generated `runbooks/.nav.yml`
 holds the whole navigation and site/mkdocs.yml inherits it (`INHERIT`, which
 Zensical reads too); MkDocs leaves files starting with a dot out of the site.
-Pages are listed without a title, so each shows its own. The hand-written
-pages are named here: a new one must be added to HAND_WRITTEN, or the strict
-build stops on a page that is not in the navigation.
+The hand-written pages are named here: a new one must be added to
+HAND_WRITTEN, or the strict build stops on a page that is not in the navigation.
+
+The navigation lists the domains' index pages, not the SOPs: the theme
+writes the navigation into every page, so a navigation listing every SOP
+made each page grow with the library and the whole site grow with its
+square (at 1,000 SOPs it was half of every page). The domain index pages
+carry the lists, each SOP page links to its domain's index, and
+site/mkdocs.yml declares the SOP pages `not_in_nav` (they are still built
+and searched, as the alert pages are).
 """
 
 from __future__ import annotations
@@ -16,7 +23,7 @@ from collections.abc import Sequence
 
 from compiler.i18n.labels import label
 from compiler.model import Sop
-from compiler.sitegen.common import REFERENCE, RUNBOOKS, domain_title, page_path, sort_key
+from compiler.sitegen.common import REFERENCE, RUNBOOKS, domain_title
 
 NAV_FILE = f"{RUNBOOKS}/.nav.yml"
 """Relative to site/docs/; site/mkdocs.yml says `INHERIT: docs/runbooks/.nav.yml`."""
@@ -33,7 +40,7 @@ def _q(value: str) -> str:
 
 
 def nav_yaml(sops: Sequence[Sop], lang: str = "en") -> str:
-    """The `nav:` of the site as YAML, for the published SOPs.
+    """The `nav:` of the site as YAML, for the published SOPs: one entry per domain, whatever its size.
 
     Another language's nav (docs-<lang>/runbooks/.nav.yml) inherits site/mkdocs.yml itself, and
     site/mkdocs.<lang>.yml inherits it: its `nav` replaces the English one. Its sections are named in
@@ -48,9 +55,7 @@ def nav_yaml(sops: Sequence[Sop], lang: str = "en") -> str:
     lines += [f"  - {_q(label(lang, 'Runbooks'))}:", f"      - {_q(f'{RUNBOOKS}/index.md')}", f"      - {_q(f'{RUNBOOKS}/alerts.md')}",
               f"      - {_q(f'{RUNBOOKS}/severity.md')}"]
     for domain in sorted({s.domain for s in sops}, key=lambda d: (domain_title(d).lower(), d)):
-        lines += [f"      - {_q(domain_title(domain, lang))}:", f"          - {_q(f'{RUNBOOKS}/{domain}/index.md')}"]
-        members = sorted((s for s in sops if s.domain == domain), key=lambda s: (s.title.lower(), sort_key(s)))
-        lines += [f"          - {_q(page_path(s))}" for s in members]
+        lines.append(f"      - {_q(domain_title(domain, lang))}: {_q(f'{RUNBOOKS}/{domain}/index.md')}")
     if lang == "en":
         lines += [f"  - {_q(title)}: {_q(path)}" for title, path in HAND_WRITTEN_AFTER]
         lines += ["  - Reference:", *[f"      - {_q(p)}" for p in REFERENCE_PAGES]]

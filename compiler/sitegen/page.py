@@ -185,12 +185,21 @@ def skill_links(sop: Sop, files: Sequence[tuple[str, str]], lang: str = "en") ->
     return " · ".join(f"[{text(name)}]({relative(here, path)})" for name, path in files)
 
 
+def _crumbs(sop: Sop, lang: str) -> list[str]:
+    # The navigation lists domains, not SOPs (see nav.py): the way back to the domain's list is on the page.
+    here = page_path(sop)
+    return [f"[{label(lang, 'Runbooks')}]({relative(here, 'runbooks/index.md')}) › "
+            f"[{text(domain_title(sop.domain, lang))}]({relative(here, f'runbooks/{sop.domain}/index.md')})",
+            "{: .sop-crumbs }", ""]
+
+
 def sop_page(sop: Sop, library: Library, skill_files: Sequence[tuple[str, str]]) -> str:
     """The Markdown of one SOP's page."""
     numbers = numbering(sop)
     lang = library.lang
     links = skill_links(sop, skill_files, lang)
     lines = _front_matter(sop)
+    lines += _crumbs(sop, lang)
     lines += [f"# {text(sop.title or sop.id)}", "",
               f'<p class="sop-badges">{status_badges(sop, library.today, lang)}</p>', ""]
     lines += _banners(sop, library)

@@ -1,58 +1,67 @@
-"""Writing the generated pages: replace site/docs/runbooks/, reference/ and alerts/ as whole folders.
+"""Writing the generated pages: replace site/docs/runbooks/, reference/ and alerts/, each as a whole folder.
 
-The new folders are built in a temporary folder beside them (same file
-system), then swapped in with renames. An interrupted build leaves the old
-folders untouched; a leftover temporary folder is removed by the next write.
-Between the two renames of one folder there is an instant without it; the
-MkDocs live-reload watcher may see that and rebuild once more, which is
-harmless.
+Each folder is swapped in whole (`files.replace_tree`: a staging folder
+beside it, one atomic exchange), so an interrupted build leaves the old
+folder untouched. A page whose bytes did not change is linked into the new
+folder rather than written again, so it keeps its modification time and
+`mkdocs serve --dirty` rebuilds only the pages that changed. Temporary
+folders left by an older sopc (`.sitegen-*`) are removed.
+
+A live preview updates the folders in place instead (`update_site`): a
+watcher that follows folders by inode (inotify, as Zensical's does) would
+lose sight of a folder swapped in; each page is still replaced whole.
 """
 
 from __future__ import annotations
 
-import os
 import shutil
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
+from compiler.files import replace_tree, write_atomic
 from compiler.sitegen import FOLDERS
 
 TEMP_PREFIX = ".sitegen-"
 
 
-def _target(root: Path, rel: str) -> Path:
+def _check(rel: str) -> str:
+    """The generated folder a path is in; ValueError for a path outside them."""
     parts = rel.split("/")
     if len(parts) < 2 or parts[0] not in FOLDERS or any(p in ("", ".", "..") for p in parts) or "\\" in rel:
         raise ValueError(f"generated file {rel!r} is not under {' or '.join(f + '/' for f in FOLDERS)}")
-    return root.joinpath(*parts)
-
-
-def _clean_leftovers(docs_dir: Path) -> None:
-    for leftover in docs_dir.glob(f"{TEMP_PREFIX}*"):
-        if leftover.is_dir():
-            shutil.rmtree(leftover, ignore_errors=True)
+    return parts[0]
 
 
 def write_site(docs_dir: Path, files: Mapping[str, bytes]) -> None:
     """Replace the generated folders of docs_dir (FOLDERS) with exactly `files` (paths relative to docs_dir)."""
+    by_folder: dict[str, dict[str, bytes]] = {folder: {} for folder in FOLDERS}
+    for rel, data in files.items():
+        by_folder[_check(rel)][rel.split("/", 1)[1]] = data
     docs_dir.mkdir(parents=True, exist_ok=True)
-    _clean_leftovers(docs_dir)
-    staging = Path(tempfile.mkdtemp(prefix=TEMP_PREFIX, dir=docs_dir))
-    try:
-        new = staging / "new"
-        for folder in FOLDERS:
-            (new / folder).mkdir(parents=True)
-        for rel, data in sorted(files.items()):
-            path = _target(new, rel)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
-        old = staging / "old"
-        old.mkdir()
-        for folder in FOLDERS:
-            current = docs_dir / folder
-            if current.exists():
-                os.rename(current, old / folder)
-            os.rename(new / folder, current)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    for leftover in docs_dir.glob(f"{TEMP_PREFIX}*"):
+        if leftover.is_dir():
+            shutil.rmtree(leftover, ignore_errors=True)
+    for folder in FOLDERS:
+        replace_tree(docs_dir / folder, by_folder[folder])
+
+
+def update_site(docs_dir: Path, files: Mapping[str, bytes], before: Mapping[str, bytes]) -> int:
+    """Bring the generated folders from `before` (what was written there last) to `files`, in place.
+
+    Each changed file is replaced atomically (`write_atomic`) and each file no longer generated is removed,
+    with the folders it leaves empty; the rest is not touched. Returns how many files were written or removed.
+    """
+    for rel in files:
+        _check(rel)
+    changed = [rel for rel, data in sorted(files.items()) if before.get(rel) != data]
+    for rel in changed:
+        write_atomic(docs_dir / rel, files[rel])
+    gone = sorted(set(before) - set(files))
+    for rel in gone:
+        path = docs_dir / _check(rel) / rel.split("/", 1)[1]
+        path.unlink(missing_ok=True)
+        for folder in path.parents:
+            if folder == docs_dir or folder.parent == docs_dir or any(folder.iterdir()):
+                break
+            folder.rmdir()
+    return len(changed) + len(gone)

@@ -1,6 +1,6 @@
 """The runner's overhead: the wash-trading SOP through `sopc run` against DuckDB running the same SQL directly.
 
-Run: .venv/bin/python -m benchmarks.bench_runner [--scale 2000] [--repeats 5]
+Run: .venv/bin/python -m benchmarks.bench_runner [--scale 2000] [--repeats 5] [--data FOLDER]
 
 Generates the demo exchange once (scale 2000 is about 10 million trades;
 kept in benchmarks/.data/ for later runs), then, alternating in one process
@@ -36,6 +36,7 @@ from compiler.runner import querycheck
 from compiler.runner.answers import GivenAnswers
 from compiler.runner.database import Database, forget_idle
 from compiler.runner.events import read_events
+from compiler.runner.includes import steps_by_id
 from compiler.runner.run import read_skill, start
 from compiler.runner.values import sql_value
 
@@ -51,9 +52,12 @@ ANSWERS = {
 }
 
 
-def demo_database(scale: int) -> Path:
-    """The demo exchange at this scale, generated on first use."""
-    path = REPO / "benchmarks" / ".data" / f"demo-{scale}.duckdb"
+DATA = REPO / "benchmarks" / ".data"
+
+
+def demo_database(scale: int, folder: Path = DATA) -> Path:
+    """The demo exchange at this scale, generated on first use (into `folder`, default benchmarks/.data/)."""
+    path = folder / f"demo-{scale}.duckdb"
     if not path.exists():
         started = time.perf_counter()
         summary = generate(path, scale=scale)
@@ -85,7 +89,7 @@ def run_once(skill: dict[str, Any], raw: bytes, db: Path, out: Path, number: int
 
 def direct_once(skill: dict[str, Any], db: Path, queries: list[dict[str, Any]]) -> float:
     """Seconds for the same queries with the same values, straight through DuckDB."""
-    steps = {s["id"]: s for s in skill["steps"]}
+    steps = steps_by_id(skill)  # included steps by their qualified id (group/members)
     started = time.perf_counter()
     with duckdb.connect(str(db), read_only=True) as con:
         for query in queries:
@@ -100,8 +104,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=int, default=2000)
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--data", type=Path, default=DATA, help="Folder of demo-<scale>.duckdb (made if missing).")
     args = parser.parse_args()
-    db = demo_database(args.scale)
+    db = demo_database(args.scale, args.data)
     skill, raw = read_skill(SKILL)
     with duckdb.connect(str(db), read_only=True) as con:
         trades = con.execute("SELECT count(*) FROM trades").fetchone()

@@ -10,8 +10,9 @@ from __future__ import annotations
 import datetime
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -317,6 +318,25 @@ def test_command(paths: tuple[str, ...], min_coverage: float | None, out: str | 
     sys.exit(0 if ok else 1)
 
 
+def _limit_options(command: Callable[..., None]) -> Callable[..., None]:
+    """What each run may spend, the same five options for sopc run, mcp and triage (they name Limits' fields)."""
+    options = [
+        click.option("--timeout", "timeout_s", type=click.FloatRange(0.1, 86_400), default=60.0, show_default=True,
+                     help="Time limit of each query, in seconds."),
+        click.option("--max-rows", type=click.IntRange(1, 1_000_000), default=1000, show_default=True,
+                     help="Rows of each query kept in the record and visible to conditions (the count is always "
+                          "exact)."),
+        click.option("--memory", "memory_mb", type=click.IntRange(64, 1 << 20), default=1024, show_default=True,
+                     metavar="MB", help="DuckDB's memory limit; a query needing more is stopped."),
+        click.option("--threads", type=click.IntRange(1, 256), default=2, show_default=True, help="DuckDB's threads."),
+        click.option("--max-temp", "temp_mb", type=click.IntRange(0, 1 << 24), default=1024, show_default=True,
+                     metavar="MB", help="What DuckDB may spill to its temporary directory."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
 RUN_EXIT = {"completed": 0, "failed": 1, "approval_refused": 1, "awaiting_approval": 4, "awaiting_answer": 4}
 
 
@@ -345,23 +365,15 @@ def _answers_file(path: str | None) -> dict[str, object]:
               help="Approver registry: only signed approvals verifying against it count "
                    "(default: sops/approvers.yaml if it exists; without one, approvals are unverified names).")
 @click.option("--run-id", help="Name of the run folder (default: <sop>-<UTC time>-<random>).")
-@click.option("--timeout", type=click.FloatRange(0.1, 86_400), default=60.0, show_default=True,
-              help="Time limit of each query, in seconds.")
-@click.option("--max-rows", type=click.IntRange(1, 1_000_000), default=1000, show_default=True,
-              help="Rows of each query kept in the record and visible to conditions (the count is always exact).")
-@click.option("--memory", "memory_mb", type=click.IntRange(64, 1 << 20), default=1024, show_default=True,
-              metavar="MB", help="DuckDB's memory limit; a query needing more is stopped.")
-@click.option("--threads", type=click.IntRange(1, 256), default=2, show_default=True, help="DuckDB's threads.")
-@click.option("--max-temp", "temp_mb", type=click.IntRange(0, 1 << 24), default=1024, show_default=True,
-              metavar="MB", help="What DuckDB may spill to its temporary directory.")
+@_limit_options
 @click.option("--no-prompt", is_flag=True, help="Never ask on the terminal; pause instead.")
 @click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True,
               help="json: print the run-state object (schema/run-state.schema.json), as sopc mcp returns it.")
 @click.option("--lang", type=click.Choice(["en", *sorted(LANGUAGES)]), default="en", show_default=True,
               help="Language of report.md and report.html (recorded with the run; a resume keeps it).")
 def run(sop_id: str | None, db: str | None, pairs: tuple[str, ...], answers: str | None, out: str,
-        resume_dir: str | None, skills: str, by: str, registry: str | None, run_id: str | None, timeout: float,
-        max_rows: int, memory_mb: int, threads: int, temp_mb: int, no_prompt: bool, fmt: str, lang: str) -> None:
+        resume_dir: str | None, skills: str, by: str, registry: str | None, run_id: str | None, no_prompt: bool,
+        fmt: str, lang: str, **limits: Any) -> None:
     """Execute a compiled skill against exchange data, recording every step.
 
     Exit status: 0 completed, 1 failed or approval refused, 2 usage error,
@@ -372,6 +384,7 @@ def run(sop_id: str | None, db: str | None, pairs: tuple[str, ...], answers: str
     from compiler.runner.errors import RunError
     from compiler.runner.inputs import parse_pairs
     from compiler.runner.run import read_skill, resume, start
+    from compiler.runner.worker import Limits
 
     if not by.strip():
         raise UsageError("say who runs this: --by NAME (or set SOPC_USER); it is recorded, and that person "
@@ -384,14 +397,12 @@ def run(sop_id: str | None, db: str | None, pairs: tuple[str, ...], answers: str
     if not no_prompt and fmt == "text" and sys.stdin.isatty():
         source = PromptedAnswers(given, lambda text: str(click.prompt(text, default="", show_default=False)))
     database: Database | None = None
-    limits = {"timeout_s": timeout, "max_rows": max_rows, "memory_mb": memory_mb, "threads": threads,
-              "temp_mb": temp_mb}
     try:
         if resume_dir:
             if sop_id or pairs or lang != "en":
                 raise UsageError("--resume continues a run with its own skill, inputs and report language; "
                                  "give none of them")
-            database = Database.open(Path(db), **limits) if db else None
+            database = Database.open(Path(db), Limits(**limits)) if db else None
             finished = resume(Path(resume_dir), source, by=by, database=database, registry=approvers)
         else:
             if not sop_id or not db:
@@ -404,7 +415,7 @@ def run(sop_id: str | None, db: str | None, pairs: tuple[str, ...], answers: str
             if skill["id"] != sop_id:
                 raise UsageError(f"{Path(skills) / sop_id / 'skill.json'} is the skill {skill['id']!r}, not {sop_id!r}")
             values = parse_pairs(pairs, skill["inputs_schema"])
-            database = Database.open(Path(db), **limits)
+            database = Database.open(Path(db), Limits(**limits))
             finished = start(skill, database, values, source, Path(out), started_by=by, run_id=run_id, raw=raw,
                              registry=approvers, lang=lang)
     except RunError as err:
@@ -448,12 +459,8 @@ def run(sop_id: str | None, db: str | None, pairs: tuple[str, ...], answers: str
               "(default: stdio).")
 @click.option("--by", default="agent", show_default=True,
               help="Who the agent is in run records (it can never approve: it starts the runs).")
-@click.option("--timeout", type=click.FloatRange(0.1, 86_400), default=60.0, show_default=True,
-              help="Time limit of each query, in seconds.")
-@click.option("--max-rows", type=click.IntRange(1, 1_000_000), default=1000, show_default=True,
-              help="Rows of each query kept in the record.")
-def mcp_command(db: str, runs_dir: str, skills: str, http: str | None, by: str, timeout: float,
-                max_rows: int) -> None:
+@_limit_options
+def mcp_command(db: str, runs_dir: str, skills: str, http: str | None, by: str, **limits: Any) -> None:
     """Serve the compiled skills and the runner to an agent over the Model Context Protocol.
 
     Tools: find_runbooks, start_run, get_run, submit_step, get_report. The
@@ -466,13 +473,14 @@ def mcp_command(db: str, runs_dir: str, skills: str, http: str | None, by: str, 
     from compiler.runner.database import Database
     from compiler.runner.errors import RunError
     from compiler.runner.session import Runs
+    from compiler.runner.worker import Limits
 
     if not by.strip() or len(by) > 64 or not by.isprintable():
         raise UsageError("--by must be a name of at most 64 printable characters")
     if not (Path(skills) / "index.json").is_file():
         raise UsageError(f"no compiled skills in {skills} (index.json); run: sopc build")
     try:
-        Database.open(Path(db)).close()  # a missing or unreadable source is said now, not at the first call
+        Database.open(Path(db), Limits(**limits)).close()  # a missing or unreadable source is said now
     except RunError as err:
         raise UsageError(str(err)) from err
     number = 0
@@ -485,7 +493,7 @@ def mcp_command(db: str, runs_dir: str, skills: str, http: str | None, by: str, 
             loopback = False
         if not loopback or not 0 < number < 65536:
             raise UsageError(f"--http {http}: give a loopback address and port, e.g. 127.0.0.1:8765")
-    runs = Runs(Path(db), Path(runs_dir), Path(skills), timeout, max_rows)
+    runs = Runs(Path(db), Path(runs_dir), Path(skills), Limits(**limits))
     server = build_server(runs, by=by)
     try:
         if http is None:
@@ -506,12 +514,8 @@ def mcp_command(db: str, runs_dir: str, skills: str, http: str | None, by: str, 
 @click.option("--workers", type=click.IntRange(1, 256), help="Worker processes (default: one per core).")
 @click.option("--by", default="triage", show_default=True,
               help="Who starts the runs (recorded; never allowed to approve them).")
-@click.option("--timeout", type=click.FloatRange(0.1, 86_400), default=60.0, show_default=True,
-              help="Time limit per query, in seconds.")
-@click.option("--max-rows", type=click.IntRange(1, 1_000_000), default=1000, show_default=True,
-              help="Rows of each query kept in the record.")
-def triage(alerts: str, db: str, out: str, skills: str, workers: int | None, by: str, timeout: float,
-           max_rows: int) -> None:
+@_limit_options
+def triage(alerts: str, db: str, out: str, skills: str, workers: int | None, by: str, **limits: Any) -> None:
     """Take every alert of a JSON Lines file to its runbook, as far as the deterministic steps go.
 
     Each line is an alert {id, name, ts, payload}. Writes OUT/queue.json and
@@ -521,10 +525,11 @@ def triage(alerts: str, db: str, out: str, skills: str, workers: int | None, by:
     """
     from compiler.runner.triage import Settings, count_lines, default_workers
     from compiler.runner.triage import triage as run_triage
+    from compiler.runner.worker import Limits
 
     if not by.strip() or len(by) > 64 or not by.isprintable():
         raise UsageError("--by must be a name of at most 64 printable characters")
-    settings = Settings(Path(db), Path(skills), Path(out) / "runs", by, timeout, max_rows)
+    settings = Settings(Path(db), Path(skills), Path(out) / "runs", by, Limits(**limits))
     if not settings.db.exists():
         raise UsageError(f"no such database file or folder: {db}")
     total = count_lines(Path(alerts))

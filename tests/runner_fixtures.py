@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 import datetime
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -13,13 +19,13 @@ from compiler.demo.rows import insert_rows
 from compiler.resources import schema_text
 from compiler.skill.compile import compile_skill
 
-PROBE = """\
+REPO = Path(__file__).resolve().parent.parent
+SOPC = [sys.executable, "-m", "compiler"]
+
+SOP_HEADER = """\
 # yaml-language-server: $schema=../../schema/sop.schema.json
 format: 1
-id: probe-self-trading
 version: "1.0.0"
-title: Probe of self-trading by one account
-summary: A small SOP that exercises every kind of step the runner executes.
 status: active
 owner: trading-risk
 reviewers: [compliance]
@@ -29,6 +35,15 @@ domain: market-abuse
 tags: [test]
 triggers:
   - {alert: probe_alert, when: A test raises it.}
+changelog:
+  - {version: "1.0.0", date: "2026-11-01", change: First version.}
+"""
+"""What every test SOP says about itself; a test SOP adds its id, title, summary, inputs, steps and outcomes."""
+
+PROBE = SOP_HEADER + """\
+id: probe-self-trading
+title: Probe of self-trading by one account
+summary: A small SOP that exercises every kind of step the runner executes.
 inputs:
   account_id: {type: string, description: "Subject account; no pattern, so hostile text reaches the query."}
 thresholds:
@@ -87,8 +102,6 @@ steps:
 outcomes:
   no_action: {title: Closed with no action, disposition: no-finding}
   escalated: {title: Escalated, disposition: escalated}
-changelog:
-  - {version: "1.0.0", date: "2026-11-01", change: First version.}
 """
 
 ANSWERS: dict[str, Any] = {
@@ -135,3 +148,37 @@ def make_db(path: Path, rows: dict[str, list[dict[str, Any]]], background_trades
                 "3000, 1, 3000, NULL, NULL, 'M' || (i % 97), 'K' || (i % 89), 'buy', false FROM range($n) t(i)",
                 {"n": background_trades})
     return path
+
+
+def kill_and_resume(tmp_path: Path, skill: dict[str, Any], db: Path, answers: dict[str, Any],
+                    stop_after: int) -> tuple[bytes, Path]:
+    """Run the skill with a real `sopc run` (account_id=A1, as alex), SIGKILL it once its record holds
+    `stop_after` events, then `sopc run --resume` it as sam: the record as the kill left it, and its path.
+
+    The kill must leave the run unfinished and without reports, and the resume must end with exit 0.
+    """
+    skills = tmp_path / "skills"
+    (skills / skill["id"]).mkdir(parents=True, exist_ok=True)
+    (skills / skill["id"] / "skill.json").write_text(json.dumps(skill))
+    given = tmp_path / "answers.json"
+    given.write_text(json.dumps(answers))
+    env = {**os.environ, "PYTHONPATH": str(REPO), "SOPC_USER": "alex"}
+    run_id = f"k{stop_after}"
+    command = [*SOPC, "run", skill["id"], "--db", str(db), "-i", "account_id=A1", "--answers", str(given),
+               "--out", str(tmp_path / "runs"), "--skills", str(skills), "--run-id", run_id, "--no-prompt"]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    record = tmp_path / "runs" / run_id / "events.jsonl"
+    deadline = time.monotonic() + 60
+    while process.poll() is None and time.monotonic() < deadline:
+        if record.exists() and record.read_bytes().count(b"\n") >= stop_after:
+            process.send_signal(signal.SIGKILL)
+            break
+        time.sleep(0.002)
+    process.wait()
+    before = record.read_bytes()
+    assert process.returncode == -signal.SIGKILL and b"run_ended" not in before, stop_after
+    assert not (record.parent / "report.md").exists(), stop_after
+    result = subprocess.run([*SOPC, "run", "--resume", str(record.parent), "--answers", str(given), "--no-prompt"],
+                            env={**env, "SOPC_USER": "sam"}, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return before, record

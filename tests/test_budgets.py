@@ -22,6 +22,7 @@ from runner_fixtures import make_db, probe_skill, trade
 
 from compiler.runner.database import Database
 from compiler.runner.errors import RunError
+from compiler.runner.worker import Limits
 
 REPO = Path(__file__).resolve().parent.parent
 SECONDS = 10.0
@@ -67,7 +68,7 @@ def worker_peak(database: Database) -> Iterator[list[int]]:
 def test_a_hostile_query_is_stopped_in_time_and_memory(sql: str) -> None:
     """Interrupted at its deadline, refused memory past the cap, or killed a grace period after the deadline;
     the next query of the same database still runs."""
-    database = Database.from_rows({}, timeout_s=1.0)
+    database = Database.from_rows({}, Limits(timeout_s=1.0))
     try:
         started = time.perf_counter()
         with worker_peak(database) as peak, pytest.raises(RunError) as stopped:
@@ -222,12 +223,12 @@ def test_a_closed_databases_worker_serves_the_next_run_on_the_same_file_only(tmp
     assert second.query("SELECT count(*) AS n FROM trades", {}).rows == ({"n": 1},)
     second.close()
     os.utime(db, ns=(time.time_ns(), time.time_ns() + 10**9))  # the file changed: its kept worker has the old one
-    third = Database.open(db, timeout_s=1.0)
+    third = Database.open(db, Limits(timeout_s=1.0))
     assert third._process is not None and third._process.pid != pid
     with pytest.raises(RunError):
         third.query(HOSTILE_QUERIES[3], {})  # killed past its deadline
     third.close()
-    fourth = Database.open(db, timeout_s=1.0)
+    fourth = Database.open(db, Limits(timeout_s=1.0))
     assert fourth._process is not None and fourth._process.pid != pid
     fourth.close()
     forget_idle()
@@ -248,3 +249,19 @@ def test_a_kept_worker_opens_other_data_for_the_next_run() -> None:
     with pytest.raises(RunError, match="cannot load test rows"):
         Database.from_rows({"trades": [{"no_such_column": 1}]})
     forget_idle()
+
+
+def test_the_query_worker_writes_nothing_on_the_runners_stdout(tmp_path: Path) -> None:
+    """DuckDB draws a progress bar on stdout during a long query; the worker's stdout is /dev/null, so nothing
+    reaches the JSON of `sopc run --format json` or the protocol of `sopc mcp` over stdio."""
+    from compiler.runner.database import forget_idle
+
+    forget_idle()
+    database = Database.open(make_db(tmp_path / "ring.duckdb", RING))
+    try:
+        database.ready()
+        assert database._process is not None and database._process.pid
+        assert os.readlink(f"/proc/{database._process.pid}/fd/1") == os.devnull
+    finally:
+        database.close()
+        forget_idle()

@@ -5,18 +5,14 @@ from __future__ import annotations
 
 import datetime
 import json
-import os
 import shutil
-import signal
 import subprocess
-import sys
-import time
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pytest
-from runner_fixtures import make_db, trade
+from runner_fixtures import SOP_HEADER, SOPC, kill_and_resume, make_db, trade
 
 from compiler.check import check_files
 from compiler.resources import schema_json
@@ -29,25 +25,7 @@ from compiler.runner.run import resume, start
 from compiler.runner.verify import verify
 from compiler.skill.compile import compile_skill
 
-REPO = Path(__file__).resolve().parent.parent
-SOPC = [sys.executable, "-m", "compiler"]
-HEADER = """\
-# yaml-language-server: $schema=../../schema/sop.schema.json
-format: 1
-version: "1.0.0"
-summary: A small SOP for the include tests.
-status: active
-owner: trading-risk
-reviewers: [compliance]
-review_by: "2027-05-31"
-severity: high
-domain: market-abuse
-tags: [test]
-triggers:
-  - {alert: probe_alert, when: A test raises it.}
-changelog:
-  - {version: "1.0.0", date: "2026-12-01", change: First version.}
-"""
+HEADER = SOP_HEADER + "summary: A small SOP for the include tests.\n"
 INNER = HEADER + """\
 id: probe-inner
 title: Volume of one account
@@ -220,34 +198,12 @@ def test_a_real_run_killed_inside_the_included_skill_resumes_and_verifies(tmp_pa
         "trades, coalesce(sum(a.notional_usd) FILTER (WHERE a.maker_account_id = $account_id OR "
         "a.taker_account_id = $account_id), 0) AS usd FROM trades AS a JOIN trades AS b ON a.trade_id = b.trade_id")
     inner["skill_sha256"] = canonical_sha256(inner["skill"])
-    folder = tmp_path / "skills" / "probe-caller"
-    folder.mkdir(parents=True)
-    (folder / "skill.json").write_text(json.dumps(skill))
     db = make_db(tmp_path / "big.duckdb", {"trades": [trade(1, "A1", "B1", 30000.0)]}, background_trades=3_000_000)
-    answers = tmp_path / "answers.json"
-    answers.write_text(json.dumps(ANSWERS))
-    env = {**os.environ, "PYTHONPATH": str(REPO), "SOPC_USER": "alex"}
     for stop_after in (1, 3, 4):  # run_started; include_started; the included query step started
-        run_id = f"k{stop_after}"
-        command = [*SOPC, "run", "probe-caller", "--db", str(db), "-i", "account_id=A1", "--answers", str(answers),
-                   "--out", str(tmp_path / "runs"), "--skills", str(tmp_path / "skills"), "--run-id", run_id,
-                   "--no-prompt"]
-        process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        record = tmp_path / "runs" / run_id / "events.jsonl"
-        deadline = time.monotonic() + 60
-        while process.poll() is None and time.monotonic() < deadline:
-            if record.exists() and record.read_bytes().count(b"\n") >= stop_after:
-                process.send_signal(signal.SIGKILL)
-                break
-            time.sleep(0.002)
-        process.wait()
-        assert process.returncode == -signal.SIGKILL and b"run_ended" not in record.read_bytes()
-        result = subprocess.run([*SOPC, "run", "--resume", str(record.parent), "--answers", str(answers),
-                                 "--no-prompt"], env={**env, "SOPC_USER": "sam"}, capture_output=True, text=True)
-        assert result.returncode == 0, result.stdout + result.stderr
+        _, record = kill_and_resume(tmp_path, skill, db, ANSWERS, stop_after)
         events = read_events(record)[0]
         assert [e["step"] for e in events if e["type"] == "step_completed"] == PATH, stop_after
-        checked = subprocess.run([*SOPC, "verify", str(record.parent)], env=env, capture_output=True, text=True)
+        checked = subprocess.run([*SOPC, "verify", str(record.parent)], capture_output=True, text=True)
         assert checked.returncode == 0, checked.stdout + checked.stderr
 
 

@@ -163,7 +163,8 @@ def test_a_scripted_agent_takes_the_wash_ring_alert_to_a_verified_run_over_stdio
     """The issue's script: alert -> runbook -> run -> an invented figure refused -> grounded -> people -> report."""
     server = StdioServerParameters(command=sys.executable, cwd=str(REPO), env={**os.environ},
                                    args=["-m", "compiler", "mcp", "--db", str(demo), "--runs", str(tmp_path / "runs"),
-                                         "--skills", str(SKILLS), "--by", "agent-7"])
+                                         "--skills", str(SKILLS), "--by", "agent-7", "--memory", "512",
+                                         "--threads", "1", "--max-temp", "128"])
     seen: dict[str, Any] = {}
 
     async def agent() -> None:
@@ -225,6 +226,8 @@ def test_a_scripted_agent_takes_the_wash_ring_alert_to_a_verified_run_over_stdio
     anyio.run(agent)
     events = records_valid(seen["folder"])
     assert events[0]["started_by"] == "agent-7"
+    assert events[0]["limits"] == {"timeout_s": 60.0, "max_rows": 1000, "memory_mb": 512, "threads": 1,
+                                   "temp_mb": 128}  # as `sopc mcp` was started
     assert [e["reason"] for e in events if e["type"] == "submission_refused"] == ["ungrounded"]
     assert [e["by"] for e in events if e["type"] == "approval_recorded"] == [["dana.risk"], ["dana.risk"]]
     done = verify(seen["folder"])
@@ -380,6 +383,7 @@ def test_streamable_http_on_loopback(demo: Path, tmp_path: Path) -> None:
     (["--http", "0.0.0.0:8765"], "give a loopback address and port"),
     (["--http", "127.0.0.1:notaport"], "give a loopback address and port"),
     (["--skills", "no-such-folder"], "no compiled skills in no-such-folder"),
+    (["--memory", "10"], "Invalid value for '--memory'"),
 ])
 def test_sopc_mcp_refuses_bad_options_in_one_line(demo: Path, arguments: list[str], message: str) -> None:
     done = subprocess.run([*SOPC, "mcp", "--db", str(demo), *arguments], capture_output=True, text=True, cwd=REPO,

@@ -14,27 +14,21 @@ import http.server
 import re
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
+from browser_fixtures import ARTIFACTS, NEEDS_CHROMIUM, Tab, chromium, offline_tab
 from runner_fixtures import ANSWERS, make_db, probe_skill, trade
 
 from compiler.runner.answers import GivenAnswers
 from compiler.runner.database import Database
 from compiler.runner.run import start
 
-CHROMIUM = Path("/usr/bin/chromium")
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's Chromium at /usr/bin/chromium "
-                                                     "(apt-get install chromium)"),
-]
+pytestmark = NEEDS_CHROMIUM
 ROOT = Path(__file__).resolve().parent.parent
 REPORTS = ROOT / "tests" / "reports"
-ARTIFACTS = ROOT / "tests" / "artifacts"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
 PAYLOAD = "<img src=https://evil.example/x.png onerror=alert(1)><script>alert(2)</script>[x](javascript:alert(3))"
 
 
@@ -57,38 +51,24 @@ def reports() -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield chromium
-        chromium.close()
+    yield from chromium()
 
 
-def _open(browser: Any, url: str) -> tuple[Any, Any, list[str], list[str]]:
-    context = browser.new_context(viewport={"width": 1100, "height": 900})
-    page = context.new_page()
-    requests: list[str] = []
-    dialogs: list[str] = []
-
-    def route(r: Any) -> None:
-        requests.append(r.request.url)
-        (r.continue_ if r.request.url == url else r.abort)()
-
-    context.route("**/*", route)
-    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    page.goto(url)
-    page.wait_for_load_state("load")
-    return context, page, requests, dialogs
+@contextmanager
+def _open(browser: Any, url: str) -> Iterator[Tab]:
+    """The page at url, which may make no request but for itself."""
+    with offline_tab(browser, lambda requested: requested == url, {"width": 1100, "height": 900}) as opened:
+        opened.page.goto(url)
+        opened.page.wait_for_load_state("load")
+        yield opened
 
 
 @pytest.mark.parametrize("name", sorted(p.name for p in REPORTS.iterdir() if (p / "report.html").is_file()))
 def test_a_golden_report_is_self_contained_and_prints(browser: Any, reports: str, name: str) -> None:
     url = f"{reports}{name}/report.html"
-    context, page, requests, dialogs = _open(browser, url)
-    try:
-        assert requests == [url] and dialogs == []
+    with _open(browser, url) as opened:
+        page = opened.page
+        assert opened.requests == [url] and opened.dialogs == []
         assert page.locator("h1").inner_text().startswith("Findings: ")
         markdown = (REPORTS / name / "report.md").read_text(encoding="utf-8")
         found = next(line for line in markdown.splitlines() if line.startswith("- **Found:**"))
@@ -105,8 +85,6 @@ def test_a_golden_report_is_self_contained_and_prints(browser: Any, reports: str
         pdf = page.pdf(format="A4")
         assert pdf.startswith(b"%PDF") and len(pdf) > 5_000
         (ARTIFACTS / f"report-{name}.pdf").write_bytes(pdf)
-    finally:
-        context.close()
 
 
 def test_a_report_with_script_in_every_value_runs_and_loads_nothing(browser: Any, tmp_path: Path) -> None:
@@ -120,12 +98,9 @@ def test_a_report_with_script_in_every_value_runs_and_loads_nothing(browser: Any
     served = _serve(finished.folder)
     base = next(served)
     try:
-        context, page, requests, dialogs = _open(browser, f"{base}report.html")
-        try:
-            assert requests == [f"{base}report.html"] and dialogs == []
-            assert page.locator("script, img, a, iframe").count() == 0
-            assert PAYLOAD in page.locator("body").inner_text()
-        finally:
-            context.close()
+        with _open(browser, f"{base}report.html") as opened:
+            assert opened.requests == [f"{base}report.html"] and opened.dialogs == []
+            assert opened.page.locator("script, img, a, iframe").count() == 0
+            assert PAYLOAD in opened.page.locator("body").inner_text()
     finally:
         next(served, None)

@@ -7,7 +7,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -17,7 +16,7 @@ from typing import Any
 import duckdb
 import jsonschema
 import pytest
-from runner_fixtures import ANSWERS, EXPECTED_PATH, make_db, probe_skill, trade
+from runner_fixtures import ANSWERS, EXPECTED_PATH, kill_and_resume, make_db, probe_skill, trade
 
 from compiler.files import UsageError
 from compiler.resources import schema_json
@@ -377,7 +376,7 @@ def test_a_slow_query_is_stopped_at_its_time_limit(tmp_path: Path) -> None:
     db = make_db(tmp_path / "big.duckdb", RING, background_trades=200_000)
     slow = "SELECT count(*) AS trades, 0 AS self_usd FROM trades AS a, trades AS b WHERE a.qty + b.qty > 0"
     skill = probe_skill(sql=slow)
-    finished = start(skill, Database.open(db, timeout_s=0.3), {"account_id": "A1"}, GivenAnswers({}),
+    finished = start(skill, Database.open(db, Limits(timeout_s=0.3)), {"account_id": "A1"}, GivenAnswers({}),
                      tmp_path / "runs", started_by="alex", run_id="r1")
     assert finished.state.status == "failed"
     assert "longer than its limit of 0.3 s" in str(finished.state.error)
@@ -387,7 +386,7 @@ def test_rows_kept_as_evidence_are_capped_and_the_count_is_exact(tmp_path: Path)
     db = make_db(tmp_path / "big.duckdb", RING, background_trades=5000)
     listing = "SELECT trade_id AS trades, notional_usd AS self_usd FROM trades ORDER BY trade_id"
     skill = probe_skill(sql=listing, condition="self_volume.row_count > 0")
-    finished = start(skill, Database.open(db, max_rows=7), {"account_id": "A1"}, GivenAnswers({}),
+    finished = start(skill, Database.open(db, Limits(max_rows=7)), {"account_id": "A1"}, GivenAnswers({}),
                      tmp_path / "runs", started_by="alex", run_id="r1")
     query = next(e for e in events_of(finished) if e["type"] == "query_executed")
     assert len(query["rows"]) == 7 and query["row_count"] == 5003 and query["truncated"] is True
@@ -434,37 +433,13 @@ def _completed_steps(events: list[dict[str, Any]]) -> list[str]:
 
 def test_a_run_killed_mid_way_resumes_without_losing_or_repeating_a_step(tmp_path: Path) -> None:
     """SIGKILL a real `sopc run` (at its start, and while DuckDB works); resuming finishes it with each step once."""
-    skills = tmp_path / "skills" / "probe-self-trading"
-    skills.mkdir(parents=True)
     heavy = ("SELECT count(*) FILTER (WHERE a.maker_account_id = $account_id AND a.taker_account_id = $account_id) "
              "AS trades, coalesce(sum(a.notional_usd) FILTER (WHERE a.maker_account_id = $account_id AND "
              "a.taker_account_id = $account_id), 0) AS self_usd FROM trades AS a JOIN trades AS b "
              "ON a.trade_id = b.trade_id")
-    (skills / "skill.json").write_text(json.dumps(probe_skill(sql=heavy)))
     db = make_db(tmp_path / "big.duckdb", RING, background_trades=3_000_000)
-    answers = tmp_path / "answers.json"
-    answers.write_text(json.dumps(ANSWERS))
-    env = {**os.environ, "PYTHONPATH": str(REPO), "SOPC_USER": "alex"}
     for stop_after in (1, 2):  # run_started; the query step started (DuckDB is working)
-        run_id = f"k{stop_after}"
-        command = [*SOPC, "run", "probe-self-trading", "--db", str(db), "-i", "account_id=A1", "--answers",
-                   str(answers), "--out", str(tmp_path / "runs"), "--skills", str(tmp_path / "skills"),
-                   "--run-id", run_id, "--no-prompt"]
-        process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        record = tmp_path / "runs" / run_id / "events.jsonl"
-        deadline = time.monotonic() + 60
-        while process.poll() is None and time.monotonic() < deadline:
-            if record.exists() and record.read_bytes().count(b"\n") >= stop_after:
-                process.send_signal(signal.SIGKILL)
-                break
-            time.sleep(0.002)
-        process.wait()
-        before = record.read_bytes()
-        assert process.returncode == -signal.SIGKILL and b"run_ended" not in before
-        assert not (record.parent / "report.md").exists()
-        result = subprocess.run([*SOPC, "run", "--resume", str(record.parent), "--answers", str(answers),
-                                 "--no-prompt"], env={**env, "SOPC_USER": "sam"}, capture_output=True, text=True)
-        assert result.returncode == 0, result.stdout + result.stderr
+        before, record = kill_and_resume(tmp_path, probe_skill(sql=heavy), db, ANSWERS, stop_after)
         events, torn = read_events(record)
         assert torn == 0
         assert record.read_bytes().startswith(before.rpartition(b"\n")[0])
@@ -630,7 +605,7 @@ def test_a_condition_may_not_read_rows_the_record_left_out(tmp_path: Path) -> No
     db = make_db(tmp_path / "big.duckdb", RING, background_trades=50)
     listing = "SELECT trade_id AS trades, notional_usd AS self_usd FROM trades ORDER BY trade_id"
     skill = probe_skill(sql=listing, condition="self_volume.rows.exists(r, r.self_usd > 1.0)")
-    finished = start(skill, Database.open(db, max_rows=5), {"account_id": "A1"}, GivenAnswers({}),
+    finished = start(skill, Database.open(db, Limits(max_rows=5)), {"account_id": "A1"}, GivenAnswers({}),
                      tmp_path / "runs", started_by="alex", run_id="r1")
     assert finished.state.status == "failed" and "only 5 of its 53 rows were kept" in str(finished.state.error)
 

@@ -15,12 +15,13 @@ import http.server
 import json
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from browser_fixtures import ARTIFACTS, DESKTOP, NEEDS_CHROMIUM, Tab, chromium, offline_tab
 
 from compiler.check import check_files
 from compiler.files import discover, read_all
@@ -31,24 +32,15 @@ from compiler.sitegen.project import build_html, copy_skeleton, repo_site
 from compiler.sitegen.samples import PAYLOAD, hostile
 from compiler.sitegen.write import write_site
 
-CHROMIUM = Path("/usr/bin/chromium")
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's Chromium at /usr/bin/chromium "
-                                                     "(apt-get install chromium)"),
-]
+pytestmark = NEEDS_CHROMIUM
 
 ROOT = Path(__file__).resolve().parent.parent
-ARTIFACTS = ROOT / "tests" / "artifacts"
 TODAY = datetime.date(2026, 11, 22)
 SOP_PATH = "runbooks/market-abuse/wash-trading-linked-accounts/"
 SOP_TITLE = "Self-trade and linked-account wash trading"
 ALERT = "stp_prevented_match_spike"
-DESKTOP = {"width": 1366, "height": 900}
 PHONE = {"width": 390, "height": 844}
 SIZES = {"desktop": DESKTOP, "phone": PHONE}
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
@@ -105,22 +97,7 @@ def hostile_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield chromium
-        chromium.close()
-
-
-@dataclass
-class Tab:
-    """A page whose requests to other hosts are blocked and recorded."""
-
-    page: Any
-    blocked: list[str] = field(default_factory=list)
-    dialogs: list[str] = field(default_factory=list)
+    yield from chromium()
 
 
 @pytest.fixture
@@ -141,26 +118,9 @@ def sized(request: pytest.FixtureRequest, browser: Any, library_site: Served) ->
 
 
 def _tab(browser: Any, site: Served, viewport: dict[str, int] = DESKTOP, *, script: bool = True) -> Iterator[Tab]:
-    context = browser.new_context(viewport=viewport, java_script_enabled=script)
-    page = context.new_page()
-    opened = Tab(page)
-
-    def route(r: Any) -> None:
-        if r.request.url.startswith(site.base):
-            r.continue_()
-        else:
-            opened.blocked.append(r.request.url)
-            r.abort()
-
-    def dialog(d: Any) -> None:
-        opened.dialogs.append(d.message)
-        d.dismiss()
-
-    context.route("**/*", route)
-    page.on("dialog", dialog)
-    yield opened
-    context.close()
-    assert opened.blocked == [], f"requests to other hosts: {opened.blocked}"
+    """A page that may load only from the site's own server."""
+    with offline_tab(browser, lambda url: url.startswith(site.base), viewport, script=script) as opened:
+        yield opened
 
 
 def _search(page: Any, query: str) -> Any:

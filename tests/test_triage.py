@@ -49,9 +49,9 @@ def _alerts(tmp: Path, count: int, extra: list[str] = []) -> Path:  # noqa: B006
     return target
 
 
-def _triage(alerts: Path, demo: Path, out: Path, workers: int = 2) -> tuple[int, dict[str, Any]]:
+def _triage(alerts: Path, demo: Path, out: Path, workers: int = 2, *options: str) -> tuple[int, dict[str, Any]]:
     result = CliRunner().invoke(cli, ["triage", str(alerts), "--db", str(demo), "--out", str(out),
-                                      "--skills", str(SKILLS), "--workers", str(workers)])
+                                      "--skills", str(SKILLS), "--workers", str(workers), *options])
     assert result.exception is None or isinstance(result.exception, SystemExit), result.output
     queue = json.loads((out / "queue.json").read_text(encoding="utf-8"))
     jsonschema.validate(queue, schema_json("queue.schema.json"))
@@ -145,6 +145,24 @@ def test_killed_triage_finishes_every_alert_once(demo: Path, tmp_path: Path) -> 
     _one_run_each(records)
     result = CliRunner().invoke(cli, ["verify", *[str(out / "runs" / r) for r in records]])
     assert result.exit_code == 0, result.output
+
+
+def test_triage_runs_under_the_limits_it_is_given(demo: Path, tmp_path: Path) -> None:
+    """--timeout, --max-rows, --memory, --threads and --max-temp as sopc run takes them; every run records them."""
+    _, queue = _triage(_alerts(tmp_path, 6), demo, tmp_path / "q", 1, "--timeout", "30", "--max-rows", "3",
+                       "--memory", "256", "--threads", "1", "--max-temp", "64")
+    records = _records(tmp_path / "q")
+    assert len(records) == 6
+    for events in records.values():
+        assert events[0]["limits"] == {"timeout_s": 30.0, "max_rows": 3, "memory_mb": 256, "threads": 1,
+                                       "temp_mb": 64}
+        assert all(len(e["rows"]) <= 3 for e in events if e["type"] == "query_executed")
+    # A condition that needs rows past the third stops its run and says why: the limit reached the runner.
+    failed = [i["message"] for i in queue["items"] if i["status"] == "failed"]
+    assert failed and all("were kept (--max-rows)" in m for m in failed), failed
+    refused = CliRunner().invoke(cli, ["triage", str(tmp_path / "alerts.jsonl"), "--db", str(demo), "--out",
+                                       str(tmp_path / "r"), "--memory", "10"])
+    assert refused.exit_code == 2 and "--memory" in refused.output and not (tmp_path / "r").exists()
 
 
 def _skill(sop: str, alerts: list[str]) -> dict[str, Any]:

@@ -30,8 +30,7 @@ from compiler.runner.errors import RunError, first_line
 from compiler.runner.querycheck import canonical_tables, refuse_unsafe
 from compiler.runner.worker import Limits, Opener, plain_rows, serve
 
-DEFAULT_TIMEOUT_S = Limits().timeout_s
-DEFAULT_MAX_ROWS = Limits().max_rows
+DEFAULT_LIMITS = Limits()
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,20 +90,25 @@ class Database:
         return self._limits.max_rows
 
     @classmethod
-    def open(cls, source: Path, **limits: Any) -> Database:
-        """Open data for a run; a missing or unreadable source is a RunError with one line."""
+    def open(cls, source: Path, limits: Limits = DEFAULT_LIMITS) -> Database:
+        """Open data for runs under these limits; a missing or unreadable source is a RunError with one line.
+
+        The one way sopc opens data: `sopc run`, `sopc triage`, `sopc mcp` and a resume (with the limits
+        its record names, `Limits.recorded`) all come through here.
+        """
         if source.is_dir():
             opener: Opener = ("folder", str(source.resolve()))
         elif source.is_file():
             opener = ("file", str(source))
         else:
             raise RunError(f"no such database file or folder: {source}")
-        return cls(opener, str(source.resolve()), _limits(limits))
+        return cls(opener, str(source.resolve()), limits)
 
     @classmethod
-    def from_rows(cls, tables: Mapping[str, Sequence[Mapping[str, Any]]], **limits: Any) -> Database:
+    def from_rows(cls, tables: Mapping[str, Sequence[Mapping[str, Any]]],
+                  limits: Limits = DEFAULT_LIMITS) -> Database:
         """An in-memory database of the canonical tables holding these rows (scenario data)."""
-        database = cls(("rows", plain_rows(tables)), "inline rows", _limits(limits))
+        database = cls(("rows", plain_rows(tables)), "inline rows", limits)
         database.ready()
         return database
 
@@ -274,15 +278,6 @@ def _without_main() -> Iterator[None]:
         yield
     finally:
         sys.modules["__main__"] = main
-
-
-def _limits(given: Mapping[str, Any]) -> Limits:
-    """Limits from keyword arguments or a record's limits; unknown names are a RunError."""
-    try:
-        limits = Limits(**given)
-    except TypeError as err:
-        raise RunError(f"unknown limits: {', '.join(sorted(set(given) - set(Limits.__dataclass_fields__)))}") from err
-    return limits
 
 
 def connect(opener: Opener, settings: Mapping[str, Any]) -> duckdb.DuckDBPyConnection:

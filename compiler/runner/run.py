@@ -31,6 +31,7 @@ from compiler.runner.querycheck import canonical_tables
 from compiler.runner.report import documents, findings
 from compiler.runner.report_lang import localized_report
 from compiler.runner.state import ENDED, RunState, data_source, replay
+from compiler.runner.worker import Limits
 
 EVENTS, REPORT_JSON, REPORT_MD, SKILL = "events.jsonl", "report.json", "report.md", "skill.json"
 REPORT_HTML = "report.html"
@@ -213,7 +214,7 @@ def proceed(folder: Path, skill: dict[str, Any], log: EventLog, events: list[dic
     try:
         if sha256(read_bounded(folder / SKILL, MAX_SKILL_BYTES)) != events[0].get("skill_sha256"):
             raise UsageError(f"{folder / SKILL} changed since the run started; a run continues with the skill it began")
-        data = database or Database.open(recorded_source(events), **events[0]["limits"])
+        data = database or Database.open(recorded_source(events), Limits.recorded(events[0]["limits"]))
     except BaseException:
         log.close()
         raise

@@ -26,7 +26,7 @@ from compiler.files import UsageError
 from compiler.runner import grounding
 from compiler.runner.alerts import find_runbooks, inputs_from_alert
 from compiler.runner.answers import GivenAnswers, answer_problems
-from compiler.runner.database import DEFAULT_MAX_ROWS, DEFAULT_TIMEOUT_S, Database
+from compiler.runner.database import DEFAULT_LIMITS, Database
 from compiler.runner.errors import RecordBusy, RunError
 from compiler.runner.events import read_record
 from compiler.runner.includes import steps_by_id
@@ -46,6 +46,7 @@ from compiler.runner.run import (
 )
 from compiler.runner.runstate import run_state
 from compiler.runner.state import ENDED, RunState, data_source, replay
+from compiler.runner.worker import Limits
 
 
 class Refused(Exception):
@@ -109,8 +110,8 @@ class Runs:
     db: Path
     out: Path
     skills: Path
-    timeout_s: float = DEFAULT_TIMEOUT_S
-    max_rows: int = DEFAULT_MAX_ROWS
+    limits: Limits = DEFAULT_LIMITS
+    """What each run may spend (time, rows, memory, threads, spill), as `sopc run` takes them."""
     _data: Database | None = None
     _data_lock: threading.Lock = field(default_factory=threading.Lock)
     _checked: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -157,7 +158,7 @@ class Runs:
         with self._data_lock:
             if self._data is None:
                 try:
-                    self._data = Database.open(self.db, timeout_s=self.timeout_s, max_rows=self.max_rows)
+                    self._data = Database.open(self.db, self.limits)
                 except RunError as err:
                     raise UsageError(str(err)) from err
             yield self._data

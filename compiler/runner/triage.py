@@ -23,12 +23,13 @@ from typing import Any
 
 from compiler.files import UsageError, write_atomic
 from compiler.runner.answers import GivenAnswers
-from compiler.runner.database import Database
+from compiler.runner.database import DEFAULT_LIMITS, Database
 from compiler.runner.errors import RunError
-from compiler.runner.events import EventLog, read_record
+from compiler.runner.events import read_record
 from compiler.runner.queue import Planned, entry_from_state, parse_alerts, plan, queue_document, queue_markdown
 from compiler.runner.run import (
     EVENTS,
+    REPORT_HTML,
     REPORT_JSON,
     REPORT_MD,
     SKILL,
@@ -42,6 +43,7 @@ from compiler.runner.run import (
 )
 from compiler.runner.runstate import run_state
 from compiler.runner.state import replay
+from compiler.runner.worker import Limits
 
 QUEUE_JSON, QUEUE_MD, RUNS = "queue.json", "queue.md", "runs"
 MAX_ALERTS_FILE = 1 << 30
@@ -56,8 +58,7 @@ class Settings:
     skills: Path
     runs: Path
     by: str
-    timeout_s: float
-    max_rows: int
+    limits: Limits = DEFAULT_LIMITS
 
 
 def triage(alerts_file: Path, settings: Settings, out: Path, *, workers: int,
@@ -110,11 +111,13 @@ def _advance_all(to_run: Sequence[Planned], settings: Settings, workers: int) ->
         finally:
             _Worker.close()
         return
-    # Runs are grouped by alert order in chunks, so each worker keeps its connection warm.
+    # Each worker keeps its connection (and its query worker) for all its runs. Alerts are handed out one
+    # at a time: a run takes from milliseconds to many seconds, and a chunk of long ones would leave the
+    # other workers idle at the end.
     context = multiprocessing.get_context("spawn")  # no DuckDB state is ever copied into a child
     with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_Worker.open,
                              initargs=(settings,)) as pool:
-        yield from zip([p.line for p in to_run], pool.map(_Worker.advance, to_run, chunksize=4), strict=True)
+        yield from zip([p.line for p in to_run], pool.map(_Worker.advance, to_run), strict=True)
 
 
 class _Worker:
@@ -128,7 +131,7 @@ class _Worker:
     def open(cls, settings: Settings) -> None:
         cls.settings = settings
         try:
-            cls.database = Database.open(settings.db, timeout_s=settings.timeout_s, max_rows=settings.max_rows)
+            cls.database = Database.open(settings.db, settings.limits)
         except RunError as err:
             raise UsageError(str(err)) from err
 
@@ -140,70 +143,50 @@ class _Worker:
 
     @classmethod
     def advance(cls, item: Planned) -> dict[str, Any]:
-        """Start the alert's run, continue it if a killed triage left it running, or read where it stands."""
+        """Start the alert's run, continue it if a killed triage left it running, or read where it stands.
+
+        A folder under the run's id always holds the run's first event: a start killed before that left
+        only a hidden staging folder, which `start` clears (compiler/files.py, clear_dead_staging).
+        """
         assert cls.settings is not None and cls.database is not None and item.sop and item.run_id
         folder = cls.settings.runs / item.run_id
         try:
-            if (folder / EVENTS).is_file() and not _abandoned(folder):
-                return _entry(cls._continued(folder))
+            if (folder / EVENTS).is_file():
+                return cls._continued(folder)
             skill, raw = cls._skill(item.sop)
             finished = start(skill, cls.database, dict(item.inputs), GivenAnswers({}), cls.settings.runs,
                              started_by=cls.settings.by, run_id=item.run_id, raw=raw)
-            return _entry(finished)
+            return _entry(skill, finished)
         except (UsageError, RunError) as err:
             return {"status": "failed", "message": str(err)}
 
     @classmethod
     def _skill(cls, sop: str) -> tuple[dict[str, Any], bytes]:
+        """The compiled skill, read and checked against the skill schema once per worker."""
         assert cls.settings is not None
         if sop not in cls.skills:
             cls.skills[sop] = read_skill(cls.settings.skills / sop / SKILL)
         return cls.skills[sop]
 
     @classmethod
-    def _continued(cls, folder: Path) -> Finished | dict[str, Any]:
+    def _continued(cls, folder: Path) -> dict[str, Any]:
         assert cls.settings is not None
         skill, log, events, torn = reopen(folder)
         state = replay(events)
         if state.status == "running":
             # A killed triage left it mid-run: on from its last complete step, with no answers given.
-            return proceed(folder, skill, log, events, state, GivenAnswers({}), by=cls.settings.by,
-                           database=cls.database, torn=torn)
+            return _entry(skill, proceed(folder, skill, log, events, state, GivenAnswers({}), by=cls.settings.by,
+                                         database=cls.database, torn=torn))
         log.close()
-        if not all((folder / name).is_file() for name in (REPORT_JSON, REPORT_MD)):
-            return resume(folder, GivenAnswers({}), by=cls.settings.by, database=cls.database)
+        if not all((folder / name).is_file() for name in (REPORT_JSON, REPORT_MD, REPORT_HTML)):
+            return _entry(skill, resume(folder, GivenAnswers({}), by=cls.settings.by, database=cls.database))
         _, _, head = read_record(folder / EVENTS)
-        return run_state(skill, state, {"events": len(events), "head": head}, str(folder))
+        return entry_from_state(run_state(skill, state, {"events": len(events), "head": head}, str(folder)))
 
 
-def _abandoned(folder: Path) -> bool:
-    """A folder whose starter died before its first event: nothing was recorded, so it is cleared to start anew.
-
-    The record's lock tells a dead starter from a live one: a process still
-    creating the run holds it, and then the folder is left alone.
-    """
-    try:
-        log, events, _ = EventLog.reopen(folder / EVENTS)
-    except RunError:
-        return False  # held by a live writer, or unreadable: not ours to clear
-    try:
-        if events:
-            return False
-        for child in folder.iterdir():
-            if child.is_file() and not child.is_symlink():
-                child.unlink()
-        return True
-    finally:
-        log.close()
-        if not any(folder.iterdir()):
-            folder.rmdir()
-
-
-def _entry(done: Finished | Mapping[str, Any]) -> dict[str, Any]:
-    if isinstance(done, Finished):
-        skill = load_skill(done.folder / SKILL)
-        done = run_state(skill, done.state, done.report["record"], str(done.folder))
-    return entry_from_state(done)
+def _entry(skill: Mapping[str, Any], done: Finished) -> dict[str, Any]:
+    """The queue entry of a run sopc just took as far as it could (its skill: the one it ran)."""
+    return entry_from_state(run_state(skill, done.state, done.report["record"], str(done.folder)))
 
 
 def default_workers() -> int:

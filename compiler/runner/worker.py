@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import os
 import resource
 import signal
 import threading
@@ -55,6 +56,14 @@ class Limits:
     temp_mb: int = 1024
     """DuckDB's max_temp_directory_size: what a query may spill to disk."""
 
+    @classmethod
+    def recorded(cls, given: Mapping[str, Any]) -> Limits:
+        """The limits a record names (run_started, run_resumed); unknown names are a RunError."""
+        unknown = sorted(set(given) - set(cls.__dataclass_fields__))
+        if unknown:
+            raise RunError(f"unknown limits: {', '.join(unknown)}")
+        return cls(**given)
+
     def settings(self) -> dict[str, Any]:
         """DuckDB configuration for a connection under these limits."""
         return {"memory_limit": f"{self.memory_mb}MB", "threads": self.threads,
@@ -69,6 +78,11 @@ def serve(pipe: Connection, opener: Opener, limits: Limits) -> None:
     """The worker's life: cap memory, open the data, answer queries until told to close or the runner is gone."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the runner's to handle: it ends this process
     _die_with_parent()
+    # DuckDB prints a progress bar on stdout during a long query: stdout is the runner's (the JSON of
+    # `sopc run --format json`, the protocol of `sopc mcp` over stdio), never the worker's.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.close(devnull)
     cap = (limits.memory_mb + HEADROOM_MB) << 20
     resource.setrlimit(resource.RLIMIT_DATA, (cap, cap))
     with contextlib.suppress(EOFError, OSError):  # the runner is gone, or closed the data before it was ready

@@ -1,0 +1,52 @@
+WITH rewarded AS (
+  SELECT
+    account_id,
+    COUNT(*) AS grants,
+    SUM(amount_usd) AS reward_usd
+  FROM reward_grants
+  WHERE
+    campaign_id = :campaign_id AND granted_ts BETWEEN :start_ts AND :end_ts
+  GROUP BY
+    account_id
+), flagged AS (
+  SELECT
+    account_id,
+    ARRAY_CONTAINS(:link_ids, account_id) AS shared_link,
+    ARRAY_CONTAINS(:identity_ids, account_id) AS shared_identity,
+    ARRAY_CONTAINS(:funding_ids, account_id) AS common_funding,
+    ARRAY_CONTAINS(:sweep_ids, account_id) AS common_sweep,
+    ARRAY_CONTAINS(:burst_ids, account_id) AS referral_burst
+  FROM rewarded
+)
+SELECT
+  a.account_id AS account_id,
+  a.created_at AS created_at,
+  a.referrer_account_id AS referrer_account_id,
+  a.kyc_level AS kyc_level,
+  a.country AS country,
+  a.status AS status,
+  r.grants AS grants,
+  r.reward_usd AS reward_usd,
+  f.shared_link,
+  f.shared_identity,
+  f.common_funding,
+  f.common_sweep,
+  f.referral_burst,
+  CAST(f.shared_link AS INT) + CAST(f.common_funding AS INT) + CAST(f.common_sweep AS INT) + CAST(f.referral_burst AS INT) AS account_signals,
+  CONCAT_WS(
+    ', ',
+    CASE WHEN f.shared_link THEN 'shared device, identity or payout link' END,
+    CASE WHEN f.shared_identity THEN 'shared ID document or face' END,
+    CASE WHEN f.common_funding THEN 'common funding source' END,
+    CASE WHEN f.common_sweep THEN 'common sweep destination' END,
+    CASE WHEN f.referral_burst THEN 'referral sign-up burst' END
+  ) AS evidence
+FROM flagged AS f
+JOIN rewarded AS r
+  ON r.account_id = f.account_id
+JOIN accounts AS a
+  ON a.account_id = f.account_id
+WHERE
+  f.shared_link OR f.common_funding OR f.common_sweep OR f.referral_burst
+ORDER BY
+  a.account_id NULLS LAST

@@ -11,7 +11,13 @@ import duckdb
 from compiler.check import check_files
 from compiler.demo.rows import insert_rows
 from compiler.resources import schema_text
+from compiler.runner.sparkconf import SparkOptions
 from compiler.skill.compile import compile_skill
+
+SPARK = SparkOptions("local[2]", (("spark.driver.memory", "512m"),))
+"""Spark in the tests: two cores and two shuffle partitions (local[2]), a small driver, the UI off. Every Spark
+test uses these same settings and the default limits, so the whole test session shares one kept Spark worker,
+and with it one SparkSession."""
 
 PROBE = """\
 # yaml-language-server: $schema=../../schema/sop.schema.json

@@ -75,7 +75,7 @@ class Database:
     A worker that was ended is started again for the next query.
     """
 
-    GRACE_S: ClassVar[dict[str, float]] = {"duckdb": 1.0, "spark": 10.0}
+    GRACE_S: ClassVar[dict[str, float]] = {"duckdb": 1.0, "spark": 20.0}
     """How long a query may ignore its interrupt (DuckDB's, Spark's job-group cancellation) before its worker,
     and with it Spark's driver, is killed."""
 

@@ -160,14 +160,18 @@ class SparkData:
         """Nothing to let go of: the next data replaces the views it differs in, and the session stays."""
 
     def answer(self, sql: str, parameters: Mapping[str, Any], max_rows: int, timeout_s: float) -> tuple[Any, ...]:
-        """Run Spark SQL with bound parameters; its job group is cancelled at the time limit."""
+        """Run Spark SQL with bound parameters; its job group is cancelled from the time limit on."""
         context = self._spark.sparkContext
         group = f"sopc-{uuid.uuid4().hex}"
-        expired = threading.Event()
+        expired, ended = threading.Event(), threading.Event()
 
         def cancel() -> None:
             expired.set()
-            context.cancelJobGroup(group)
+            # Again until the query returns: at its limit it may still be planning, and start its jobs after.
+            while True:
+                context.cancelJobGroup(group)
+                if ended.wait(0.5):
+                    return
 
         timer = threading.Timer(timeout_s, cancel)
         timer.daemon = True
@@ -189,6 +193,7 @@ class SparkData:
                 return ("error", "memory", _message(err))
             return ("error", "failed", f"on Spark: {_message(err)}")
         finally:
+            ended.set()
             timer.cancel()
             context.setLocalProperty("spark.jobGroup.id", None)  # type: ignore[arg-type]
         return ("ok", columns, tuple(kept), len(rows), round((time.perf_counter() - started) * 1000, 3))

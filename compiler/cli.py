@@ -377,8 +377,9 @@ def _answers_file(path: str | None) -> dict[str, object]:
 @click.option("--max-rows", type=click.IntRange(1, 1_000_000), default=1000, show_default=True,
               help="Rows of each query kept in the record and visible to conditions (the count is always exact).")
 @click.option("--memory", "memory_mb", type=click.IntRange(64, 1 << 20), default=1024, show_default=True,
-              metavar="MB", help="DuckDB's memory limit; a query needing more is stopped.")
-@click.option("--threads", type=click.IntRange(1, 256), default=2, show_default=True, help="DuckDB's threads.")
+              metavar="MB", help="DuckDB's memory limit (Spark: the driver's heap); a query needing more is stopped.")
+@click.option("--threads", type=click.IntRange(1, 256), default=2, show_default=True,
+              help="DuckDB's threads (Spark: the N of local[N]).")
 @click.option("--max-temp", "temp_mb", type=click.IntRange(0, 1 << 24), default=1024, show_default=True,
               metavar="MB", help="What DuckDB may spill to its temporary directory.")
 @click.option("--no-prompt", is_flag=True, help="Never ask on the terminal; pause instead.")

@@ -5,8 +5,9 @@ engine, on the same data (the demo exchange as Parquet files, or the
 scenario's own rows): each query's columns, row count and rows must be equal
 (in any order where the query has no ORDER BY; numbers to 1e-9 relative),
 and so must each run's status, path and outcome. Spark runs in one session
-for the whole test session (local[2], 512 MB driver, UI off, 2 shuffle
-partitions), started by the first scenario.
+for the whole test session (`runner_fixtures.SPARK`: local[2], 512 MB
+driver, UI off, 2 shuffle partitions, interpreted evaluation), started by
+the first scenario and kept by its query worker between scenarios.
 """
 
 from __future__ import annotations

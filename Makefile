@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 PIP_TOOLS := pip-tools==7.7.0
 COMPILE := pip-compile -q --generate-hashes --strip-extras --allow-unsafe --no-header --resolver=backtracking
 
-.PHONY: run test test-latest lock chromium checks lint
+.PHONY: run test test-latest lock chromium java checks lint
 
 # Install sopc from the lock, check and compile the shipped library, build the runbook site.
 run:
@@ -25,8 +25,13 @@ chromium:
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium; } \
 	  || { echo "make: chromium is missing and 'apt-get install chromium' failed: install Debian's chromium package (as root) and run make test again" >&2; exit 1; }
 
+# Debian's Java 17 for the Spark engine's tests (pyspark itself, with Spark, comes from the lock).
+java:
+	@command -v java >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq --no-install-recommends openjdk-17-jre-headless; } \
+	  || { echo "make: java is missing and 'apt-get install openjdk-17-jre-headless' failed: install Debian's openjdk-17-jre-headless package (as root) and run make test again" >&2; exit 1; }
+
 # Install everything the tests need from the lock and run them all.
-test: chromium
+test: chromium java
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --require-hashes -r requirements/test.txt
 	$(BIN)/pip install -q --no-deps --no-build-isolation -e .
@@ -42,7 +47,7 @@ checks:
 	$(BIN)/mypy
 
 # The same suite on the newest release of every dependency, in its own venv: drift found on purpose.
-test-latest: chromium
+test-latest: chromium java
 	rm -rf .venv-latest
 	$(PY) -m venv .venv-latest
 	.venv-latest/bin/pip install -q --upgrade pip

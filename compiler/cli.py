@@ -22,6 +22,7 @@ from compiler.i18n.prose import LANGUAGES
 
 if TYPE_CHECKING:
     from compiler.approvers import Registry
+    from compiler.runner.sparkconf import SparkOptions
 
 FORMATS = ("text", "json", "github")
 
@@ -262,13 +263,42 @@ def _demo_alerts(target: Path, count: int, sops: str) -> None:
     click.echo(f"wrote {target}: {len(made):,} alerts of {names} alert types")
 
 
+def _engine_options(command: Callable[..., None]) -> Callable[..., None]:
+    """--engine, --spark-master and --spark-conf, shared by run and test."""
+    command = click.option("--spark-conf", "spark_conf", multiple=True, metavar="KEY=VALUE",
+                           help="A Spark setting (repeat), e.g. spark.executor.memory=4g.")(command)
+    command = click.option("--spark-master", metavar="URL",
+                           help="Where Spark runs: a cluster's master URL (default: local[--threads]).")(command)
+    return click.option("--engine", type=click.Choice(("duckdb", "spark")), default="duckdb", show_default=True,
+                        help="Query engine: embedded DuckDB, or Apache Spark (Parquet folders, catalogs).")(command)
+
+
+def _spark_options(engine: str, master: str | None, conf: tuple[str, ...]) -> SparkOptions | None:
+    """Spark's options from the command line (None for DuckDB); a bad one is a usage error."""
+    from compiler.runner.errors import RunError
+    from compiler.runner.sparkconf import SparkOptions, parse_conf
+
+    if engine != "spark":
+        if master or conf:
+            raise UsageError("--spark-master and --spark-conf need --engine spark")
+        return None
+    try:
+        options = SparkOptions(master, parse_conf(conf))
+        options.session(1024, 2)
+    except RunError as err:
+        raise UsageError(str(err)) from err
+    return options
+
+
 @cli.command("test")
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--min-coverage", type=click.FloatRange(0, 100), metavar="P",
               help="Fail when an SOP's branch coverage is below P percent.")
 @click.option("--out", type=click.Path(file_okay=False), help="Keep each scenario's run record here.")
 @click.option("--today", metavar="YYYY-MM-DD", help="Date to check review_by against (default: today).")
-def test_command(paths: tuple[str, ...], min_coverage: float | None, out: str | None, today: str | None) -> None:
+@_engine_options
+def test_command(paths: tuple[str, ...], min_coverage: float | None, out: str | None, today: str | None,
+                 engine: str, spark_master: str | None, spark_conf: tuple[str, ...]) -> None:
     """Run every SOP's test scenarios through the runner and report branch coverage."""
     import tempfile
 
@@ -281,6 +311,7 @@ def test_command(paths: tuple[str, ...], min_coverage: float | None, out: str | 
 
     if out and Path(out).is_dir() and any(Path(out).iterdir()):
         raise UsageError(f"--out {out} is not empty; records are never overwritten")
+    spark = _spark_options(engine, spark_master, spark_conf)
 
     files = read_all(discover(paths or ("sops",)))
     if not files:
@@ -298,21 +329,22 @@ def test_command(paths: tuple[str, ...], min_coverage: float | None, out: str | 
     library = {s.id: s for s in checked.sops}
     documents = {s.id: d for s, d in zip(checked.sops, checked.documents, strict=True)}
     with tempfile.TemporaryDirectory(prefix="sopc-demo-") as scratch:
-        demo_file = Path(scratch) / "demo.duckdb"
+        # Spark reads the demo exchange as a folder of Parquet files, DuckDB from its own file.
+        demo_file = Path(scratch) / ("demo" if spark else "demo.duckdb")
 
         def demo() -> Database:
             if not demo_file.exists():
                 from compiler.demo.generate import generate
 
                 generate(demo_file)
-            return Database.open(demo_file)
+            return Database.open(demo_file, engine=engine, spark=spark)
 
         results: list[SopResult] = []
         for sop, doc in sorted(zip(checked.sops, checked.documents, strict=True), key=lambda p: p[0].id):
             if sop.path not in tested:
                 continue
             skill = compile_skill(sop, doc, library, documents)
-            results.append(test_skill(skill, sop.tests, demo, Path(out) if out else None))
+            results.append(test_skill(skill, sop.tests, demo, Path(out) if out else None, engine, spark))
     text, ok = render(results, min_coverage)
     click.echo(text, nl=False)
     sys.exit(0 if ok else 1)
@@ -327,8 +359,10 @@ def _limit_options(command: Callable[..., None]) -> Callable[..., None]:
                      help="Rows of each query kept in the record and visible to conditions (the count is always "
                           "exact)."),
         click.option("--memory", "memory_mb", type=click.IntRange(64, 1 << 20), default=1024, show_default=True,
-                     metavar="MB", help="DuckDB's memory limit; a query needing more is stopped."),
-        click.option("--threads", type=click.IntRange(1, 256), default=2, show_default=True, help="DuckDB's threads."),
+                     metavar="MB", help="DuckDB's memory limit (Spark: the driver's heap); a query needing more is "
+                          "stopped."),
+        click.option("--threads", type=click.IntRange(1, 256), default=2, show_default=True,
+                     help="DuckDB's threads (Spark: the N of local[N])."),
         click.option("--max-temp", "temp_mb", type=click.IntRange(0, 1 << 24), default=1024, show_default=True,
                      metavar="MB", help="What DuckDB may spill to its temporary directory."),
     ]
@@ -350,7 +384,9 @@ def _answers_file(path: str | None) -> dict[str, object]:
 
 @cli.command()
 @click.argument("sop_id", metavar="SOP_ID", required=False)
-@click.option("--db", "db", type=click.Path(), help="A .duckdb file or a folder of <table>.parquet/.csv files.")
+@click.option("--db", "db", type=click.Path(),
+              help="A .duckdb file or a folder of <table>.parquet/.csv files; on Spark a Parquet folder or "
+                   "catalog:DATABASE.")
 @click.option("--input", "-i", "pairs", multiple=True, metavar="NAME=VALUE", help="An input of the skill (repeat).")
 @click.option("--answers", type=click.Path(dir_okay=False), help="YAML/JSON answers by step id (human steps, approvals).")
 @click.option("--out", default="runs", show_default=True, type=click.Path(file_okay=False),
@@ -371,9 +407,10 @@ def _answers_file(path: str | None) -> dict[str, object]:
               help="json: print the run-state object (schema/run-state.schema.json), as sopc mcp returns it.")
 @click.option("--lang", type=click.Choice(["en", *sorted(LANGUAGES)]), default="en", show_default=True,
               help="Language of report.md and report.html (recorded with the run; a resume keeps it).")
+@_engine_options
 def run(sop_id: str | None, db: str | None, pairs: tuple[str, ...], answers: str | None, out: str,
         resume_dir: str | None, skills: str, by: str, registry: str | None, run_id: str | None, no_prompt: bool,
-        fmt: str, lang: str, **limits: Any) -> None:
+        fmt: str, lang: str, engine: str, spark_master: str | None, spark_conf: tuple[str, ...], **limits: Any) -> None:
     """Execute a compiled skill against exchange data, recording every step.
 
     Exit status: 0 completed, 1 failed or approval refused, 2 usage error,
@@ -397,12 +434,13 @@ def run(sop_id: str | None, db: str | None, pairs: tuple[str, ...], answers: str
     if not no_prompt and fmt == "text" and sys.stdin.isatty():
         source = PromptedAnswers(given, lambda text: str(click.prompt(text, default="", show_default=False)))
     database: Database | None = None
+    spark = _spark_options(engine, spark_master, spark_conf)
     try:
         if resume_dir:
             if sop_id or pairs or lang != "en":
                 raise UsageError("--resume continues a run with its own skill, inputs and report language; "
                                  "give none of them")
-            database = Database.open(Path(db), Limits(**limits)) if db else None
+            database = Database.open(Path(db), Limits(**limits), engine=engine, spark=spark) if db else None
             finished = resume(Path(resume_dir), source, by=by, database=database, registry=approvers)
         else:
             if not sop_id or not db:
@@ -415,7 +453,7 @@ def run(sop_id: str | None, db: str | None, pairs: tuple[str, ...], answers: str
             if skill["id"] != sop_id:
                 raise UsageError(f"{Path(skills) / sop_id / 'skill.json'} is the skill {skill['id']!r}, not {sop_id!r}")
             values = parse_pairs(pairs, skill["inputs_schema"])
-            database = Database.open(Path(db), Limits(**limits))
+            database = Database.open(Path(db), Limits(**limits), engine=engine, spark=spark)
             finished = start(skill, database, values, source, Path(out), started_by=by, run_id=run_id, raw=raw,
                              registry=approvers, lang=lang)
     except RunError as err:

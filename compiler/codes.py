@@ -72,6 +72,7 @@ _TABLE: tuple[Code, ...] = (
     Code("SOP305", "error", "unknown column", "The SQL names a column that the tables it reads do not have."),
     Code("SOP306", "error", "parameter written inside a string", "A parameter appears inside a quoted string such as '$account_id' or '{account_id}', where it would be spliced, not bound. Write $account_id outside quotes."),
     Code("SOP307", "error", "DuckDB rejects the query", "DuckDB's binder, run on the canonical tables with the parameters typed as the runner binds them, rejects the query: an unknown function, arguments of the wrong type, a column neither grouped nor aggregated, an ambiguous column. `sopc run` would fail on it at this step."),
+    Code("SOP310", "error", "no faithful Spark translation", "Every query also runs on Apache Spark (`sopc run --engine spark`), translated by sopc at build time (queries/<step>.spark.sql). A function or construct with no Spark SQL known to mean the same (a function off sopc's allow-list, list indexing, date_diff in weeks, a correlated subquery Spark cannot plan, ...) is an error rather than a silent difference; the message names the construct and the engine. Use a function on sopc's list of functions that mean the same on both engines (compiler/translate.py)."),
     # -- conditions ---------------------------------------------------------
     Code("SOP401", "error", "condition does not parse", "The expression is not valid CEL."),
     Code("SOP402", "error", "unknown name in condition", "The expression refers to an input, threshold or step that is not declared."),

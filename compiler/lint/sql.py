@@ -10,6 +10,7 @@ from compiler.model import Sop, Step
 from compiler.runner.querycheck import check, refusal, used_parameters
 from compiler.sqlbind import bind
 from compiler.sqlcheck import SqlReport, analyze
+from compiler.translate import to_spark
 
 _INPUT_TYPES = {"string": "VARCHAR", "timestamp": "TIMESTAMP", "integer": "INTEGER", "number": "DOUBLE",
                 "boolean": "BOOLEAN", "duration": "VARCHAR", "enum": "VARCHAR", "list": "VARCHAR[]"}
@@ -142,6 +143,7 @@ def check_sql(found: Findings, sop: Sop) -> dict[str, SqlReport]:
             # sqlglot's qualifier misreads some columns (a name two joined tables share);
             # DuckDB's verdict on the same query is the one that holds.
             _bind(found, sop, step, report, columns)
+            _translate(found, step, columns)
             continue
         for problem in report.problems:
             position = position_in(found.doc, pointer, step.sql, problem.line, problem.col)
@@ -154,7 +156,18 @@ def check_sql(found: Findings, sop: Sop) -> dict[str, SqlReport]:
                       "one SELECT over the canonical tables; a CTE name counts only inside the WITH that defines it")
             continue
         _bind(found, sop, step, report, columns)
+        _translate(found, step, columns)
     return reports
+
+
+def _translate(found: Findings, step: Step, columns: Columns) -> None:
+    """A query DuckDB binds also runs on Spark: a construct with no faithful Spark SQL is an error (SOP310)."""
+    if step.id not in columns:
+        return
+    pointer = pointer_join(step.pointer, "sql")
+    for problem in to_spark(step.sql).problems:
+        position = position_in(found.doc, pointer, step.sql, problem.line, problem.col)
+        found.add(pointer, problem.code, problem.message, problem.hint, position=position)
 
 
 def _binder_decides(sop: Sop, step: Step, report: SqlReport, columns: Columns) -> bool:

@@ -4,6 +4,12 @@ Every query passes `querycheck` before it is sent. The connection itself is
 read-only and cannot reach files outside the data folder, so a query that
 slipped past the check still could not write or read anything else. It
 lives in a worker process (`worker`) that the runner can end from outside.
+
+The same Database runs a run on Apache Spark instead (`engine="spark"`):
+the worker then holds Spark's driver (`spark`), each query is checked on
+its canonical DuckDB text exactly as on DuckDB, and what runs is sopc's own
+Spark translation of that text (`compiler.translate`), the one the skill
+was built with: an edited skill cannot slip other SQL past the check.
 """
 
 from __future__ import annotations
@@ -21,14 +27,16 @@ from multiprocessing.connection import Connection
 from multiprocessing.context import ForkServerContext
 from multiprocessing.process import BaseProcess
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import duckdb
 
 from compiler.resources import schema_text
-from compiler.runner.errors import RunError, first_line
+from compiler.runner.errors import QueryRefused, RunError, first_line
 from compiler.runner.querycheck import canonical_tables, refuse_unsafe
+from compiler.runner.sparkconf import SparkOptions, spark_data
 from compiler.runner.worker import Limits, Opener, plain_rows, serve
+from compiler.translate import to_spark
 
 DEFAULT_LIMITS = Limits()
 
@@ -38,7 +46,7 @@ class QueryResult:
     """What one query returned: the rows kept (at most max_rows) and how many there were."""
 
     columns: tuple[tuple[str, str], ...]
-    """(name, DuckDB type) of each column."""
+    """(name, the engine's type) of each column."""
     rows: tuple[dict[str, Any], ...]
     """The first max_rows rows as JSON values."""
     row_count: int
@@ -66,17 +74,22 @@ class Database:
     A worker that was ended is started again for the next query.
     """
 
-    GRACE_S = 1.0
-    """How long a query may ignore DuckDB's interrupt before its worker is killed."""
+    GRACE_S: ClassVar[dict[str, float]] = {"duckdb": 1.0, "spark": 20.0}
+    """How long a query may ignore its interrupt (DuckDB's, Spark's job-group cancellation) before its worker,
+    and with it Spark's driver, is killed."""
 
     def __init__(self, opener: Opener, source: str, limits: Limits) -> None:
         self.source = source
+        self.engine = "spark" if opener[0] == "spark" else "duckdb"
+        """The query engine, as --engine names it."""
         self._opener = opener
         self._limits = limits
         self._process: BaseProcess | None = None
         self._pipe: Connection | None = None
         self._ready = False
+        self._version = "" if self.engine == "spark" else str(duckdb.__version__)
         self._key = _idle_key(opener, limits)
+        self._fit = _fit_key(opener, limits)
         self._start()
 
     @property
@@ -90,12 +103,16 @@ class Database:
         return self._limits.max_rows
 
     @classmethod
-    def open(cls, source: Path, limits: Limits = DEFAULT_LIMITS) -> Database:
+    def open(cls, source: Path, limits: Limits = DEFAULT_LIMITS, *, engine: str = "duckdb",
+             spark: SparkOptions | None = None) -> Database:
         """Open data for runs under these limits; a missing or unreadable source is a RunError with one line.
 
         The one way sopc opens data: `sopc run`, `sopc triage`, `sopc mcp` and a resume (with the limits
-        its record names, `Limits.recorded`) all come through here.
+        and the engine its record names, `Limits.recorded`) all come through here.
         """
+        if engine == "spark":
+            data = spark_data(str(source))
+            return cls(_spark_opener(data, spark, limits), data[1] if data[0] == "folder" else str(source), limits)
         if source.is_dir():
             opener: Opener = ("folder", str(source.resolve()))
         elif source.is_file():
@@ -105,12 +122,20 @@ class Database:
         return cls(opener, str(source.resolve()), limits)
 
     @classmethod
-    def from_rows(cls, tables: Mapping[str, Sequence[Mapping[str, Any]]],
-                  limits: Limits = DEFAULT_LIMITS) -> Database:
+    def from_rows(cls, tables: Mapping[str, Sequence[Mapping[str, Any]]], limits: Limits = DEFAULT_LIMITS, *,
+                  engine: str = "duckdb", spark: SparkOptions | None = None) -> Database:
         """An in-memory database of the canonical tables holding these rows (scenario data)."""
-        database = cls(("rows", plain_rows(tables)), "inline rows", limits)
+        opener: Opener = ("rows", plain_rows(tables))
+        database = cls(_spark_opener(opener, spark, limits) if engine == "spark" else opener, "inline rows", limits)
         database.ready()
         return database
+
+    @property
+    def record(self) -> dict[str, str]:
+        """The engine and its version, as the record names them (Spark's once its session has started)."""
+        if not self._version:
+            self.ready()
+        return {"name": self.engine, "version": self._version}
 
     @property
     def limits(self) -> dict[str, Any]:
@@ -123,24 +148,42 @@ class Database:
         process, pipe, ready, self._process, self._pipe, self._ready = \
             self._process, self._pipe, self._ready, None, None, False
         if ready and process is not None and pipe is not None and process.is_alive():
-            _IDLE.append((self._key, self._limits, process, pipe))
-            if len(_IDLE) > _MAX_IDLE:
-                _end(*_IDLE.pop(0)[2:])  # the least recently used
+            _IDLE.append((self._key, self._fit, process, pipe))
+            alike = [n for n, kept in enumerate(_IDLE) if kept[1][0] == self.engine]
+            if len(alike) > _MAX_IDLE[self.engine]:
+                _end(*_IDLE.pop(alike[0])[2:])  # the least recently used of this engine
             return
         if pipe is not None and process is not None:
             _end(process, pipe)
 
     def query(self, sql: str, parameters: Mapping[str, Any]) -> QueryResult:
-        """Run one checked query with bound parameters, under the time and memory limits."""
+        """Run one checked query (canonical DuckDB SQL) with bound parameters, under the time and memory limits."""
         used = refuse_unsafe(sql, list(parameters))
+        return self._send(_spark_text(sql) if self.engine == "spark" else sql, {name: parameters[name] for name in used})
+
+    def query_step(self, sql: Mapping[str, Any], parameters: Mapping[str, Any]) -> QueryResult:
+        """Run a compiled query step (the `sql` object of skill.json) in this engine's SQL."""
+        if self.engine != "spark":
+            return self.query(sql["text"], parameters)
+        spark = sql.get("spark")
+        if not isinstance(spark, Mapping) or not isinstance(spark.get("text"), str):
+            raise RunError("the skill holds no Spark SQL for this query; compile it again with: sopc build")
+        used = refuse_unsafe(sql["text"], list(parameters))
+        if _spark_text(sql["text"]) != spark["text"]:
+            raise QueryRefused("query refused before it ran: its Spark SQL is not this sopc's translation of its "
+                               "DuckDB SQL (the skill was edited, or built by another sopc: run sopc build)")
+        return self._send(spark["text"], {name: parameters[name] for name in used})
+
+    def _send(self, sql: str, bound: Mapping[str, Any]) -> QueryResult:
+        """Have the worker run sql as it is, and wait for it at most its time limit and a grace period."""
         if self._pipe is None:
             self._start()
         self.ready()
         assert self._pipe is not None
         started = time.perf_counter()
         try:
-            self._pipe.send(("query", sql, {name: parameters[name] for name in used}, self.max_rows, self.timeout_s))
-            if not self._pipe.poll(self.timeout_s + self.GRACE_S):
+            self._pipe.send(("query", sql, dict(bound), self.max_rows, self.timeout_s))
+            if not self._pipe.poll(self.timeout_s + self.GRACE_S[self.engine]):
                 self._kill()
                 raise RunError(f"query ran longer than its limit of {self.timeout_s:g} s and did not stop; "
                                "it was ended")
@@ -185,12 +228,12 @@ class Database:
         if reply[0] != "ready":
             self._kill()
             raise RunError(str(reply[1]))
-        self._ready = True
+        self._ready, self._version = True, str(reply[1])
 
     def _start(self) -> None:
         """Take a kept worker (one with this very file open, else one to open this data), or start one."""
         same = [n for n, kept in enumerate(_IDLE) if self._key is not None and kept[0] == self._key]
-        similar = [n for n, kept in enumerate(_IDLE) if kept[1] == self._limits]
+        similar = [n for n, kept in enumerate(_IDLE) if kept[1] == self._fit]
         for number in reversed(same or similar):
             key, _, process, pipe = _IDLE.pop(number)
             if not process.is_alive():
@@ -225,12 +268,37 @@ class Database:
         return process.exitcode
 
 
-_IDLE: list[tuple[tuple[Any, ...] | None, Limits, BaseProcess, Connection]] = []
+_IDLE: list[tuple[tuple[Any, ...] | None, tuple[Any, ...], BaseProcess, Connection]] = []
 """Workers of closed databases, so that a process running many runs (sopc test, a server) forks few: a
 worker is kept only after a clean close; it serves the next run on the same file (same device, inode,
 size and modification time) and limits as it is, and a run on other data under the same limits after
-opening that data instead of its own. Its connections are read-only with their settings locked."""
-_MAX_IDLE = 2
+opening that data instead of its own. Its connections are read-only with their settings locked.
+A Spark worker is kept apart (one, so that DuckDB runs do not push it out): it serves a run under the
+same Spark settings, keeping its session, which costs seconds to start."""
+_MAX_IDLE = {"duckdb": 2, "spark": 1}
+
+
+def _fit_key(opener: Opener, limits: Limits) -> tuple[Any, ...]:
+    """What a kept worker must match to serve other data: DuckDB's limits, or Spark's master and settings."""
+    if opener[0] == "spark":
+        master, settings, _ = opener[1]
+        return ("spark", master, settings)
+    return ("duckdb", limits)
+
+
+def _spark_opener(data: Opener, spark: SparkOptions | None, limits: Limits) -> Opener:
+    """How a worker opens this data on Spark: the session's master and settings (from the limits), and the data."""
+    master, settings = (spark or SparkOptions()).session(limits.memory_mb, limits.threads)
+    return ("spark", (master, settings, data))
+
+
+def _spark_text(sql: str) -> str:
+    """sopc's Spark SQL of a checked canonical query; QueryRefused when there is none."""
+    translation = to_spark(sql)
+    if translation.text is None:
+        why = translation.problems[0].message if translation.problems else "it does not parse"
+        raise QueryRefused(f"query refused before it ran: {why}")
+    return translation.text
 
 
 def _idle_key(opener: Opener, limits: Limits) -> tuple[Any, ...] | None:
@@ -281,7 +349,7 @@ def _without_main() -> Iterator[None]:
 
 
 def connect(opener: Opener, settings: Mapping[str, Any]) -> duckdb.DuckDBPyConnection:
-    """The connection a worker holds (called in the worker)."""
+    """The DuckDB connection a worker holds (called in the worker)."""
     kind, where = opener
     if kind == "file":
         return _file(Path(where), settings)

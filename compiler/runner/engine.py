@@ -70,7 +70,7 @@ class Engine:
         not English, the language of its report)."""
         self.emit("run_started", run_id=run_id, skill={k: self.skill[k] for k in ("id", "version", "digest")},
                   skill_sha256=skill_sha256, inputs=inputs, started_by=self.operator, source=self.database.source,
-                  first_step=self.skill["first_step"], limits=self.database.limits,
+                  first_step=self.skill["first_step"], limits=self.database.limits, engine=self.database.record,
                   **({"lang": lang} if lang != "en" else {}))
 
     def run(self) -> RunState:
@@ -353,8 +353,8 @@ class Engine:
             else:
                 expression = parameter["expression"]
                 bound[name] = conditions.value(expression, self._complete(expression, activation, place.prefix))
-        self.log.sync(wait=False)  # on disk while DuckDB works
-        found = self.database.query(sql["text"], bound)
+        self.log.sync(wait=False)  # on disk while the engine works
+        found = self.database.query_step(sql, bound)
         self.emit("query_executed", step=place.qid, sql_sha256=found.sql_sha256, parameters=to_json(bound),
                   columns=[list(c) for c in found.columns], row_count=found.row_count, rows=list(found.rows),
                   truncated=found.truncated, elapsed_ms=found.elapsed_ms)

@@ -214,7 +214,8 @@ def proceed(folder: Path, skill: dict[str, Any], log: EventLog, events: list[dic
     try:
         if sha256(read_bounded(folder / SKILL, MAX_SKILL_BYTES)) != events[0].get("skill_sha256"):
             raise UsageError(f"{folder / SKILL} changed since the run started; a run continues with the skill it began")
-        data = database or Database.open(recorded_source(events), Limits.recorded(events[0]["limits"]))
+        engine = events[0].get("engine", {}).get("name", "duckdb")  # records from before Spark ran on DuckDB
+        data = database or Database.open(recorded_source(events), Limits.recorded(events[0]["limits"]), engine=engine)
     except BaseException:
         log.close()
         raise
@@ -229,7 +230,7 @@ def proceed(folder: Path, skill: dict[str, Any], log: EventLog, events: list[dic
         engine = Engine(skill, data, answers, log, state, operator=by, registry=registry, clock=clock)
         try:
             engine.emit("run_resumed", by=by, from_step=state.current, discarded_torn_bytes=torn,
-                        source=data.source, limits=data.limits)
+                        source=data.source, limits=data.limits, engine=data.record)
             if checked is not None:
                 engine.emit("output_checked", **checked)
         except BaseException:

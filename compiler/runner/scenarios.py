@@ -20,6 +20,7 @@ from compiler.runner.errors import RunError
 from compiler.runner.events import EventLog
 from compiler.runner.includes import SEPARATOR
 from compiler.runner.inputs import checked_inputs
+from compiler.runner.sparkconf import SparkOptions
 from compiler.runner.state import RunState
 from compiler.runner.values import to_json
 
@@ -135,14 +136,14 @@ def run_scenario(skill: dict[str, Any], scenario: Scenario, database: Callable[[
 
 
 def test_skill(skill: dict[str, Any], scenarios: tuple[Scenario, ...], demo: Callable[[], Database],
-               out: Path | None = None) -> SopResult:
-    """All scenarios of one skill, and its coverage."""
+               out: Path | None = None, engine: str = "duckdb", spark: SparkOptions | None = None) -> SopResult:
+    """All scenarios of one skill, and its coverage (a scenario's own rows loaded on the given engine)."""
     results = []
     with tempfile.TemporaryDirectory(prefix="sopc-test-") as scratch:
         base = out if out is not None else Path(scratch)
         for number, scenario in enumerate(scenarios, start=1):
             rows: Mapping[str, Any] = scenario.data
-            make = demo if scenario.demo else partial(Database.from_rows, rows)
+            make = demo if scenario.demo else partial(Database.from_rows, rows, engine=engine, spark=spark)
             folder = base / skill["id"] / f"{number:02d}"
             results.append(run_scenario(skill, scenario, make, folder))
     states = [r.state for r in results if r.state is not None and r.passed]

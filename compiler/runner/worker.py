@@ -10,8 +10,11 @@ the budget fails inside DuckDB as an out-of-memory error) and whose queries
 are interrupted at their deadline by a timer; a query that ignores the
 interrupt is killed by the runner a grace period later.
 
+The same worker holds Apache Spark's driver instead (`spark`) for a run with
+`--engine spark`: the opener ("spark", ...) names the session and the data.
+
 Messages on the pipe (pickled tuples):
-  worker -> runner, at each opening: ("ready",) | ("error", message), and then it ends
+  worker -> runner, at each opening: ("ready", engine version) | ("error", message), and then it ends
   runner -> worker:        ("query", sql, parameters, max_rows, timeout_s) | ("open", opener) | None (close)
   worker -> runner:        ("ok", columns, rows, row_count, elapsed_ms) | ("error", kind, message)
                            kind: "interrupted", "memory" or "failed"
@@ -29,12 +32,15 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
 from compiler.runner.errors import RunError, first_line
 from compiler.runner.values import to_json
+
+if TYPE_CHECKING:
+    from compiler.runner.spark import SparkData
 
 _FETCH = 2048
 HEADROOM_MB = 384
@@ -71,7 +77,8 @@ class Limits:
 
 
 Opener = tuple[str, Any]
-"""How the worker opens the data: ("file", path), ("folder", path) or ("rows", {table: rows})."""
+"""How the worker opens the data: ("file", path), ("folder", path) or ("rows", {table: rows}) on DuckDB;
+("spark", (master, settings, ("folder", path) | ("catalog", database) | ("rows", {table: rows}))) on Spark."""
 
 
 def serve(pipe: Connection, opener: Opener, limits: Limits) -> None:
@@ -83,8 +90,9 @@ def serve(pipe: Connection, opener: Opener, limits: Limits) -> None:
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
     os.close(devnull)
-    cap = (limits.memory_mb + HEADROOM_MB) << 20
-    resource.setrlimit(resource.RLIMIT_DATA, (cap, cap))
+    if opener[0] != "spark":  # Spark's JVM, a child of this worker, is capped by its heap (--memory) instead
+        cap = (limits.memory_mb + HEADROOM_MB) << 20
+        resource.setrlimit(resource.RLIMIT_DATA, (cap, cap))
     with contextlib.suppress(EOFError, OSError):  # the runner is gone, or closed the data before it was ready
         _serve(pipe, opener, limits)
 
@@ -98,25 +106,34 @@ def _serve(pipe: Connection, opener: Opener, limits: Limits) -> None:
                 connection = _open(pipe, message[1], limits)
                 continue
             _, sql, parameters, max_rows, timeout_s = message
-            pipe.send(_query(connection, sql, parameters, max_rows, timeout_s))
+            if isinstance(connection, duckdb.DuckDBPyConnection):
+                pipe.send(_query(connection, sql, parameters, max_rows, timeout_s))
+            else:
+                pipe.send(connection.answer(sql, parameters, max_rows, timeout_s))
     finally:
         if connection is not None:
             connection.close()
 
 
-def _open(pipe: Connection, opener: Opener, limits: Limits) -> duckdb.DuckDBPyConnection | None:
+def _open(pipe: Connection, opener: Opener, limits: Limits) -> duckdb.DuckDBPyConnection | SparkData | None:
     """The connection to this data, after saying "ready"; None after saying why not (the worker then ends)."""
     try:
-        from compiler.runner.database import connect
+        connection: duckdb.DuckDBPyConnection | SparkData
+        if opener[0] == "spark":
+            from compiler.runner.spark import open_spark
 
-        connection = connect(opener, limits.settings())
+            connection = open_spark(opener[1])
+        else:
+            from compiler.runner.database import connect
+
+            connection = connect(opener, limits.settings())
     except RunError as err:
         pipe.send(("error", str(err)))
         return None
     except (duckdb.Error, MemoryError) as err:
         pipe.send(("error", f"cannot open the data: {first_line(err)}"))
         return None
-    pipe.send(("ready",))
+    pipe.send(("ready", duckdb.__version__ if isinstance(connection, duckdb.DuckDBPyConnection) else connection.version))
     return connection
 
 

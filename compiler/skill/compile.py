@@ -18,6 +18,7 @@ from compiler.model import Input, Sop, Step, Transition, TypedField
 from compiler.runner.includes import canonical_sha256, qualified_ids
 from compiler.skill.digest import digests
 from compiler.sqlcheck import SqlReport, analyze
+from compiler.translate import to_spark
 
 SKILL_FORMAT = 1
 SKILL_SCHEMA_ID = "https://sopc.dev/schema/skill.schema.json"
@@ -212,6 +213,9 @@ def compile_step(sop: Sop, step: Step, library: Mapping[str, Sop], line: int,
         item["sql"] = {"text": step.sql, "file": f"queries/{step.id}.sql", "dialect": "duckdb",
                        "parameters": _parameters(sop, step, report), "columns": report.columns,
                        "tables": list(report.tables)}
+        spark = to_spark(step.sql).text  # validate makes sure there is one (SOP310)
+        if spark is not None:
+            item["sql"]["spark"] = {"text": spark, "file": f"queries/{step.id}.spark.sql"}
         if step.params:
             item["params"] = dict(step.params)
     elif step.kind == "check":

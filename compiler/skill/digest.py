@@ -96,6 +96,18 @@ def digests(data: dict[str, Any]) -> dict[str, str]:
     }
 
 
+def engine_digests(skill: Mapping[str, Any]) -> dict[str, str]:
+    """The digest of the skill's Spark SQL (its queries as sopc translated them), for the lock.
+
+    The translation follows from the SOP's DuckDB SQL and from sopc itself, so
+    it asks for no version bump of the SOP; the lock names it so that a
+    change of translation (a new sopc or sqlglot) shows in review and fails
+    `sopc build --check` like any other change of the skill.
+    """
+    texts = {s["id"]: s["sql"]["spark"]["text"] for s in skill["steps"] if "spark" in s.get("sql", {})}
+    return {"spark": sha256(texts)} if texts else {}
+
+
 def needed_bump(old: Mapping[str, str], new: Mapping[str, str]) -> Bump:
     """The smallest bump that covers the change between two digest sets."""
     if old.get("interface") != new["interface"]:

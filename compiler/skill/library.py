@@ -10,7 +10,7 @@ from typing import Any
 from compiler.check import Checked
 from compiler.i18n.translation import Translation
 from compiler.skill.compile import SKILL_FORMAT, compile_skill
-from compiler.skill.digest import digests
+from compiler.skill.digest import digests, engine_digests
 from compiler.skill.markdown import render_skill_md
 from compiler.skill.tools import tools
 from compiler.skill.translated import add_translations
@@ -64,11 +64,12 @@ def compile_library(checked: Checked, lock: Mapping[str, Any]) -> Compiled:
             **translated,
         }
         for step in skill["steps"]:
-            if "sql" in step:
-                own[step["sql"]["file"]] = (step["sql"]["text"].rstrip("\n") + "\n").encode("utf-8")
+            for sql in (step["sql"], step["sql"].get("spark")) if "sql" in step else ():
+                if sql is not None:
+                    own[sql["file"]] = (sql["text"].rstrip("\n") + "\n").encode("utf-8")
         per_skill[sop.id] = own
         files.update({f"{sop.id}/{name}": data for name, data in own.items()})
-        sums = digests(doc.data)
+        sums = {**digests(doc.data), **engine_digests(skill)}
         current[sop.id] = (sop.path, sop.version, sums)
         new_lock[sop.id] = lock_entry(sop.version, sums)
         index.append({

@@ -31,8 +31,8 @@ edges AS (
 ),
 walk(account_id, hops, link) AS (
   SELECT CAST($account_id AS VARCHAR), 0, 'subject'
-  UNION
-  SELECT e.target, w.hops + 1, e.link
+  UNION ALL  -- each step's rows have one more hop than all before them: only repeats within a step are dropped
+  SELECT DISTINCT e.target, w.hops + 1, e.link
   FROM walk AS w JOIN edges AS e ON e.source = w.account_id
   WHERE w.hops < CAST($max_hops AS BIGINT)
 ),

@@ -1,0 +1,112 @@
+"""DuckDB against Apache Spark (local[2]) on the wash-trading SOP, side by side, at growing scales.
+
+Run: .venv/bin/python -m benchmarks.bench_spark [--scales 1,100,2000] [--repeats 5]
+
+For each scale, the demo exchange is written once as a folder of Parquet
+files (benchmarks/.data/parquet-<scale>/, kept for later runs; scale 2000 is
+about 10 million trades), and both engines read those same files. Then, in
+one process and alternating so that both see the same machine load, whole
+runs of skills/wash-trading-linked-accounts/skill.json on the injected wash
+ring (input checks, query checks, bound queries, conditions, the record,
+both reports; the answers given) on:
+
+- duckdb: `sopc run --engine duckdb` on the Parquet folder;
+- spark: `sopc run --engine spark --spark-master local[2]` on it, with the
+  session already started (its start is measured once and printed apart:
+  a `sopc run` process pays it, a long-lived service once).
+
+Prints, per scale, the median of each, Spark's time per query, and the
+ratio; then Spark's time at each scale against the smallest.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from compiler.demo.generate import generate
+from compiler.runner import querycheck
+from compiler.runner.answers import GivenAnswers
+from compiler.runner.database import Database
+from compiler.runner.includes import steps_by_id
+from compiler.runner.run import read_skill, start
+from compiler.runner.sparkconf import SparkOptions
+
+from .bench_runner import ANSWERS, SKILL, inputs
+
+REPO = Path(__file__).resolve().parent.parent
+SPARK = SparkOptions("local[2]")
+"""Two cores and two shuffle partitions; the driver's heap is the run's --memory default, 1 GB."""
+
+
+def parquet_folder(scale: int) -> Path:
+    """The demo exchange at this scale as Parquet files, generated on first use."""
+    folder = REPO / "benchmarks" / ".data" / f"parquet-{scale}"
+    if not folder.exists():
+        started = time.perf_counter()
+        summary = generate(folder, scale=scale)
+        print(f"generated {folder.name}: {summary.rows['trades']:,} trades in {time.perf_counter() - started:.1f} s")
+    return folder
+
+
+def run_once(engine: str, skill: dict[str, Any], raw: bytes, data: Path, out: Path, number: int) -> tuple[float, int]:
+    """Seconds for one whole run on the engine, and how many queries it ran."""
+    querycheck.forget()
+    started = time.perf_counter()
+    database = Database.open(data, engine=engine, spark=SPARK if engine == "spark" else None)
+    try:
+        finished = start(skill, database, inputs(), GivenAnswers(ANSWERS), out, started_by="bench",
+                         run_id=f"{engine}{number}", raw=raw)
+    finally:
+        database.close()
+    elapsed = time.perf_counter() - started
+    if finished.state.status != "completed":
+        raise SystemExit(f"the {engine} run did not complete: {finished.state.status} {finished.state.error}")
+    queries = sum(1 for qid, s in steps_by_id(skill).items() if "sql" in s and qid in finished.state.path)
+    return elapsed, queries
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--scales", default="1,100", help="Comma-separated demo-data scales (2000: 10M trades).")
+    parser.add_argument("--repeats", type=int, default=5, help="Runs per engine and scale.")
+    args = parser.parse_args()
+    scales = [int(s) for s in args.scales.split(",")]
+    skill, raw = read_skill(SKILL)
+    folders = {scale: parquet_folder(scale) for scale in scales}
+    started = time.perf_counter()
+    first = Database.open(folders[scales[0]], engine="spark", spark=SPARK)
+    first.ready()  # the worker has started Spark; closed, it is kept for the runs below, as sopc test keeps it
+    first.close()
+    print(f"Spark session start (local[2]): {time.perf_counter() - started:.1f} s")
+    medians: dict[int, dict[str, float]] = {}
+    with tempfile.TemporaryDirectory(prefix="sopc-bench-spark-", dir=REPO / "benchmarks" / ".data") as scratch:
+        for scale in scales:
+            times: dict[str, list[float]] = {"duckdb": [], "spark": []}
+            queries = 0
+            run_once("spark", skill, raw, folders[scale], Path(scratch) / f"warm{scale}", 0)  # first reads of files
+            for number in range(1, args.repeats + 1):
+                order = ("duckdb", "spark") if number % 2 else ("spark", "duckdb")
+                for engine in order:
+                    elapsed, queries = run_once(engine, skill, raw, folders[scale], Path(scratch) / str(scale),
+                                                number)
+                    times[engine].append(elapsed)
+            medians[scale] = {engine: statistics.median(values) for engine, values in times.items()}
+            duck, spark = medians[scale]["duckdb"], medians[scale]["spark"]
+            print(f"scale {scale}: duckdb {duck:.3f} s, spark {spark:.3f} s per run ({queries} queries, "
+                  f"{spark / queries:.2f} s per query on spark); spark/duckdb {spark / duck:.1f}x; "
+                  f"spark runs {min(times['spark']):.2f}-{max(times['spark']):.2f} s")
+    smallest = scales[0]
+    for scale in scales[1:]:
+        growth = medians[scale]["spark"] / medians[smallest]["spark"]
+        duck_growth = medians[scale]["duckdb"] / medians[smallest]["duckdb"]
+        print(f"scale {smallest} -> {scale} ({scale / smallest:g}x the trades): spark {growth:.2f}x the time, "
+              f"duckdb {duck_growth:.2f}x")
+
+
+if __name__ == "__main__":
+    main()

@@ -135,6 +135,7 @@ def check_sql(found: Findings, sop: Sop) -> dict[str, SqlReport]:
         quick = _bound_cleanly(sop, step, declared | set(step.params), columns)
         if quick is not None:
             reports.setdefault(step.id, quick)
+            _translate(found, step, columns)  # every query DuckDB accepts must also mean the same on Spark
             continue
         report = analyze(step.sql, declared | set(step.params))
         reports.setdefault(step.id, report)

@@ -18,6 +18,7 @@ from compiler.cli import cli
 from compiler.demo.generate import generate
 from compiler.runner.database import Database
 from compiler.runner.errors import QueryRefused, RunError
+from compiler.runner.worker import Limits
 from compiler.translate import to_spark
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,7 +62,7 @@ def test_rows_are_capped_and_counted_as_on_duckdb(demo: Path) -> None:
     listing = "SELECT trade_id FROM trades ORDER BY trade_id"
     found = {}
     for engine in ("duckdb", "spark"):
-        database = Database.open(demo, engine=engine, max_rows=7, spark=SPARK if engine == "spark" else None)
+        database = Database.open(demo, Limits(max_rows=7), engine=engine, spark=SPARK if engine == "spark" else None)
         try:
             found[engine] = database.query(listing, {})
         finally:
@@ -103,7 +104,7 @@ def test_bad_spark_options_are_one_line_usage_errors(args: list[str], message: s
 
 def test_a_slow_query_is_stopped_by_cancelling_its_job_group(demo: Path) -> None:
     """Its tasks look for the cancellation between the rows they read: the query stops at its limit."""
-    database = Database.open(demo, engine="spark", timeout_s=2.0, spark=SPARK)
+    database = Database.open(demo, Limits(timeout_s=2.0), engine="spark", spark=SPARK)
     try:
         database.ready()
         started = time.monotonic()

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from compiler.files import UsageError, write_atomic
+from compiler.lifetime import die_with_parent
 from compiler.runner.answers import GivenAnswers
 from compiler.runner.database import DEFAULT_LIMITS, Database
 from compiler.runner.errors import RunError
@@ -116,7 +117,7 @@ def _advance_all(to_run: Sequence[Planned], settings: Settings, workers: int) ->
     # other workers idle at the end.
     context = multiprocessing.get_context("spawn")  # no DuckDB state is ever copied into a child
     with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_Worker.open,
-                             initargs=(settings,)) as pool:
+                             initargs=(settings, os.getpid())) as pool:
         yield from zip([p.line for p in to_run], pool.map(_Worker.advance, to_run), strict=True)
 
 
@@ -128,7 +129,11 @@ class _Worker:
     skills: dict[str, tuple[dict[str, Any], bytes]] = {}  # noqa: RUF012 -- per process, filled as skills are used
 
     @classmethod
-    def open(cls, settings: Settings) -> None:
+    def open(cls, settings: Settings, parent: int = 0) -> None:
+        """parent: the triage's pid, for a worker process, which must not outlive it (it would go on
+        running alerts while a resumed triage runs them too)."""
+        if parent:
+            die_with_parent(parent)
         cls.settings = settings
         try:
             cls.database = Database.open(settings.db, settings.limits)

@@ -9,24 +9,27 @@ import pytest
 from compiler.runner import figures as fig
 from compiler.runner.reportmd import WORD_JOINER, inline
 
-AGAINST = [  # value, threshold, unit, shown
-    (332491.34, 10000, "usd", "332,491 USD"),
-    (0.994947, 0.2, "ratio", "99%"),
-    (4.02368e-06, 0.05, "ratio", "0%"),
-    (0.19996, 0.2, "ratio", "19.996%"),  # rounding would show 20% against 20%: more decimals
-    (0.2, 0.2, "ratio", "20%"),
-    (49999.99, 50000, "usd", "49,999.99 USD"),
-    (2.6, 2.5, "multiple", "2.6×"),
-    (59, 60, "minutes", "59 minutes"),
-    (12, 20, "count", "12"),
-    (1e22, 1, "usd", "10,000,000,000,000,000,000,000 USD"),
-    (0.0101, 0.01, "ratio", "1.01%"),
-    (-0.0, 0.05, "ratio", "0%"),
+AGAINST = [  # value, threshold, unit, shown, threshold shown beside it
+    (332491.34, 10000, "usd", "332,491 USD", "10,000 USD"),
+    (0.994947, 0.2, "ratio", "99.5%", "20.0%"),
+    (4.02368e-06, 0.05, "ratio", "0.0%", "5.0%"),
+    (0.19996, 0.2, "ratio", "19.996%", "20.000%"),  # rounding would show 20.0% against 20.0%: more decimals
+    (0.2, 0.2, "ratio", "20.0%", "20.0%"),
+    (49999.99, 50000, "usd", "49,999.99 USD", "50,000.00 USD"),
+    (2.6, 2.5, "multiple", "2.6×", "2.5×"),
+    (59, 60, "minutes", "59 minutes", "60 minutes"),
+    (12, 20, "count", "12", "20"),
+    (1e22, 1, "usd", "10,000,000,000,000,000,000,000 USD", "1 USD"),
+    (0.0101, 0.01, "ratio", "1.01%", "1.00%"),
+    (-0.0, 0.05, "ratio", "0.0%", "5.0%"),
+    (0.00625, 0.005, "ratio", "0.6%", "0.5%"),
 ]
 
 
-@pytest.mark.parametrize(("value", "limit", "unit", "shown"), AGAINST)
-def test_a_figure_takes_its_thresholds_unit_and_precision(value: float, limit: float, unit: str, shown: str) -> None:
+@pytest.mark.parametrize(("value", "limit", "unit", "shown", "limit_shown"), AGAINST)
+def test_a_figure_and_its_threshold_share_unit_and_precision(value: float, limit: float, unit: str, shown: str,
+                                                             limit_shown: str) -> None:
+    assert fig.compared(value, limit, unit) == (shown, limit_shown)
     assert fig.against(value, limit, unit) == shown
 
 

@@ -307,6 +307,8 @@ _ZH: dict[str, str] = {
     "no alert id": "无告警编号",
     "case {id}": "案件 {id}",
     "no case id": "无案件编号",
+    "{read} (highest of {n} rows)": "{read}（{n} 行中的最高值）",
+    "{read} (lowest of {n} rows)": "{read}（{n} 行中的最低值）",
     "Found: ": "发现：",
     "no decision was reached yet.": "尚未作出决定。",
     "Result: ": "结论：",

@@ -25,6 +25,7 @@ from compiler.runner.reportdoc import (
     comparisons,
     decisive,
     plain_reads,
+    thresholds_of,
     value_text,
 )
 
@@ -198,10 +199,11 @@ def _step_item(skill: Mapping[str, Any], report: Mapping[str, Any], step: Mappin
     result = step.get("result") or {}
     conditions = step.get("conditions", [])
     held = [c for c in conditions if c["result"]]
+    thresholds = thresholds_of(skill, step["step"])
     for condition in conditions:
-        compared = comparisons(condition, skill["thresholds"])
+        compared = comparisons(condition, thresholds)
         verdict = label(lang, "held" if condition["result"] else "did not hold")
-        parts = [c.words(lang) for c in compared] + plain_reads(condition, compared, skill["thresholds"], lang)
+        parts = [c.words(lang) for c in compared] + plain_reads(condition, compared, thresholds, lang)
         children.append(Item((Span(_sentence(label(lang, "“{label}” {verdict}: ", label=condition["label"],
                                                     verdict=verdict) + label(lang, "; ").join(parts), lang)),)))
     if spec["kind"] == "decision" and step["status"] == "done" and not held:

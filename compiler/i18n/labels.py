@@ -307,6 +307,7 @@ _ZH: dict[str, str] = {
     "no alert id": "无告警编号",
     "case {id}": "案件 {id}",
     "no case id": "无案件编号",
+    "The target of {action}, as recorded:": "{action} 的目标（如记录所示）：",
     "{read} (highest of {n} rows)": "{read}（{n} 行中的最高值）",
     "{read} (lowest of {n} rows)": "{read}（{n} 行中的最低值）",
     "Found: ": "发现：",

@@ -183,7 +183,9 @@ def value_text(value: Any, name: str = "", lang: str = "en") -> str:
         return fig.timestamp(value) if fig.looks_like_time(value) else value
     if isinstance(value, list):
         if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
-            return label(lang, "{n} records", n=f"{len(value):,}")
+            key = record_key(value)
+            return fig.words([value_text(v[key], lang=lang) for v in value], lang) if key else \
+                label(lang, "{n} records", n=f"{len(value):,}")
         return fig.words([value_text(v, lang=lang) for v in value], lang) if value else label(lang, "none")
     if isinstance(value, dict):
         if set(value) == {"first_20", "items"}:
@@ -195,6 +197,12 @@ def value_text(value: Any, name: str = "", lang: str = "en") -> str:
     return str(value)
 
 
+def record_key(records: list[dict[str, Any]]) -> str | None:
+    """The id field every record has (account_id, …), which names each in prose; None if there is none."""
+    keys = [k for k in records[0] if k.endswith("_id") and all(isinstance(r.get(k), str) for r in records)]
+    return keys[0] if keys else None
+
+
 _OPERAND = r"(?:\b(?:double|int|uint)\(\s*)?([A-Za-z_]\w*(?:\.[A-Za-z_]\w*|\[\d+\])*)(?:\s*\))?"
 _COMPARISON = re.compile(_OPERAND + r"\s*(>=|<=|==|!=|>|<)\s*" + _OPERAND)
 """a >= b, where each side is a name path, bare or converted (double(x), int(x))."""
@@ -203,13 +211,16 @@ _MACRO = re.compile(r"([A-Za-z_]\w*(?:\.[A-Za-z_]\w*|\[\d+\])*)\.(?:exists|all|e
 
 
 @functools.lru_cache(maxsize=1024)  # a skill has few expressions; each report reads them several times
-def _pairs(expression: str) -> tuple[tuple[str, str, str], ...]:
-    return tuple(_COMPARISON.findall(expression))
-
-
-@functools.lru_cache(maxsize=1024)
-def _bound(expression: str) -> dict[str, str]:
-    return {variable: rows for rows, variable in _MACRO.findall(expression)}
+def _pairs(expression: str) -> tuple[tuple[str, str, str, str], ...]:
+    """(left, op, right, the rows the left side's macro variable stands for, or '') of each comparison."""
+    bindings = [(m.start(), m.group(2), m.group(1)) for m in _MACRO.finditer(expression)]
+    found = []
+    for match in _COMPARISON.finditer(expression):
+        left, op, right = match.groups()
+        variable = (left if not left.startswith("thresholds.") else right).partition(".")[0]
+        rows = [r for at, v, r in bindings if v == variable and at < match.start()]  # the nearest one before
+        found.append((left, op, right, rows[-1] if rows else ""))
+    return tuple(found)
 
 
 def _row_values(recorded: Any, field: str) -> list[Any]:
@@ -226,8 +237,7 @@ def comparisons(condition: Mapping[str, Any], thresholds: Mapping[str, Any]) -> 
     inside rows.exists(r, …), the value nearest to holding)."""
     found: list[Comparison] = []
     reads = condition["reads"]
-    bound = _bound(str(condition["expression"]))
-    for left, op, right in _pairs(str(condition["expression"])):
+    for left, op, right, rows in _pairs(str(condition["expression"])):
         if right.startswith("thresholds.") and not left.startswith("thresholds."):
             read, key = left, right
         elif left.startswith("thresholds.") and not right.startswith("thresholds."):
@@ -238,16 +248,15 @@ def comparisons(condition: Mapping[str, Any], thresholds: Mapping[str, Any]) -> 
         if key not in reads or name not in thresholds:
             continue
         unit = str(thresholds[name].get("unit", ""))
-        variable, _, field = read.partition(".")
+        field = read.partition(".")[2]
         if read in reads:
             item = Comparison(read, op, name, reads[read], reads[key], unit)
-        elif variable in bound and bound[variable] in reads and field.isidentifier() and op not in ("==", "!="):
-            values = _row_values(reads[bound[variable]], field)
+        elif rows in reads and field.isidentifier() and op not in ("==", "!="):
+            values = _row_values(reads[rows], field)
             if not values:
                 continue
             nearest = max(values) if op in (">=", ">") else min(values)
-            item = Comparison(f"{bound[variable]}.{field}", op, name, nearest, reads[key], unit, rows=len(values),
-                              source=bound[variable])
+            item = Comparison(f"{rows}.{field}", op, name, nearest, reads[key], unit, rows=len(values), source=rows)
         else:
             continue
         if item not in found:

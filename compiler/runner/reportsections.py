@@ -292,6 +292,13 @@ def _tables(doc: Doc, report: Mapping[str, Any], lang: str) -> None:
                   [[a["action"], value_text(a["target"], lang=lang), label(lang, "yes" if a["reversible"] else "no"),
                     a.get("reason_code") or "", fig.words(a["approved_by"] or [], lang) or label(lang, "nobody")]
                    for a in report["recommended_actions"]])
+        for a in report["recommended_actions"]:
+            target = a["target"]
+            if isinstance(target, list) and target and all(isinstance(t, dict) for t in target):
+                columns = list(dict.fromkeys(k for t in target for k in t))
+                doc.para(Span(label(lang, "The target of {action}, as recorded:", action=a["action"])))
+                doc.table([c.replace("_", " ") for c in columns],
+                          [[value_text(t.get(c), c, lang) for c in columns] for t in target])
 
 
 def _evidence(doc: Doc, report: Mapping[str, Any], lang: str) -> None:

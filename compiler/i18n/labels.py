@@ -308,6 +308,10 @@ _ZH: dict[str, str] = {
     "case {id}": "案件 {id}",
     "no case id": "无案件编号",
     "The target of {action}, as recorded:": "{action} 的目标（如记录所示）：",
+    # nouns of count thresholds (reportdoc.count_noun), written after the figure
+    "accounts": "个账户", "counterparties": "个交易对手", "counterparty": "个交易对手", "errors": "个错误",
+    "error": "个错误", "families": "类信号", "family": "类信号", "orders": "笔订单", "order": "笔订单",
+    "fills": "笔成交", "fill": "笔成交", "signups": "个注册", "signup": "个注册",
     "{read} (highest of {n} rows)": "{read}（{n} 行中的最高值）",
     "{read} (lowest of {n} rows)": "{read}（{n} 行中的最低值）",
     "Found: ": "发现：",

@@ -106,8 +106,9 @@ def number(value: float | int) -> str:
 
 
 def is_ratio_name(name: str) -> bool:
-    """Columns that hold a share of a whole by their name (…_ratio, …_share): shown as percentages."""
-    return name.endswith(("_ratio", "_share", "_rate"))
+    """Columns that hold a share of a whole or a relative deviation by their name (…_ratio, …_share, …_dev):
+    shown as percentages."""
+    return name.endswith(("_ratio", "_share", "_rate", "_dev", "_deviation"))
 
 
 def percent(value: float | int) -> str:

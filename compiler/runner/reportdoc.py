@@ -178,7 +178,10 @@ def value_text(value: Any, name: str = "", lang: str = "en") -> str:
     if isinstance(value, bool):
         return label(lang, "yes" if value else "no")
     if isinstance(value, int | float):
-        return fig.percent(value) if fig.is_ratio_name(name) else fig.number(value)
+        if fig.is_ratio_name(name):
+            return fig.percent(value)
+        unit = "usd" if name.endswith("_usd") else "multiple" if name.endswith("_multiple") else ""
+        return fig.with_unit(fig.number(value), unit, lang)
     if isinstance(value, str):
         return fig.timestamp(value) if fig.looks_like_time(value) else value
     if isinstance(value, list):
@@ -283,8 +286,11 @@ def plain_reads(condition: Mapping[str, Any], compared: list[Comparison], thresh
             rows = label(lang, "1 row") if count == 1 else label(lang, "{n} rows", n=f"{count:,}")
             lines.append(label(lang, "{name}: {value}", name=fig.label(root), value=rows))
         else:
-            lines.append(label(lang, "{name}: {value}", name=fig.label(key),
-                               value=value_text(value, fig.label(key).replace(" ", "_"), lang)))
+            name = fig.label(key)
+            shown = value_text(value, name.replace(" ", "_"), lang)
+            if isinstance(value, int | float) and name.endswith(" usd") and len(name) > 8:
+                name = name.removesuffix(" usd")  # the figure says USD
+            lines.append(label(lang, "{name}: {value}", name=name, value=shown))
     return list(dict.fromkeys(lines))
 
 

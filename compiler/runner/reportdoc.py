@@ -268,8 +268,9 @@ def comparisons(condition: Mapping[str, Any], thresholds: Mapping[str, Any]) -> 
 
 
 def plain_reads(condition: Mapping[str, Any], compared: list[Comparison], thresholds: Mapping[str, Any],
-                lang: str = "en") -> list[str]:
-    """The values a condition read that no threshold comparison shows, in words."""
+                lang: str = "en", *, counts: bool = True) -> list[str]:
+    """The values a condition read that no threshold comparison shows, in words (counts: also how many rows
+    of a query it read, which the decision path shows and the summary leaves out)."""
     used = {c.read for c in compared} | {c.source for c in compared} | {f"thresholds.{c.threshold}" for c in compared}
     lines = []
     for key, value in condition["reads"].items():
@@ -280,6 +281,8 @@ def plain_reads(condition: Mapping[str, Any], compared: list[Comparison], thresh
             lines.append(label(lang, "threshold {name}: {value}", name=fig.label(rest),
                                value=fig.threshold(value, str(thresholds[rest].get("unit", "")), lang)))
         elif key.endswith((".rows", ".row_count")):
+            if not counts:
+                continue
             root = key.rpartition(".")[0]
             count = value if isinstance(value, int) else len(value) if isinstance(value, list) else \
                 value.get("items", 0) if isinstance(value, dict) else 0
@@ -296,8 +299,8 @@ def plain_reads(condition: Mapping[str, Any], compared: list[Comparison], thresh
 
 def decisive(skill: Mapping[str, Any], report: Mapping[str, Any],
              lang: str = "en") -> tuple[list[Comparison], list[str]]:
-    """What decided the path: the comparisons (and other values read) of each branch taken, or of every condition
-    that failed before an otherwise was taken."""
+    """What decided the path: the comparisons (and other values read, row counts aside) of each branch taken, or
+    of every condition that failed before an otherwise was taken."""
     out: list[Comparison] = []
     other: list[str] = []
     for step in report["steps"]:
@@ -309,7 +312,8 @@ def decisive(skill: Mapping[str, Any], report: Mapping[str, Any],
         for condition in held[-1:] if held else conditions:
             found = comparisons(condition, thresholds)
             out += [c for c in found if c not in out]
-            other += [line for line in plain_reads(condition, found, thresholds, lang) if line not in other]
+            other += [line for line in plain_reads(condition, found, thresholds, lang, counts=False)
+                      if line not in other]
     return out, other
 
 

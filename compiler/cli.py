@@ -382,6 +382,24 @@ def _answers_file(path: str | None) -> dict[str, object]:
     return load_answers(Path(path))
 
 
+def _run_inputs(skill: dict[str, Any], pairs: tuple[str, ...], alert_file: str | None,
+                alert_id: str | None) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """A new run's inputs (from -i pairs or from the alert's payload) and the alert to record."""
+    from compiler.runner.alerts import inputs_from_alert
+    from compiler.runner.inputs import parse_pairs
+    from compiler.runner.origin import read_alert
+
+    if alert_file is None:
+        return parse_pairs(pairs, skill["inputs_schema"]), {"id": alert_id} if alert_id is not None else None
+    if pairs:
+        raise UsageError("give the inputs with -i or take them from --alert, not both (with -i, name the alert "
+                         "with --alert-id)")
+    if alert_id is not None:
+        raise UsageError("--alert-id: the alert file names the alert (its id)")
+    alert = read_alert(Path(alert_file))
+    return inputs_from_alert(skill, alert), {k: alert[k] for k in ("id", "name", "ts") if k in alert}
+
+
 @cli.command()
 @click.argument("sop_id", metavar="SOP_ID", required=False)
 @click.option("--db", "db", type=click.Path(),
@@ -401,6 +419,11 @@ def _answers_file(path: str | None) -> dict[str, object]:
               help="Approver registry: only signed approvals verifying against it count "
                    "(default: sops/approvers.yaml if it exists; without one, approvals are unverified names).")
 @click.option("--run-id", help="Name of the run folder (default: <sop>-<UTC time>-<random>).")
+@click.option("--alert", "alert_file", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Start from an alert, a JSON file {id, name, ts, payload}: the inputs come from its payload "
+                   "through the SOP's trigger, and its id, name and time are recorded and named in the report.")
+@click.option("--alert-id", help="The id of the alert this run is for (recorded, named in the report).")
+@click.option("--case-id", help="The case this run belongs to (recorded, named in the report).")
 @_limit_options
 @click.option("--no-prompt", is_flag=True, help="Never ask on the terminal; pause instead.")
 @click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True,
@@ -409,7 +432,8 @@ def _answers_file(path: str | None) -> dict[str, object]:
               help="Language of report.md and report.html (recorded with the run; a resume keeps it).")
 @_engine_options
 def run(sop_id: str | None, db: str | None, pairs: tuple[str, ...], answers: str | None, out: str,
-        resume_dir: str | None, skills: str, by: str, registry: str | None, run_id: str | None, no_prompt: bool,
+        resume_dir: str | None, skills: str, by: str, registry: str | None, run_id: str | None,
+        alert_file: str | None, alert_id: str | None, case_id: str | None, no_prompt: bool,
         fmt: str, lang: str, engine: str, spark_master: str | None, spark_conf: tuple[str, ...], **limits: Any) -> None:
     """Execute a compiled skill against exchange data, recording every step.
 
@@ -419,7 +443,6 @@ def run(sop_id: str | None, db: str | None, pairs: tuple[str, ...], answers: str
     from compiler.runner.answers import Answers, GivenAnswers, PromptedAnswers
     from compiler.runner.database import Database
     from compiler.runner.errors import RunError
-    from compiler.runner.inputs import parse_pairs
     from compiler.runner.run import read_skill, resume, start
     from compiler.runner.worker import Limits
 
@@ -437,9 +460,9 @@ def run(sop_id: str | None, db: str | None, pairs: tuple[str, ...], answers: str
     spark = _spark_options(engine, spark_master, spark_conf)
     try:
         if resume_dir:
-            if sop_id or pairs or lang != "en":
-                raise UsageError("--resume continues a run with its own skill, inputs and report language; "
-                                 "give none of them")
+            if sop_id or pairs or lang != "en" or alert_file or alert_id or case_id:
+                raise UsageError("--resume continues a run with its own skill, inputs, alert, case and report "
+                                 "language; give none of them")
             database = Database.open(Path(db), Limits(**limits), engine=engine, spark=spark) if db else None
             finished = resume(Path(resume_dir), source, by=by, database=database, registry=approvers)
         else:
@@ -452,10 +475,10 @@ def run(sop_id: str | None, db: str | None, pairs: tuple[str, ...], answers: str
             skill, raw = read_skill(Path(skills) / sop_id / "skill.json")
             if skill["id"] != sop_id:
                 raise UsageError(f"{Path(skills) / sop_id / 'skill.json'} is the skill {skill['id']!r}, not {sop_id!r}")
-            values = parse_pairs(pairs, skill["inputs_schema"])
+            values, alert = _run_inputs(skill, pairs, alert_file, alert_id)
             database = Database.open(Path(db), Limits(**limits), engine=engine, spark=spark)
             finished = start(skill, database, values, source, Path(out), started_by=by, run_id=run_id, raw=raw,
-                             registry=approvers, lang=lang)
+                             registry=approvers, lang=lang, alert=alert, case_id=case_id)
     except RunError as err:
         raise UsageError(str(err)) from err
     finally:

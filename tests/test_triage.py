@@ -99,8 +99,12 @@ def test_every_alert_is_accounted_for(demo: Path, tmp_path: Path) -> None:
     records = _records(tmp_path / "q")
     assert sorted(records) == sorted(i["run_id"] for i in ran)
     _one_run_each(records)
-    for item in ran:  # each entry says what its run's own record says
+    for item in ran:  # each entry says what its run's own record says, and the run names its alert
         state = replay(records[item["run_id"]])
+        assert state.alert == {k: v for k, v in (("id", item["alert_id"]), ("name", item["alert"]), ("ts", item["ts"]))
+                               if v is not None}
+        assert f"alert {item['alert_id']} ({item['alert']}" in \
+            (tmp_path / "q" / "runs" / item["run_id"] / "report.md").read_text(encoding="utf-8")
         if item["status"] == "closed":
             assert (state.status, state.outcome) == ("completed", item["outcome"])
         else:

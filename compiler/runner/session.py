@@ -164,8 +164,10 @@ class Runs:
             yield self._data
 
     def start(self, sop_id: str, *, by: str, inputs: Mapping[str, Any] | None = None,
-              alert: Mapping[str, Any] | None = None, run_id: str | None = None) -> dict[str, Any]:
-        """Start a run from typed inputs or from an alert, and run it until someone must act or it ends."""
+              alert: Mapping[str, Any] | None = None, run_id: str | None = None,
+              case_id: str | None = None) -> dict[str, Any]:
+        """Start a run from typed inputs or from an alert, and run it until someone must act or it ends (the
+        alert's id, name and time, and the case id, are recorded for the report)."""
         if (inputs is None) == (alert is None):
             raise UsageError("give either inputs or an alert {name, payload}")
         if not RUN_ID.fullmatch(sop_id) or not (self.skills / sop_id / SKILL).is_file():
@@ -175,7 +177,8 @@ class Runs:
         try:
             with self._database() as database:
                 finished = start(skill, database, values, GivenAnswers({}), self.out, started_by=by, run_id=run_id,
-                                 raw=raw)
+                                 raw=raw, case_id=case_id,
+                                 alert={k: alert[k] for k in ("id", "name", "ts") if k in alert} if alert else None)
         except RunError as err:
             raise UsageError(str(err)) from err
         return self._state(skill, finished)

@@ -27,6 +27,7 @@ from compiler.runner.answers import GivenAnswers
 from compiler.runner.database import DEFAULT_LIMITS, Database
 from compiler.runner.errors import RunError
 from compiler.runner.events import read_record
+from compiler.runner.inputs import RFC3339
 from compiler.runner.queue import Planned, entry_from_state, parse_alerts, plan, queue_document, queue_markdown
 from compiler.runner.run import (
     EVENTS,
@@ -160,7 +161,7 @@ class _Worker:
                 return cls._continued(folder)
             skill, raw = cls._skill(item.sop)
             finished = start(skill, cls.database, dict(item.inputs), GivenAnswers({}), cls.settings.runs,
-                             started_by=cls.settings.by, run_id=item.run_id, raw=raw)
+                             started_by=cls.settings.by, run_id=item.run_id, raw=raw, alert=_alert(item))
             return _entry(skill, finished)
         except (UsageError, RunError) as err:
             return {"status": "failed", "message": str(err)}
@@ -187,6 +188,14 @@ class _Worker:
             return _entry(skill, resume(folder, GivenAnswers({}), by=cls.settings.by, database=cls.database))
         _, _, head = read_record(folder / EVENTS)
         return entry_from_state(run_state(skill, state, {"events": len(events), "head": head}, str(folder)))
+
+
+def _alert(item: Planned) -> dict[str, str]:
+    """What the run records of its alert: id and name, and the time when it is RFC 3339 (the queue keeps any)."""
+    alert = {"id": item.alert_id, "name": item.name}
+    if item.ts is not None and RFC3339.fullmatch(item.ts):
+        alert["ts"] = item.ts
+    return {k: v for k, v in alert.items() if v is not None}
 
 
 def _entry(skill: Mapping[str, Any], done: Finished) -> dict[str, Any]:

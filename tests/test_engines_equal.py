@@ -62,8 +62,8 @@ def demo_tables(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _run(engine: str, skill: dict[str, Any], scenario: Scenario, demo: Path, folder: Path) -> ScenarioResult:
     spark = SPARK if engine == "spark" else None
-    make: Callable[[], Database] = partial(Database.open, demo, engine=engine, spark=spark) if scenario.demo \
-        else partial(Database.from_rows, scenario.data, engine=engine, spark=spark)
+    make: Callable[[], Database] = partial(Database.open, demo, spark=spark) if scenario.demo \
+        else partial(Database.from_rows, scenario.data, spark=spark)
     return run_scenario(skill, scenario, make, folder / engine)
 
 

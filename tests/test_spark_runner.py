@@ -17,7 +17,6 @@ from mcp import Client
 from runner_fixtures import SPARK
 
 from compiler.cli import cli
-from compiler.demo.generate import generate
 from compiler.files import UsageError
 from compiler.mcp.server import build_server
 from compiler.runner.database import Database
@@ -31,12 +30,10 @@ SPARK_ARGS = ["--spark-master", SPARK.master or "", *[f"--spark-conf={k}={v}" fo
 WASH_RING = ["-i", "account_id=WR-1", "-i", "start_ts=2026-01-05T00:00:00Z", "-i", "end_ts=2026-01-06T00:00:00Z"]
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo exchange at scale 1 as a folder of Parquet files."""
-    folder = tmp_path_factory.mktemp("spark") / "demo"
-    generate(folder)
-    return folder
+@pytest.fixture
+def demo(demo_parquet: Path) -> Path:
+    """The demo exchange at scale 1 as a folder of Parquet files (the equality test's: Spark's views are kept)."""
+    return demo_parquet
 
 
 def sopc(*args: str) -> tuple[int, str]:

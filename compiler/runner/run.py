@@ -32,6 +32,7 @@ from compiler.runner.origin import origin
 from compiler.runner.querycheck import canonical_tables
 from compiler.runner.report import documents, findings
 from compiler.runner.report_lang import localized_report
+from compiler.runner.sparkconf import SparkOptions
 from compiler.runner.state import ENDED, RunState, data_source, replay
 from compiler.runner.worker import Limits
 
@@ -220,8 +221,10 @@ def proceed(folder: Path, skill: dict[str, Any], log: EventLog, events: list[dic
     try:
         if sha256(read_bounded(folder / SKILL, MAX_SKILL_BYTES)) != events[0].get("skill_sha256"):
             raise UsageError(f"{folder / SKILL} changed since the run started; a run continues with the skill it began")
-        engine = events[0].get("engine", {}).get("name", "duckdb")  # records from before Spark ran on DuckDB
-        data = database or Database.open(recorded_source(events), Limits.recorded(events[0]["limits"]), engine=engine)
+        # On the engine the run began on (records from before Spark ran on DuckDB); Spark on this machine, unless
+        # the caller opened the data with its own master and settings.
+        spark = SparkOptions() if events[0].get("engine", {}).get("name") == "spark" else None
+        data = database or Database.open(recorded_source(events), Limits.recorded(events[0]["limits"]), spark=spark)
     except BaseException:
         log.close()
         raise

@@ -45,6 +45,7 @@ from compiler.runner.run import (
     start,
 )
 from compiler.runner.runstate import run_state
+from compiler.runner.sparkconf import SparkOptions
 from compiler.runner.state import ENDED, RunState, data_source, replay
 from compiler.runner.worker import Limits
 
@@ -112,6 +113,8 @@ class Runs:
     skills: Path
     limits: Limits = DEFAULT_LIMITS
     """What each run may spend (time, rows, memory, threads, spill), as `sopc run` takes them."""
+    spark: SparkOptions | None = None
+    """Apache Spark's options when the runs go to Spark (None: DuckDB)."""
     _data: Database | None = None
     _data_lock: threading.Lock = field(default_factory=threading.Lock)
     _checked: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -158,7 +161,7 @@ class Runs:
         with self._data_lock:
             if self._data is None:
                 try:
-                    self._data = Database.open(self.db, self.limits)
+                    self._data = Database.open(self.db, self.limits, spark=self.spark)
                 except RunError as err:
                     raise UsageError(str(err)) from err
             yield self._data

@@ -44,6 +44,7 @@ from compiler.runner.run import (
     start,
 )
 from compiler.runner.runstate import run_state
+from compiler.runner.sparkconf import SparkOptions
 from compiler.runner.state import replay
 from compiler.runner.worker import Limits
 
@@ -61,6 +62,8 @@ class Settings:
     runs: Path
     by: str
     limits: Limits = DEFAULT_LIMITS
+    spark: SparkOptions | None = None
+    """Apache Spark's options when the runs go to Spark (None: DuckDB); each worker process starts its own session."""
 
 
 def triage(alerts_file: Path, settings: Settings, out: Path, *, workers: int,
@@ -137,7 +140,7 @@ class _Worker:
             die_with_parent(parent)
         cls.settings = settings
         try:
-            cls.database = Database.open(settings.db, settings.limits)
+            cls.database = Database.open(settings.db, settings.limits, spark=settings.spark)
         except RunError as err:
             raise UsageError(str(err)) from err
 

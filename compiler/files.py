@@ -84,19 +84,22 @@ def read_bounded(path: Path, limit: int) -> bytes:
         os.close(fd)
 
 
-def write_atomic(path: Path, data: bytes, *, exclusive: bool = False) -> None:
+def write_atomic(path: Path, data: bytes, *, exclusive: bool = False, sync: bool = True) -> None:
     """Write a file so that readers see the old or the new content, never a mix.
 
     With exclusive=True the file must not exist yet (checked again at the
-    final link, so a concurrent writer cannot be overwritten).
+    final link, so a concurrent writer cannot be overwritten). With
+    sync=False the data is not flushed to the disk first (still atomic for
+    readers, not durable through a power cut: for a preview's throwaway output).
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+            if sync:
+                handle.flush()
+                os.fsync(handle.fileno())
         if exclusive:
             os.link(temp, path)  # fails with FileExistsError if path appeared meanwhile
             os.unlink(temp)

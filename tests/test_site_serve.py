@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import json
 import os
 import shutil
 import signal
@@ -62,8 +63,14 @@ def repo(tmp_path: Path) -> Path:
     return tmp_path
 
 
+TRANSLATIONS = (SOP.with_suffix(".zh.yaml"), INCLUDED.with_suffix(".zh.yaml"))
+
+
 @pytest.fixture
-def served(repo: Path) -> Iterator[tuple[subprocess.Popen[str], str, list[str]]]:
+def served(repo: Path, request: pytest.FixtureRequest) -> Iterator[tuple[subprocess.Popen[str], str, list[str]]]:
+    if getattr(request, "param", "") == "zh":  # the library has Chinese translations: /zh/ is served too
+        for path in TRANSLATIONS:
+            shutil.copy(ROOT / path, repo / path)
     port = free_port()
     command = [sys.executable, "-m", "compiler", "serve", "--root", str(repo), "--addr", f"127.0.0.1:{port}",
                "--today", "2026-11-22"]
@@ -107,6 +114,30 @@ def test_serve_regenerates_the_page_when_the_sop_changes(repo: Path,
     process.send_signal(signal.SIGINT)
     assert process.wait(timeout=20) in (0, 130)
     wait_for(lambda: fetch(base) is None, 15, "the server to stop")
+
+
+@pytest.mark.parametrize("served", ["zh"], indirect=True)
+def test_serve_keeps_both_languages_live(repo: Path, served: tuple[subprocess.Popen[str], str, list[str]]) -> None:
+    """An edit of the SOP shows on the English page, an edit of its translation on the Chinese one (/zh/),
+    each in its own site, with the rest of that page and the other language's page as they were."""
+    process, base, lines = served
+    zh_url = base + "zh/" + URL_PATH
+    wait_for(lambda: "自成交与关联账户对敲" in (fetch(zh_url) or ""), 90, "the Chinese page to be served")
+    english = fetch(base + URL_PATH) or ""
+    assert "Self-trade and linked-account wash trading" in english and 'lang="en"' in english
+    assert 'lang="zh"' in (fetch(zh_url) or "")
+
+    source = repo / SOP
+    source.write_text(source.read_text().replace("    title: ", "    title: Edited step of the live preview ", 1))
+    wait_for(lambda: "Edited step of the live preview" in (fetch(base + URL_PATH) or ""), 60, "the English edit")
+    translation = repo / TRANSLATIONS[0]
+    translation.write_text(translation.read_text().replace("text: 自成交与关联账户对敲", "text: 自成交对敲（已编辑）"))
+    wait_for(lambda: "自成交对敲（已编辑）" in (fetch(zh_url) or ""), 60, "the Chinese edit")
+    assert "自成交对敲" not in (fetch(base + URL_PATH) or "")
+    docs = json.loads(fetch(base + "zh/search/search_index.json") or "{}")["docs"]
+    titles = ["".join(d["title"].split()).replace("\u200b", "") for d in docs if d["location"] == URL_PATH]
+    assert titles == ["自成交对敲（已编辑）"], titles  # the page's entry replaced, not added beside the old one
+    assert process.poll() is None, "".join(lines)
 
 
 def test_an_edit_is_checked_with_what_it_includes_and_only_its_pages_are_rewritten(repo: Path) -> None:

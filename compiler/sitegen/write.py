@@ -45,11 +45,11 @@ def write_site(docs_dir: Path, files: Mapping[str, bytes]) -> None:
         replace_tree(docs_dir / folder, by_folder[folder])
 
 
-def update_site(docs_dir: Path, files: Mapping[str, bytes], before: Mapping[str, bytes]) -> int:
+def update_site(docs_dir: Path, files: Mapping[str, bytes], before: Mapping[str, bytes]) -> list[str]:
     """Bring the generated folders from `before` (what was written there last) to `files`, in place.
 
     Each changed file is replaced atomically (`write_atomic`) and each file no longer generated is removed,
-    with the folders it leaves empty; the rest is not touched. Returns how many files were written or removed.
+    with the folders it leaves empty; the rest is not touched. Returns the paths written or removed, sorted.
     """
     for rel in files:
         _check(rel)
@@ -64,4 +64,4 @@ def update_site(docs_dir: Path, files: Mapping[str, bytes], before: Mapping[str,
             if folder == docs_dir or folder.parent == docs_dir or any(folder.iterdir()):
                 break
             folder.rmdir()
-    return len(changed) + len(gone)
+    return sorted(changed + gone)

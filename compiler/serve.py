@@ -27,6 +27,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -264,6 +265,9 @@ def _serve_live(preview: Preview, host: str, port: int, interval: float, echo: E
         echo(f"sopc serve: site built in {time.perf_counter() - started:.2f} s "
              f"({sum(len(s.pages) for s in sites.values())} pages)")
 
+        server = _Server(builder=lambda: None, host=host, port=port, root=out, polling_interval=interval)
+        stale = threading.Event()
+
         def rebuild() -> None:
             nonlocal seen
             now = snapshot(sops)
@@ -279,18 +283,54 @@ def _serve_live(preview: Preview, host: str, port: int, interval: float, echo: E
                 echo(f"sopc serve: could not rebuild the site: {type(err).__name__}: {err}")
                 return
             echo(f"sopc serve: {built} page{'s' * (built != 1)} built in {time.perf_counter() - started:.2f} s")
+            stale.set()
 
-        server = LiveReloadServer(builder=rebuild, host=host, port=port, root=out, polling_interval=interval)
+        def build_stale() -> None:
+            """The index pages an edit changed, built after the pages it shows are served."""
+            while stale.wait() and not stopping.is_set():
+                stale.clear()
+                started = time.perf_counter()
+                count = 0
+                try:
+                    while any(site.build_stale() for site in sites.values()):
+                        count += 1
+                except Exception as err:  # the preview goes on with the last good index pages
+                    echo(f"sopc serve: could not rebuild the index pages: {type(err).__name__}: {err}")
+                if count:
+                    server.reload_browsers()
+                    echo(f"sopc serve: {count} index page{'s' * (count != 1)} built in "
+                         f"{time.perf_counter() - started:.2f} s")
+
+        stopping = threading.Event()
+        worker = threading.Thread(target=build_stale, name="sopc-serve-index-pages", daemon=True)
+        worker.start()
+        server.builder = rebuild
         server.error_handler = lambda code: _error_page(Path(out), code)
         server.watch(str(sops))
         echo(f"Serving the runbook site at http://{host}:{port}/ (Ctrl-C to stop)")
         try:
             server.serve()  # type: ignore[no-untyped-call]
         finally:
+            stopping.set()
+            stale.set()
             server.shutdown()
+            worker.join(timeout=60)
             for site in sites.values():
                 site.config.plugins.on_shutdown()
     return 0
+
+
+class _Server(LiveReloadServer):
+    """MkDocs' server, able to reload the open pages after a build that its own build loop did not run."""
+
+    def reload_browsers(self) -> None:
+        """What the build loop does after a build (MkDocs 1.6's attributes; the lock pins that version).
+
+        Not while the loop builds: it holds requests until then and reloads the pages itself after."""
+        with self._epoch_cond:
+            if self._visible_epoch == self._wanted_epoch:
+                self._wanted_epoch = self._visible_epoch = max(self._visible_epoch + 1, round(time.monotonic() * 1000))
+                self._epoch_cond.notify_all()
 
 
 def _error_page(site_dir: Path, code: int) -> bytes | None:

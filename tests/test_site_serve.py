@@ -105,6 +105,9 @@ def test_serve_regenerates_the_page_when_the_sop_changes(repo: Path,
     wait_for(lambda: "Edited live wash trading title" in (repo / PAGE).read_text(), 15, "the page to be regenerated")
     wait_for(lambda: "Edited live wash trading title" in (fetch(base + URL_PATH) or ""), 60,
              "the served page to change")
+    # The index pages that list it follow, built after the page itself.
+    for index in ("runbooks/market-abuse/", "runbooks/", "runbooks/alerts/"):
+        wait_for(lambda url=base + index: "Edited live wash trading title" in (fetch(url) or ""), 60, f"{index} to change")
 
     # A mistake while typing: the problem is reported and the page keeps its last good version.
     source.write_text(source.read_text().replace("severity: high", "severity: hgih"))

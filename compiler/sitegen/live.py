@@ -27,6 +27,7 @@ import contextlib
 import gzip
 import logging
 import os
+import threading
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -61,6 +62,10 @@ class LiveSite:
         self.pages: list[File] = []
         self.outputs: set[str] = set()
         """Every output file the last build wrote a page to (to remove those of pages gone)."""
+        self.stale: set[str] = set()
+        """Pages of the navigation whose Markdown changed and that `build_stale` has not built yet."""
+        self.lock = threading.Lock()
+        """Held while the site is built: `update` runs in the server's build loop, `build_stale` after it."""
 
     def _load(self) -> MkDocsConfig:
         # Paths in a configuration (the Chinese search's dictionaries) are relative to its folder.
@@ -96,6 +101,7 @@ class LiveSite:
             _populate_page(file.page, config, files)
         self.env = config.plugins.on_env(env, config=config, files=files)
         self.files, self.nav, self.pages = files, nav, pages
+        self.stale.clear()
         files.copy_static_files(dirty=True, inclusion=INCLUSION)  # theme assets: only those not copied yet
         for name in config.theme.static_templates:
             self._write_template(name)
@@ -114,33 +120,61 @@ class LiveSite:
     def update(self, changed: Iterable[str]) -> int:
         """Build again what these docs files (paths relative to docs_dir) change; returns how many pages.
 
-        A page whose Markdown fails keeps its last output; the error is logged, the other pages go on."""
+        Pages outside the navigation (an SOP's page, an alert's page) are built now. Pages in it (the
+        indexes, which list the whole library and are the slowest to convert) are marked stale, for
+        `build_stale` to build after: an edit does not wait for them. A page whose Markdown fails keeps
+        its last output; the error is logged, the other pages go on."""
         changed = sorted(set(changed))
-        known = {path: self.files.get_file_from_path(path) for path in changed}
-        if any(file is None or not os.path.isfile(file.abs_src_path or "") for file in known.values()):
-            return self.build(reload=True)  # a new or removed file, or the navigation: what others show moves
-        files = [file for file in known.values() if file is not None]
-        pages = [file.page for file in files if file.page is not None]
-        titles = {page.file.src_uri: page.title for page in pages}
-        built = []
-        for page in pages:
-            try:
-                _populate_page(page, self.config, self.files)
-            except Exception:  # MkDocs has logged it; the page keeps its last output
-                continue
-            built.append(page)
-        in_nav = {page.file.src_uri for page in self.nav.pages}
-        if any(page.file.src_uri in in_nav and page.title != titles[page.file.src_uri] for page in built):
-            built = [file.page for file in self.pages if file.page is not None]  # the navigation shows it
-        for page in built:
-            self._write_page(page)
-            page.validate_anchor_links(files=self.files, log_level=self.config.validation.links.anchors)
-        for file in files:
-            if file.page is None and file.abs_src_path is not None:  # a skill file beside a page
-                write_atomic(Path(file.abs_dest_path), file.content_bytes, sync=False)
-        if built:
-            self._write_search_index()
-        return len(built)
+        with self.lock:
+            known = {path: self.files.get_file_from_path(path) for path in changed}
+            if any(file is None or not os.path.isfile(file.abs_src_path or "") for file in known.values()):
+                return self.build(reload=True)  # a new or removed file, or the navigation: what others show moves
+            files = [file for file in known.values() if file is not None]
+            in_nav = {page.file.src_uri for page in self.nav.pages}
+            pages = [file.page for file in files if file.page is not None]
+            self.stale |= {page.file.src_uri for page in pages if page.file.src_uri in in_nav}
+            built = [page for page in pages if page.file.src_uri not in in_nav and self._populate(page)]
+            for page in built:
+                self._write_page(page)
+            for file in files:
+                if file.page is None and file.abs_src_path is not None:  # a skill file beside a page
+                    write_atomic(Path(file.abs_dest_path), file.content_bytes, sync=False)
+            if built:
+                self._write_search_index()
+            return len(built)
+
+    def build_stale(self) -> bool:
+        """Build one stale page of the navigation (all pages if its title changed); False when none is left.
+
+        One page at a time under the lock, so that an edit waits for one page at most."""
+        with self.lock:
+            if not self.stale:
+                return False
+            path = min(self.stale)
+            self.stale.discard(path)
+            file = self.files.get_file_from_path(path)
+            page = file.page if file is not None else None
+            if page is not None:
+                title = page.title
+                if self._populate(page):
+                    if page.title != title:  # the navigation shows it: every page
+                        for other in self.pages:
+                            if other.page is not None:
+                                self._write_page(other.page)
+                    else:
+                        self._write_page(page)
+            if not self.stale:
+                self._write_search_index()
+            return True
+
+    def _populate(self, page: Page) -> bool:
+        """Read and convert the page's Markdown again; False (MkDocs has logged why) if that failed."""
+        try:
+            _populate_page(page, self.config, self.files)
+        except Exception:  # the page keeps its last output
+            return False
+        page.validate_anchor_links(files=self.files, log_level=self.config.validation.links.anchors)
+        return True
 
     def _write_page(self, page: Page) -> None:
         """MkDocs' `_build_page`, with the output written atomically and the page's old search entries replaced."""

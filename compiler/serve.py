@@ -298,8 +298,7 @@ def _serve_live(preview: Preview, host: str, port: int, interval: float, echo: E
                     echo(f"sopc serve: could not rebuild the index pages: {type(err).__name__}: {err}")
                 if count:
                     server.reload_browsers()
-                    echo(f"sopc serve: {count} index page{'s' * (count != 1)} built in "
-                         f"{time.perf_counter() - started:.2f} s")
+                    echo(f"sopc serve: index pages and search index updated in {time.perf_counter() - started:.2f} s")
 
         stopping = threading.Event()
         worker = threading.Thread(target=build_stale, name="sopc-serve-index-pages", daemon=True)

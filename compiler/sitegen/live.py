@@ -25,10 +25,12 @@ from __future__ import annotations
 
 import contextlib
 import gzip
+import json
 import logging
 import os
 import threading
 from collections.abc import Iterable
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +53,7 @@ INCLUSION = InclusionLevel.is_in_serve
 class LiveSite:
     """One MkDocs configuration's site in site_dir, built whole once and page by page after."""
 
-    def __init__(self, config_file: Path, site_dir: Path, site_url: str) -> None:
+    def __init__(self, config_file: Path, site_dir: Path, site_url: str | None = None) -> None:
         self.config_file = config_file.resolve()
         self.site_dir = site_dir
         self.site_url = site_url
@@ -62,6 +64,10 @@ class LiveSite:
         self.pages: list[File] = []
         self.outputs: set[str] = set()
         """Every output file the last build wrote a page to (to remove those of pages gone)."""
+        self.search: dict[str, list[str]] = {}
+        """Each page's search entries as JSON, by page URL in the order of the pages (the index is their join)."""
+        self.search_stale = False
+        """Whether the search index file is older than the entries."""
         self.stale: set[str] = set()
         """Pages of the navigation whose Markdown changed and that `build_stale` has not built yet."""
         self.lock = threading.Lock()
@@ -71,7 +77,8 @@ class LiveSite:
         # Paths in a configuration (the Chinese search's dictionaries) are relative to its folder.
         with contextlib.chdir(self.config_file.parent):
             config = load_config(str(self.config_file), strict=False, site_dir=str(self.site_dir))
-            config.site_url = self.site_url
+            if self.site_url is not None:  # where it is served (the configuration's own otherwise)
+                config.site_url = self.site_url
             config.plugins.on_startup(command="serve", dirty=False)
             config = config.plugins.on_config(config)
         config.plugins.on_pre_build(config=config)
@@ -105,7 +112,7 @@ class LiveSite:
         files.copy_static_files(dirty=True, inclusion=INCLUSION)  # theme assets: only those not copied yet
         for name in config.theme.static_templates:
             self._write_template(name)
-        _search_entries(config).clear()
+        self.search = {}
         for file in pages:
             assert file.page is not None
             self._write_page(file.page)
@@ -139,16 +146,17 @@ class LiveSite:
             for file in files:
                 if file.page is None and file.abs_src_path is not None:  # a skill file beside a page
                     write_atomic(Path(file.abs_dest_path), file.content_bytes, sync=False)
-            if built:
-                self._write_search_index()
             return len(built)
 
     def build_stale(self) -> bool:
-        """Build one stale page of the navigation (all pages if its title changed); False when none is left.
-
-        One page at a time under the lock, so that an edit waits for one page at most."""
+        """Build one stale page of the navigation (all pages if its title changed), or else write the search
+        index if it is stale; False when nothing is left. One at a time under the lock: an edit waits for
+        one page at most."""
         with self.lock:
             if not self.stale:
+                if self.search_stale:
+                    self._write_search_index()
+                    return True
                 return False
             path = min(self.stale)
             self.stale.discard(path)
@@ -163,8 +171,6 @@ class LiveSite:
                                 self._write_page(other.page)
                     else:
                         self._write_page(page)
-            if not self.stale:
-                self._write_search_index()
             return True
 
     def _populate(self, page: Page) -> bool:
@@ -185,8 +191,11 @@ class LiveSite:
             context = get_context(self.nav, self.pages, config, page)
             template = self.env.get_template(page.meta.get("template", "main.html"))
             entries = _search_entries(config)
-            entries[:] = [e for e in entries if not _located_at(e, page.url)]
+            entries.clear()
             context = config.plugins.on_page_context(context, page=page, config=config, nav=self.nav)
+            self.search[page.url] = [json.dumps(e, separators=(",", ":"), default=str) for e in entries]
+            entries.clear()
+            self.search_stale = True
             output = config.plugins.on_post_page(template.render(context), page=page, config=config)
         finally:
             page.active = False
@@ -210,10 +219,17 @@ class LiveSite:
                              sync=False)
 
     def _write_search_index(self) -> None:
+        """Material's search_index.json, the same bytes as its own `generate_search_index` on every entry,
+        joined from each page's entries as JSON (one page's change does not encode the others again)."""
         plugin = _search_plugin(self.config)
         if plugin is not None:
-            data: str = plugin.search_index.generate_search_index(None)
+            plugin.search_index.entries = []
+            empty: str = plugin.search_index.generate_search_index(None)  # the configuration part, "docs":[]
+            if not empty.endswith('"docs":[]}'):
+                raise ValueError(f"unexpected search index from the theme: {empty[-40:]!r}")
+            data = empty[:-2] + ",".join(chain.from_iterable(self.search.values())) + "]}"
             write_atomic(self.site_dir / "search" / "search_index.json", data.encode("utf-8"), sync=False)
+        self.search_stale = False
 
 
 def _search_plugin(config: MkDocsConfig) -> Any:
@@ -225,10 +241,3 @@ def _search_entries(config: MkDocsConfig) -> list[dict[str, Any]]:
     plugin = _search_plugin(config)
     entries: list[dict[str, Any]] = plugin.search_index.entries if plugin is not None else []
     return entries
-
-
-def _located_at(entry: dict[str, Any], url: str) -> bool:
-    """Whether a search entry is the page at url or one of its sections (url#anchor)."""
-    location = str(entry.get("location", ""))
-    return location == url or location.startswith(url + "#")
-

@@ -45,7 +45,7 @@ from compiler.i18n.prose import translation_file
 from compiler.i18n.translation import translated_sops
 from compiler.model import Sop
 from compiler.reporters import text as text_report
-from compiler.sitegen import default_cases_dir, render_pages
+from compiler.sitegen import default_cases_dir, render_library_pages, render_sop_pages
 from compiler.sitegen.cases import Example, load_cases, pick_examples
 from compiler.sitegen.live import LiveSite
 from compiler.sitegen.memo import PageMemo
@@ -128,16 +128,24 @@ class Preview:
     """The diagnostics reference's examples (tests/cases/), read once."""
     written: dict[str, dict[str, bytes]] = field(default_factory=dict)
     """The generated files as last written, by language and path relative to its docs folder."""
+    sop_pages: dict[str, dict[str, bytes]] = field(default_factory=dict)
+    """The SOPs' and alerts' pages (`render_sop_pages`) as last rendered, by language."""
+    library_pages: dict[str, dict[str, bytes]] = field(default_factory=dict)
+    """The library's pages (`render_library_pages`: indexes, navigation, reference) as last rendered."""
+    library_stale: bool = False
+    """Whether the SOPs changed since the library's pages were rendered (`regenerate_library` renders them)."""
 
     def docs(self, lang: str) -> Path:
         return self.root / "site" / DOCS[lang]
 
-    def regenerate(self, echo: Echo, changed: Iterable[str] | None = None) -> dict[str, list[str]]:
+    def regenerate(self, echo: Echo, changed: Iterable[str] | None = None, *,
+                   library: bool = True) -> dict[str, list[str]]:
         """Check the SOP files that changed (None: all of them), report problems, and rewrite the pages.
 
         A changed file is checked with the SOPs it includes, and with its translations (or, for a
         translation, its SOP), so that what it asks of them is checked too; the checks across the whole
-        library (an id used twice, the SOPs that include it) are `sopc validate`'s. Returns, by language,
+        library (an id used twice, the SOPs that include it) are `sopc validate`'s. With library=False
+        the library's pages keep their last version until `regenerate_library`. Returns, by language,
         the files written or removed in its docs folder (relative to it).
         """
         started = time.perf_counter()
@@ -176,18 +184,42 @@ class Preview:
         counts = [0, 0]
         for lang, models in self.last_good.items():
             memo = self.memos.setdefault(lang, PageMemo())
-            pages = render_pages([models[p] for p in sorted(models)], self.skills, today=today, drafts=self.drafts,
-                                 examples=self.examples, lang=lang, memo=memo)
-            if lang in self.written:
-                written[lang] = update_site(self.docs(lang), pages, self.written[lang])
-            else:
-                write_site(self.docs(lang), pages)  # the first time, whole folders (the site server starts after it)
-                written[lang] = sorted(pages)
-            self.written[lang] = pages
+            self.sop_pages[lang] = render_sop_pages([models[p] for p in sorted(models)], self.skills, today=today,
+                                                    drafts=self.drafts, lang=lang, memo=memo)
+            if library or lang not in self.library_pages:
+                self._render_library(lang, today)
+            written[lang] = self._write(lang)
             counts = [counts[0] + memo.rendered, counts[1] + memo.reused]
             memo.rendered = memo.reused = 0
+        self.library_stale = not library
         echo(f"sopc serve: pages generated from {len(english)} SOP{'s' * (len(english) != 1)} in "
              f"{time.perf_counter() - started:.2f} s ({counts[0]} rendered, {counts[1]} unchanged)")
+        return written
+
+    def regenerate_library(self) -> dict[str, list[str]]:
+        """Render the library's pages from the SOPs as they are now and write them; returns what changed."""
+        today = self.today or datetime.date.today()
+        written = {}
+        for lang in self.last_good:
+            self._render_library(lang, today)
+            written[lang] = self._write(lang)
+        self.library_stale = False
+        return written
+
+    def _render_library(self, lang: str, today: datetime.date) -> None:
+        models = self.last_good[lang]
+        self.library_pages[lang] = render_library_pages([models[p] for p in sorted(models)], today=today,
+                                                        drafts=self.drafts, examples=self.examples, lang=lang)
+
+    def _write(self, lang: str) -> list[str]:
+        """Write a language's pages as last rendered; returns the files written or removed."""
+        pages = dict(sorted((self.sop_pages[lang] | self.library_pages[lang]).items()))
+        if lang in self.written:
+            written = update_site(self.docs(lang), pages, self.written[lang])
+        else:
+            write_site(self.docs(lang), pages)  # the first time, whole folders (the site server starts after it)
+            written = sorted(pages)
+        self.written[lang] = pages
         return written
 
     def _included_files(self, files: list[tuple[str, bytes]]) -> list[tuple[str, bytes]]:
@@ -267,17 +299,20 @@ def _serve_live(preview: Preview, host: str, port: int, interval: float, echo: E
 
         server = _Server(builder=lambda: None, host=host, port=port, root=out, polling_interval=interval)
         stale = threading.Event()
+        pages_lock = threading.Lock()  # the preview's pages: rendered by the build loop and by build_stale
 
         def rebuild() -> None:
             nonlocal seen
             now = snapshot(sops)
             changed = {path for path in now.keys() | seen.keys() if now.get(path) != seen.get(path)}
+            moved = bool(now.keys() ^ seen.keys())  # a file added or removed: the navigation may change at once
             seen = now
             if not changed:
                 return
             started = time.perf_counter()
             try:
-                written = preview.regenerate(echo, changed)
+                with pages_lock:
+                    written = preview.regenerate(echo, changed, library=moved)
                 built = sum(site.update(written.get(lang, [])) for lang, site in sites.items())
             except Exception as err:  # the preview goes on: the server's build loop would hang the pages
                 echo(f"sopc serve: could not rebuild the site: {type(err).__name__}: {err}")
@@ -286,12 +321,16 @@ def _serve_live(preview: Preview, host: str, port: int, interval: float, echo: E
             stale.set()
 
         def build_stale() -> None:
-            """The index pages an edit changed, built after the pages it shows are served."""
+            """The index pages an edit changed, rendered and built after the pages it shows are served."""
             while stale.wait() and not stopping.is_set():
                 stale.clear()
                 started = time.perf_counter()
                 count = 0
                 try:
+                    with pages_lock:
+                        written = preview.regenerate_library() if preview.library_stale else {}
+                    for lang, site in sites.items():
+                        site.update(written.get(lang, []))
                     while any(site.build_stale() for site in sites.values()):
                         count += 1
                 except Exception as err:  # the preview goes on with the last good index pages

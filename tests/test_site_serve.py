@@ -95,7 +95,7 @@ def served(repo: Path, request: pytest.FixtureRequest) -> Iterator[tuple[subproc
 def test_serve_regenerates_the_page_when_the_sop_changes(repo: Path,
                                                          served: tuple[subprocess.Popen[str], str, list[str]]) -> None:
     process, base, lines = served
-    wait_for(lambda: any(f"Serving the runbook site at {base}" in line for line in lines), 30, "the URL line")
+    wait_for(lambda: any(f"Serving the runbook site at {base}" in line for line in lines), 180, "the URL line")
     wait_for(lambda: "Self-trade and linked-account wash trading" in (fetch(base + URL_PATH) or ""), 90,
              "the SOP page to be served")
 
@@ -137,9 +137,14 @@ def test_serve_keeps_both_languages_live(repo: Path, served: tuple[subprocess.Po
     translation.write_text(translation.read_text().replace("text: 自成交与关联账户对敲", "text: 自成交对敲（已编辑）"))
     wait_for(lambda: "自成交对敲（已编辑）" in (fetch(zh_url) or ""), 60, "the Chinese edit")
     assert "自成交对敲" not in (fetch(base + URL_PATH) or "")
-    docs = json.loads(fetch(base + "zh/search/search_index.json") or "{}")["docs"]
-    titles = ["".join(d["title"].split()).replace("\u200b", "") for d in docs if d["location"] == URL_PATH]
-    assert titles == ["自成交对敲（已编辑）"], titles  # the page's entry replaced, not added beside the old one
+
+    def titles() -> list[str]:
+        """The titles of the page's entries in the Chinese search index (written after the pages)."""
+        docs = json.loads(fetch(base + "zh/search/search_index.json") or '{"docs": []}')["docs"]
+        return ["".join(d["title"].split()).replace("\u200b", "") for d in docs if d["location"] == URL_PATH]
+
+    wait_for(lambda: "自成交对敲（已编辑）" in titles(), 60, "the search index to follow")
+    assert titles() == ["自成交对敲（已编辑）"]  # the page's entry replaced, not added beside the old one
     assert process.poll() is None, "".join(lines)
 
 

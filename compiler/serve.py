@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -282,6 +283,10 @@ def _serve_live(preview: Preview, host: str, port: int, interval: float, echo: E
 
     The server's build loop calls `rebuild` when a file under sops/ changes; it holds the pages being
     built back from the browser until the rebuild is over, then tells the open pages to reload."""
+    try:  # before the first build, which takes minutes on a large library
+        socket.create_server((host, port), family=socket.AF_INET6 if ":" in host else socket.AF_INET).close()
+    except OSError as err:
+        raise UsageError(f"cannot listen on {host}:{port}: {err.strerror or err}") from err
     sops = preview.root / "sops"
     seen = snapshot(sops)
     preview.regenerate(echo)

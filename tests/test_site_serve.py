@@ -176,3 +176,17 @@ def test_an_edit_is_checked_with_what_it_includes_and_only_its_pages_are_rewritt
     source.unlink()
     preview.regenerate(said.append, {str(source)})
     assert not (repo / PAGE).exists()
+
+
+@pytest.mark.parametrize("addr", ["nonsense", "taken"])
+def test_an_address_it_cannot_listen_on_is_a_one_line_error_before_any_build(repo: Path, addr: str) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        if addr == "taken":
+            addr = f"127.0.0.1:{taken.getsockname()[1]}"
+        result = subprocess.run([sys.executable, "-m", "compiler", "serve", "--root", str(repo), "--addr", addr],
+                                cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr, result.stderr
+    assert not (repo / PAGE).exists()  # nothing was generated

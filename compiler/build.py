@@ -9,7 +9,9 @@ Site pages are rendered again only when what they are made from changed:
 each language's page memo is kept in `.sopc-cache/pages/<lang>.json`
 (digests, not pages; safe to delete), and a page whose file still has its
 digest is reused (`compiler.sitegen.memo`). Unchanged files are linked, not
-rewritten, into each folder's new tree before the atomic swap.
+rewritten, into each folder's new tree before the atomic swap, and a folder
+whose files are all unchanged is not swapped: a build of an unchanged
+library writes nothing.
 """
 
 from __future__ import annotations
@@ -87,6 +89,16 @@ def _load_memo(path: Path, docs: Path, fingerprint: str) -> PageMemo:
     return load_memo(text, fingerprint, _read_page(docs))
 
 
+def _write_changed(path: Path, data: bytes) -> None:
+    """Write the file atomically unless it already holds data (a build that changes nothing writes nothing)."""
+    try:
+        if path.read_bytes() == data:
+            return
+    except OSError:
+        pass
+    write_atomic(path, data)
+
+
 def _site_languages(checked: Checked) -> list[str]:
     """English, and every language the library has a translation in."""
     return ["en", *sorted({t.lang for t in checked.translations} & set(DOCS))]
@@ -131,12 +143,12 @@ def _build(root: Path, today: datetime.date, *, check: bool, drafts: bool, site:
             memo_path = root / MEMO.format(lang=lang)
             memo = _load_memo(memo_path, docs, fingerprint)
             write_site(docs, _site_files(compiled, checked, today, drafts, lang, memo))
-            write_atomic(memo_path, memo.dumps().encode("utf-8"))
+            _write_changed(memo_path, memo.dumps().encode("utf-8"))
             written += [f"site/{DOCS[lang]}/{folder}/" for folder in SITE_FOLDERS]
             if lang != "en" and checked.glossary is not None:
                 from compiler.i18n.search import jieba_user_dict
 
                 name = SEARCH_DICT.format(lang=lang)
-                write_atomic(root / "site" / name, jieba_user_dict(checked.glossary).encode("utf-8"))
+                _write_changed(root / "site" / name, jieba_user_dict(checked.glossary).encode("utf-8"))
                 written.append(f"site/{name}")
     return BuildResult(checked, written=tuple(written), skills=count)

@@ -22,6 +22,7 @@ linked from each page are read from skills/<id>/ as they are on disk; run
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import signal
 import socket
@@ -31,6 +32,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
@@ -135,6 +137,8 @@ class Preview:
     """The library's pages (`render_library_pages`: indexes, navigation, reference) as last rendered."""
     library_stale: bool = False
     """Whether the SOPs changed since the library's pages were rendered (`regenerate_library` renders them)."""
+    generation: int = 0
+    """How many times `regenerate` ran: library pages rendered from older SOPs are not written."""
 
     def docs(self, lang: str) -> Path:
         return self.root / "site" / DOCS[lang]
@@ -193,19 +197,33 @@ class Preview:
             counts = [counts[0] + memo.rendered, counts[1] + memo.reused]
             memo.rendered = memo.reused = 0
         self.library_stale = not library
+        self.generation += 1
         echo(f"sopc serve: pages generated from {len(english)} SOP{'s' * (len(english) != 1)} in "
              f"{time.perf_counter() - started:.2f} s ({counts[0]} rendered, {counts[1]} unchanged)")
         return written
 
-    def regenerate_library(self) -> dict[str, list[str]]:
-        """Render the library's pages from the SOPs as they are now and write them; returns what changed."""
+    def regenerate_library(self, lock: AbstractContextManager[object] | None = None) -> dict[str, list[str]]:
+        """Render the library's pages from the SOPs as they are now and write them; returns what changed.
+
+        With a lock (the one `regenerate` runs under), only taking the SOPs and writing hold it: the
+        pages, which list the whole library, are rendered without it, so an edit does not wait for them.
+        If an edit came meanwhile, nothing is written (the library is stale again: render it again)."""
+        lock = lock or contextlib.nullcontext()
         today = self.today or datetime.date.today()
-        written = {}
-        for lang in self.last_good:
-            self._render_library(lang, today)
-            written[lang] = self._write(lang)
-        self.library_stale = False
-        return written
+        with lock:
+            generation = self.generation
+            models = {lang: [m[p] for p in sorted(m)] for lang, m in self.last_good.items()}
+        pages = {lang: render_library_pages(sops, today=today, drafts=self.drafts, examples=self.examples, lang=lang)
+                 for lang, sops in models.items()}
+        with lock:
+            if self.generation != generation:
+                return {}
+            written = {}
+            for lang in self.last_good:
+                self.library_pages[lang] = pages[lang]
+                written[lang] = self._write(lang)
+            self.library_stale = False
+            return written
 
     def _render_library(self, lang: str, today: datetime.date) -> None:
         models = self.last_good[lang]
@@ -332,8 +350,7 @@ def _serve_live(preview: Preview, host: str, port: int, interval: float, echo: E
                 started = time.perf_counter()
                 count = 0
                 try:
-                    with pages_lock:
-                        written = preview.regenerate_library() if preview.library_stale else {}
+                    written = preview.regenerate_library(pages_lock) if preview.library_stale else {}
                     for lang, site in sites.items():
                         site.update(written.get(lang, []))
                     while any(site.build_stale() for site in sites.values()):

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
+from mkdocs.structure.pages import Page
 
 from compiler.serve import Preview
 from compiler.sitegen.live import LiveSite
@@ -82,3 +84,47 @@ def test_built_then_updated_page_by_page_as_mkdocs_builds_it_whole(repo: Path, t
     added.unlink()
     live.update(preview.regenerate(lambda _: None, {str(added)})[lang])
     assert tree(tmp_path / "out") == mkdocs_build(repo, lang)
+
+
+def test_an_edit_is_built_while_an_index_page_converts_and_the_site_ends_as_mkdocs_builds_it(
+        repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An index page's Markdown is converted outside the site's lock: an edit's page is built meanwhile, and
+    what that conversion made is not taken when the page changed again before it ended."""
+    preview = Preview(repo, today=datetime.date(2026, 11, 22))
+    preview.regenerate(lambda _: None)
+    live = LiveSite(repo / "site" / "mkdocs.yml", tmp_path / "out")
+    live.build()
+    source = repo / EDITED
+    source.write_text(source.read_text().replace("title: Spoofing", "title: Edited spoofing", 1))
+    live.update(preview.regenerate(lambda _: None, {str(source)})["en"])
+    assert live.stale
+
+    converting, release = threading.Event(), threading.Event()
+    convert = live._convert
+
+    def held(page: Page) -> bool:  # the first conversion waits until the edits below are built
+        if not converting.is_set():
+            converting.set()
+            assert release.wait(300)
+        return convert(page)
+
+    monkeypatch.setattr(live, "_convert", held)
+    worker = threading.Thread(target=settle, args=(live,))
+    worker.start()
+    try:
+        assert converting.wait(60)
+        source.write_text(source.read_text().replace("    title: ", "    title: Edited step ", 1)
+                          .replace("title: Edited spoofing", "title: Spoofing again", 1))
+        edit = threading.Thread(target=live.update, args=(preview.regenerate(lambda _: None, {str(source)})["en"],))
+        edit.start()
+        edit.join(30)
+        assert not edit.is_alive(), "the edit waited for the index page's conversion"
+        page = (tmp_path / "out" / "runbooks/market-abuse/spoofing-layering/index.html").read_text()
+        assert "Edited step" in page and "Spoofing again" in page
+    finally:
+        release.set()
+        worker.join(120)
+    settle(live)
+    built = tree(tmp_path / "out")
+    assert "Spoofing again" in built["runbooks/index.html"].decode()
+    assert built == mkdocs_build(repo, "en")

@@ -14,6 +14,11 @@ events), replaces their entries in the search index (Material's, written
 again from the entries kept in memory), and writes each output file whole
 (`files.write_atomic`: a reader sees the old page or the new one).
 
+The pages of the navigation (the index pages, which list the whole library)
+are built after, one at a time (`build_stale`), and their Markdown, seconds
+of work at 1,000 SOPs, is converted without holding the site's lock: an
+edit that comes meanwhile is built at once rather than after them.
+
 What could change what other pages show builds every page again: a changed
 path MkDocs does not know (the generated navigation file, a new page or
 skill file), a file gone, or a page of the navigation whose title changed.
@@ -24,6 +29,7 @@ configuration is loaded again first.
 from __future__ import annotations
 
 import contextlib
+import copy
 import gzip
 import json
 import logging
@@ -72,6 +78,8 @@ class LiveSite:
         """Pages of the navigation whose Markdown changed and that `build_stale` has not built yet."""
         self.lock = threading.Lock()
         """Held while the site is built: `update` runs in the server's build loop, `build_stale` after it."""
+        self.generation = 0
+        """How many times every page was built (`build`): a page converted before that is not taken."""
 
     def _load(self) -> MkDocsConfig:
         # Paths in a configuration (the Chinese search's dictionaries) are relative to its folder.
@@ -108,6 +116,7 @@ class LiveSite:
             _populate_page(file.page, config, files)
         self.env = config.plugins.on_env(env, config=config, files=files)
         self.files, self.nav, self.pages = files, nav, pages
+        self.generation += 1
         self.stale.clear()
         files.copy_static_files(dirty=True, inclusion=INCLUSION)  # theme assets: only those not copied yet
         for name in config.theme.static_templates:
@@ -150,8 +159,12 @@ class LiveSite:
 
     def build_stale(self) -> bool:
         """Build one stale page of the navigation (all pages if its title changed), or else write the search
-        index if it is stale; False when nothing is left. One at a time under the lock: an edit waits for
-        one page at most."""
+        index if it is stale; False when nothing is left.
+
+        The page's Markdown is converted outside the lock, into a copy of the page: an index page of a
+        large library takes seconds to convert, and an edit's `update` does not wait for it. The copy is
+        taken into the page, and written, under the lock, unless the page changed again meanwhile (it is
+        stale again: converted again next) or the whole site was built again."""
         with self.lock:
             if not self.stale:
                 if self.search_stale:
@@ -162,25 +175,42 @@ class LiveSite:
             self.stale.discard(path)
             file = self.files.get_file_from_path(path)
             page = file.page if file is not None else None
-            if page is not None:
-                title = page.title
-                if self._populate(page):
-                    if page.title != title:  # the navigation shows it: every page
-                        for other in self.pages:
-                            if other.page is not None:
-                                self._write_page(other.page)
-                    else:
-                        self._write_page(page)
+            generation = self.generation
+        if page is None:
             return True
+        converted = copy.copy(page)
+        if not self._convert(converted):
+            return True  # the page keeps its last output
+        with self.lock:
+            if self.generation != generation or path in self.stale:
+                return True
+            title = page.title
+            vars(page).update(vars(converted))
+            self._validate(page)
+            if page.title != title:  # the navigation shows it: every page
+                for other in self.pages:
+                    if other.page is not None:
+                        self._write_page(other.page)
+            else:
+                self._write_page(page)
+        return True
 
     def _populate(self, page: Page) -> bool:
         """Read and convert the page's Markdown again; False (MkDocs has logged why) if that failed."""
+        if not self._convert(page):
+            return False
+        self._validate(page)
+        return True
+
+    def _convert(self, page: Page) -> bool:
         try:
             _populate_page(page, self.config, self.files)
         except Exception:  # the page keeps its last output
             return False
-        page.validate_anchor_links(files=self.files, log_level=self.config.validation.links.anchors)
         return True
+
+    def _validate(self, page: Page) -> None:
+        page.validate_anchor_links(files=self.files, log_level=self.config.validation.links.anchors)
 
     def _write_page(self, page: Page) -> None:
         """MkDocs' `_build_page`, with the output written atomically and the page's old search entries replaced."""

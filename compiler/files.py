@@ -229,8 +229,8 @@ def rename_new(source: Path, target: Path) -> None:
     os.rename(source, target)
 
 
-def replace_tree(target: Path, files: dict[str, bytes]) -> None:
-    """Make target hold exactly these files, all at once.
+def replace_tree(target: Path, files: dict[str, bytes]) -> bool:
+    """Make target hold exactly these files, all at once; False when it held them already (nothing written).
 
     The new tree is written to a staging folder beside target, named after
     its owner (pid and start time), and swapped in with one atomic exchange,
@@ -249,7 +249,7 @@ def replace_tree(target: Path, files: dict[str, bytes]) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     _clear_leftovers(target)
     if _holds(target, checked):
-        return
+        return False
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-{owner_tag()}.", dir=target.parent))
     try:
         for relative, data in sorted(checked.items()):
@@ -263,6 +263,7 @@ def replace_tree(target: Path, files: dict[str, bytes]) -> None:
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
+    return True
 
 
 def _holds(target: Path, files: dict[PurePosixPath, bytes]) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -177,12 +178,15 @@ def test_a_build_of_an_unchanged_library_writes_nothing(project: Path) -> None:
     before = entries()
     assert any(name.startswith("site/docs-zh/runbooks/") for name in before)
     time.sleep(0.01)
-    assert build(project, TODAY).written
+    assert build(project, TODAY).written == ()
+    assert entries() == before
+    said = CliRunner().invoke(cli, ["build", "--root", str(project), "--today", str(TODAY)]).output
+    assert re.match(r"compiled \d+ skills; nothing changed, nothing written\n", said), said
     assert entries() == before
 
     edit(project, WASH, "value: 0.20", "value: 0.25")  # one SOP changed: its folders are swapped, not the others'
     bump(project, MINOR, "Tuned.")
-    assert build(project, TODAY).written
+    assert "site/docs/reference/" not in build(project, TODAY).written
     after = entries()
     assert after["skills"] != before["skills"] and after["site/docs/runbooks"] != before["site/docs/runbooks"]
     assert after["site/docs/reference"] == before["site/docs/reference"]

@@ -32,8 +32,9 @@ def _check(rel: str) -> str:
     return parts[0]
 
 
-def write_site(docs_dir: Path, files: Mapping[str, bytes]) -> None:
-    """Replace the generated folders of docs_dir (FOLDERS) with exactly `files` (paths relative to docs_dir)."""
+def write_site(docs_dir: Path, files: Mapping[str, bytes]) -> list[str]:
+    """Replace the generated folders of docs_dir (FOLDERS) with exactly `files` (paths relative to docs_dir);
+    returns the folders replaced (one already holding exactly its files is not written)."""
     by_folder: dict[str, dict[str, bytes]] = {folder: {} for folder in FOLDERS}
     for rel, data in files.items():
         by_folder[_check(rel)][rel.split("/", 1)[1]] = data
@@ -41,8 +42,7 @@ def write_site(docs_dir: Path, files: Mapping[str, bytes]) -> None:
     for leftover in docs_dir.glob(f"{TEMP_PREFIX}*"):
         if leftover.is_dir():
             shutil.rmtree(leftover, ignore_errors=True)
-    for folder in FOLDERS:
-        replace_tree(docs_dir / folder, by_folder[folder])
+    return [folder for folder in FOLDERS if replace_tree(docs_dir / folder, by_folder[folder])]
 
 
 def update_site(docs_dir: Path, files: Mapping[str, bytes], before: Mapping[str, bytes]) -> list[str]:

@@ -1,23 +1,25 @@
 """Benchmark of `sopc serve` on a large library: how long one edited SOP takes to show in the served page.
 
 Writes N SOPs (default 1,000) with benchmarks/corpus.py in a temporary
-folder, starts `sopc serve` on it (a real child process, with MkDocs'
-`serve --dirty` under it), waits for an SOP page to be served, then, one at
-a time, edits several SOP files and polls the served page over HTTP until
-the edit is in it: the seconds from the write to the page are the figure.
-Two kinds of edit: a step's title (what authoring mostly is: it changes that
-SOP's page alone) and the SOP's title (which is also on the index pages and
-the alert pages, so they are rendered and built again too). Beside it, from
-the same run: what the same edit cost before pages were rendered and built
-incrementally, the preview's first, full regeneration (every file checked,
-every page rendered and written) and MkDocs' first, full build of the site,
-as each of them reports it.
+folder, starts a preview server on it (a real child process), waits for an
+SOP page to be served, then, one at a time, edits several SOP files and
+polls the served page over HTTP until the edit is in it: the seconds from
+the write to the page are the figure. Two kinds of edit: a step's title
+(what authoring mostly is: it changes that SOP's page alone) and the SOP's
+title (which is also on the index pages and the alert pages, so they are
+rendered and built again too). Beside it, from the same run: the preview's
+first, full regeneration (every file checked, every page rendered and
+written) and the first, full build of the site, as each reports it.
 
-With --zensical PATH, Zensical serves the site instead of MkDocs (`sopc serve
---zensical PATH`; Zensical is kept out of the lock: install it in a throwaway
-venv, `python3 -m venv /tmp/zensical && /tmp/zensical/bin/pip install zensical`).
+--servers runs several servers one after the other on the same library, for
+the ratios: `sopc` (`sopc serve`: MkDocs loaded once in the process, only
+changed pages built again), `mkdocs-dirty` (the same preview with `mkdocs
+serve --dirty` in a child process, as sopc serve was before) and `zensical`
+(`sopc serve --zensical PATH`; Zensical is kept out of the lock: install it
+in a throwaway venv, `python3 -m venv /tmp/zensical && /tmp/zensical/bin/pip install zensical`).
 
-Run: .venv/bin/python -m benchmarks.bench_serve [--count 1000] [--edits 5] [--keep DIR] [--zensical PATH]
+Run: .venv/bin/python -m benchmarks.bench_serve [--count 1000] [--edits 5] [--keep DIR]
+         [--servers sopc,mkdocs-dirty,zensical --zensical PATH]
 """
 
 from __future__ import annotations
@@ -97,36 +99,37 @@ def first_seconds(lines: list[str], pattern: str) -> float | None:
     return None
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--count", type=int, default=1000)
-    parser.add_argument("--edits", type=int, default=5)
-    parser.add_argument("--keep", type=Path, help="work in this folder and keep it")
-    parser.add_argument("--zensical", type=Path, help="serve with this zensical executable instead of MkDocs")
-    args = parser.parse_args()
-    work = args.keep or Path(tempfile.mkdtemp(prefix="bench-serve-"))
-    work.mkdir(parents=True, exist_ok=True)
-    paths = write_corpus(work, args.count)
-    copy_skeleton(repo_site(), work / "site")
-    print(f"{len(paths)} SOPs in {work}")
+DIRTY = ("import sys, datetime; from pathlib import Path; from compiler.serve import serve; "
+         "sys.exit(serve(Path(sys.argv[1]), sys.argv[2], today=datetime.date.fromisoformat(sys.argv[3]), "
+         "mkdocs_dirty=True))")
+"""`sopc serve` as it was before MkDocs ran in it: `mkdocs serve --dirty` in a child process."""
 
+
+def command_of(server: str, work: Path, addr: str, zensical: Path | None) -> list[str]:
+    if server == "mkdocs-dirty":
+        return [sys.executable, "-c", DIRTY, str(work), addr, TODAY]
+    extra = ["--zensical", str(zensical)] if server == "zensical" and zensical else []
+    return [sys.executable, "-m", "compiler", "serve", "--root", str(work), "--addr", addr, "--today", TODAY, *extra]
+
+
+def measure(server: str, work: Path, edited: list[Path], zensical: Path | None) -> tuple[dict[str, list[float]], float]:
+    """Seconds from each edit to the served page showing it, by kind of edit; and the full first build's."""
     port = free_port()
     base = f"http://127.0.0.1:{port}/"
-    command = [sys.executable, "-m", "compiler", "serve", "--root", str(work), "--addr", f"127.0.0.1:{port}",
-               "--today", TODAY, *(["--zensical", str(args.zensical)] if args.zensical else [])]
+    print(f"\n{server}:", flush=True)
     started = time.perf_counter()
-    server = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                              env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
+    process = subprocess.Popen(command_of(server, work, f"127.0.0.1:{port}", zensical), cwd=ROOT,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                               env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
     lines: list[str] = []
-    assert server.stdout is not None
-    output = server.stdout
+    assert process.stdout is not None
+    output = process.stdout
     threading.Thread(target=lambda: lines.extend(iter(output.readline, "")), daemon=True).start()
-    edited = paths[:: max(1, len(paths) // args.edits)][: args.edits]
     seconds: dict[str, list[float]] = {kind: [] for kind in EDITS}
     try:
         first = edited[0]
         title = next(line for line in first.read_text(encoding="utf-8").splitlines() if line.startswith("title: "))
-        wait_for(base + url_of(work, first), title.removeprefix("title: ").split(" (")[0], 1800, poll=1)
+        wait_for(base + url_of(work, first), title.removeprefix("title: ").split(" (")[0], 3600, poll=1)
         print(f"{'first page served (check and build all)':<44} {time.perf_counter() - started:8.1f} s", flush=True)
         time.sleep(3)  # let the first build's watchers settle
         for kind, prefix in EDITS.items():
@@ -139,29 +142,53 @@ def main() -> int:
                     print("".join(lines[-30:]))  # what the preview and the site server said last
                     raise
                 seconds[kind].append(took)
-                said = next((line.strip() for line in reversed(lines) if "pages generated" in line), "")
-                print(f"{kind + ': ' + path.stem:<60} {took:6.2f} s   ({said.removeprefix('sopc serve: ')})",
-                      flush=True)
+                time.sleep(0.5)  # the preview's last words come after the page
+                said = [line.strip().removeprefix("sopc serve: ") for line in lines[-6:]
+                        if "pages generated" in line or "built in" in line]
+                print(f"{kind + ': ' + path.stem:<60} {took:6.2f} s   ({'; '.join(said[-2:])})", flush=True)
                 time.sleep(2)
     finally:
-        server.send_signal(signal.SIGTERM)  # SIGINT is ignored by a child of a shell's background job
+        process.send_signal(signal.SIGTERM)  # SIGINT is ignored by a child of a shell's background job
         try:
-            server.wait(timeout=60)
+            process.wait(timeout=60)
         except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+            process.kill()
+            process.wait()
     regenerate = first_seconds(lines, r"pages generated from .* in ([0-9.]+) s") or 0.0
-    site_build = first_seconds(lines, r"Documentation built in ([0-9.]+) seconds")  # MkDocs says it; Zensical not
+    # sopc's own MkDocs and `mkdocs serve` say how long the first build took; Zensical does not.
+    site_build = first_seconds(lines, r"(?:site built in|Documentation built in) ([0-9.]+) s")
     print(f"{'full regeneration (check, render, write all)':<44} {regenerate:8.1f} s")
     if site_build is not None:
-        print(f"{'full mkdocs build (the first, in mkdocs serve)':<44} {site_build:8.1f} s")
-    full = regenerate + (site_build or 0.0)
-    print()
-    for kind, figures in seconds.items():
-        median = statistics.median(figures)
-        print(f"one SOP edited in {len(paths)}, {kind}: visible in the served page after {median:.2f} s "
-              f"(median of {len(figures)}, max {max(figures):.2f} s); a full rebuild: {full:.1f} s ({full / median:.0f}x)"
-              + ("" if site_build is not None else ", without the site generator's own full build"))
+        print(f"{'full site build (the first)':<44} {site_build:8.1f} s")
+    return seconds, regenerate + (site_build or 0.0)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--count", type=int, default=1000)
+    parser.add_argument("--edits", type=int, default=5)
+    parser.add_argument("--keep", type=Path, help="work in this folder and keep it")
+    parser.add_argument("--servers", default="sopc", help="comma-separated, run one after the other on the same "
+                        "library: sopc (MkDocs in sopc serve), mkdocs-dirty (mkdocs serve --dirty), zensical")
+    parser.add_argument("--zensical", type=Path, help="the zensical executable (for --servers zensical)")
+    args = parser.parse_args()
+    servers = args.servers.split(",")
+    if "zensical" in servers and args.zensical is None:
+        parser.error("--servers zensical needs --zensical PATH")
+    work = args.keep or Path(tempfile.mkdtemp(prefix="bench-serve-"))
+    work.mkdir(parents=True, exist_ok=True)
+    paths = write_corpus(work, args.count)
+    copy_skeleton(repo_site(), work / "site")
+    print(f"{len(paths)} SOPs in {work}; load average {os.getloadavg()[0]:.1f}")
+    edited = paths[:: max(1, len(paths) // args.edits)][: args.edits]
+    results = {server: measure(server, work, edited, args.zensical) for server in servers}
+    print(f"\none SOP edited in {len(paths)} SOPs until the served page shows it (median of {len(edited)}, max); "
+          f"load average now {os.getloadavg()[0]:.1f}")
+    for server, (seconds, full) in results.items():
+        for kind, figures in seconds.items():
+            median = statistics.median(figures)
+            print(f"  {server:<13} {kind:<18} {median:7.2f} s (max {max(figures):6.2f} s)"
+                  + (f"; full build {full:.1f} s, {full / median:.0f}x" if full else ""))
     return 0
 
 

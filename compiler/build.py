@@ -9,7 +9,9 @@ Site pages are rendered again only when what they are made from changed:
 each language's page memo is kept in `.sopc-cache/pages/<lang>.json`
 (digests, not pages; safe to delete), and a page whose file still has its
 digest is reused (`compiler.sitegen.memo`). Unchanged files are linked, not
-rewritten, into each folder's new tree before the atomic swap.
+rewritten, into each folder's new tree before the atomic swap, and a folder
+whose files are all unchanged is not swapped: a build of an unchanged
+library writes nothing.
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ class BuildResult:
     checked: Checked
     problems: tuple[VersionProblem, ...] = ()
     written: tuple[str, ...] = ()
-    """Folders written (build) or nothing (check)."""
+    """Folders and files written (build; none when everything was current) or nothing (check)."""
     differences: tuple[str, ...] = field(default=())
     """With --check: the files that are missing, stale or extra."""
     skills: int = 0
@@ -87,6 +89,17 @@ def _load_memo(path: Path, docs: Path, fingerprint: str) -> PageMemo:
     return load_memo(text, fingerprint, _read_page(docs))
 
 
+def _write_changed(path: Path, data: bytes) -> bool:
+    """Write the file atomically unless it already holds data (a build that changes nothing writes nothing)."""
+    try:
+        if path.read_bytes() == data:
+            return False
+    except OSError:
+        pass
+    write_atomic(path, data)
+    return True
+
+
 def _site_languages(checked: Checked) -> list[str]:
     """English, and every language the library has a translation in."""
     return ["en", *sorted({t.lang for t in checked.translations} & set(DOCS))]
@@ -119,8 +132,7 @@ def _build(root: Path, today: datetime.date, *, check: bool, drafts: bool, site:
     count = len(compiled.per_skill)
     if check:
         return BuildResult(checked, differences=tuple(diff_tree(skills_dir, compiled.files)), skills=count)
-    replace_tree(skills_dir, compiled.files)
-    written = ["skills/"]
+    written = ["skills/"] if replace_tree(skills_dir, compiled.files) else []
     if site:
         from compiler.sitegen.memo import code_fingerprint
         from compiler.sitegen.write import write_site
@@ -130,13 +142,13 @@ def _build(root: Path, today: datetime.date, *, check: bool, drafts: bool, site:
             docs = root / "site" / DOCS[lang]
             memo_path = root / MEMO.format(lang=lang)
             memo = _load_memo(memo_path, docs, fingerprint)
-            write_site(docs, _site_files(compiled, checked, today, drafts, lang, memo))
-            write_atomic(memo_path, memo.dumps().encode("utf-8"))
-            written += [f"site/{DOCS[lang]}/{folder}/" for folder in SITE_FOLDERS]
+            replaced = write_site(docs, _site_files(compiled, checked, today, drafts, lang, memo))
+            _write_changed(memo_path, memo.dumps().encode("utf-8"))
+            written += [f"site/{DOCS[lang]}/{folder}/" for folder in replaced]
             if lang != "en" and checked.glossary is not None:
                 from compiler.i18n.search import jieba_user_dict
 
                 name = SEARCH_DICT.format(lang=lang)
-                write_atomic(root / "site" / name, jieba_user_dict(checked.glossary).encode("utf-8"))
-                written.append(f"site/{name}")
+                if _write_changed(root / "site" / name, jieba_user_dict(checked.glossary).encode("utf-8")):
+                    written.append(f"site/{name}")
     return BuildResult(checked, written=tuple(written), skills=count)

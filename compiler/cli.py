@@ -181,7 +181,8 @@ def build(root: str, check: bool, drafts: bool, no_site: bool, fmt: str, today: 
             sys.exit(1)
         click.echo(f"skills/ is current ({result.skills} skills)")
         return
-    click.echo(f"compiled {result.skills} skills; wrote {', '.join(result.written)}")
+    click.echo(f"compiled {result.skills} skills; "
+               + (f"wrote {', '.join(result.written)}" if result.written else "nothing changed, nothing written"))
     if not no_site:
         click.echo(f"site pages are in {Path(root) / 'site' / 'docs'}; HTML: mkdocs build -f {Path(root) / 'site' / 'mkdocs.yml'}")
 

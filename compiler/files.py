@@ -84,19 +84,22 @@ def read_bounded(path: Path, limit: int) -> bytes:
         os.close(fd)
 
 
-def write_atomic(path: Path, data: bytes, *, exclusive: bool = False) -> None:
+def write_atomic(path: Path, data: bytes, *, exclusive: bool = False, sync: bool = True) -> None:
     """Write a file so that readers see the old or the new content, never a mix.
 
     With exclusive=True the file must not exist yet (checked again at the
-    final link, so a concurrent writer cannot be overwritten).
+    final link, so a concurrent writer cannot be overwritten). With
+    sync=False the data is not flushed to the disk first (still atomic for
+    readers, not durable through a power cut: for a preview's throwaway output).
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+            if sync:
+                handle.flush()
+                os.fsync(handle.fileno())
         if exclusive:
             os.link(temp, path)  # fails with FileExistsError if path appeared meanwhile
             os.unlink(temp)
@@ -226,8 +229,8 @@ def rename_new(source: Path, target: Path) -> None:
     os.rename(source, target)
 
 
-def replace_tree(target: Path, files: dict[str, bytes]) -> None:
-    """Make target hold exactly these files, all at once.
+def replace_tree(target: Path, files: dict[str, bytes]) -> bool:
+    """Make target hold exactly these files, all at once; False when it held them already (nothing written).
 
     The new tree is written to a staging folder beside target, named after
     its owner (pid and start time), and swapped in with one atomic exchange,
@@ -239,11 +242,14 @@ def replace_tree(target: Path, files: dict[str, bytes]) -> None:
 
     A file whose bytes are those already in target is not written again: the
     new tree links it, so it keeps its modification time and a watcher
-    (`mkdocs serve --dirty`) rebuilds only what changed.
+    (`mkdocs serve --dirty`) rebuilds only what changed. When target already
+    holds exactly these files, nothing is written at all.
     """
     checked = {safe_relative(name): data for name, data in files.items()}
     target.parent.mkdir(parents=True, exist_ok=True)
     _clear_leftovers(target)
+    if _holds(target, checked):
+        return False
     staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-{owner_tag()}.", dir=target.parent))
     try:
         for relative, data in sorted(checked.items()):
@@ -257,6 +263,36 @@ def replace_tree(target: Path, files: dict[str, bytes]) -> None:
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
+    return True
+
+
+def _holds(target: Path, files: dict[PurePosixPath, bytes]) -> bool:
+    """Whether target is a folder of exactly these files with these bytes: regular files, and no other
+    entry than the folders they are in (no symbolic link, nothing extra, no empty folder)."""
+    folders = {str(parent) for name in files for parent in name.parents if str(parent) != "."}
+    wanted = {str(name): data for name, data in files.items()}
+    seen = 0
+    try:
+        if not stat.S_ISDIR(os.lstat(target).st_mode):
+            return False
+        for folder, subfolders, names in os.walk(target):
+            base = Path(folder).relative_to(target)
+            for name in subfolders:
+                relative = (base / name).as_posix()
+                if relative not in folders or not stat.S_ISDIR(os.lstat(Path(folder, name)).st_mode):
+                    return False
+            for name in names:
+                relative = (base / name).as_posix()
+                data = wanted.get(relative)
+                info = os.lstat(Path(folder, name))
+                if data is None or not stat.S_ISREG(info.st_mode) or info.st_size != len(data):
+                    return False
+                if Path(folder, name).read_bytes() != data:
+                    return False
+                seen += 1
+    except OSError:
+        return False
+    return seen == len(wanted)
 
 
 def _link_unchanged(old: Path, new: Path, data: bytes) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -164,6 +165,31 @@ def test_a_rebuild_of_the_site_rewrites_only_what_changed_and_equals_a_full_buil
     page.write_text("edited by hand\n", encoding="utf-8")  # in place, as an editor would
     assert build(project, TODAY).written
     assert tree(site) == tree(fresh / "site")
+
+
+def test_a_build_of_an_unchanged_library_writes_nothing(project: Path) -> None:
+    """No file or folder under skills/, site/ or the page memo is written again: same inodes, same times."""
+    assert build(project, TODAY).written
+
+    def entries() -> dict[str, tuple[int, int]]:
+        return {p.relative_to(project).as_posix(): (p.lstat().st_ino, p.lstat().st_mtime_ns)
+                for folder in ("skills", "site", ".sopc-cache/pages") for p in [project / folder, *(project / folder).rglob("*")]}
+
+    before = entries()
+    assert any(name.startswith("site/docs-zh/runbooks/") for name in before)
+    time.sleep(0.01)
+    assert build(project, TODAY).written == ()
+    assert entries() == before
+    said = CliRunner().invoke(cli, ["build", "--root", str(project), "--today", str(TODAY)]).output
+    assert re.match(r"compiled \d+ skills; nothing changed, nothing written\n", said), said
+    assert entries() == before
+
+    edit(project, WASH, "value: 0.20", "value: 0.25")  # one SOP changed: its folders are swapped, not the others'
+    bump(project, MINOR, "Tuned.")
+    assert "site/docs/reference/" not in build(project, TODAY).written
+    after = entries()
+    assert after["skills"] != before["skills"] and after["site/docs/runbooks"] != before["site/docs/runbooks"]
+    assert after["site/docs/reference"] == before["site/docs/reference"]
 
 
 def test_version_going_backwards_fails(project: Path) -> None:

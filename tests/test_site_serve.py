@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import json
 import os
 import shutil
 import signal
@@ -62,8 +63,14 @@ def repo(tmp_path: Path) -> Path:
     return tmp_path
 
 
+TRANSLATIONS = (SOP.with_suffix(".zh.yaml"), INCLUDED.with_suffix(".zh.yaml"))
+
+
 @pytest.fixture
-def served(repo: Path) -> Iterator[tuple[subprocess.Popen[str], str, list[str]]]:
+def served(repo: Path, request: pytest.FixtureRequest) -> Iterator[tuple[subprocess.Popen[str], str, list[str]]]:
+    if getattr(request, "param", "") == "zh":  # the library has Chinese translations: /zh/ is served too
+        for path in TRANSLATIONS:
+            shutil.copy(ROOT / path, repo / path)
     port = free_port()
     command = [sys.executable, "-m", "compiler", "serve", "--root", str(repo), "--addr", f"127.0.0.1:{port}",
                "--today", "2026-11-22"]
@@ -88,7 +95,7 @@ def served(repo: Path) -> Iterator[tuple[subprocess.Popen[str], str, list[str]]]
 def test_serve_regenerates_the_page_when_the_sop_changes(repo: Path,
                                                          served: tuple[subprocess.Popen[str], str, list[str]]) -> None:
     process, base, lines = served
-    wait_for(lambda: any(f"Serving the runbook site at {base}" in line for line in lines), 30, "the URL line")
+    wait_for(lambda: any(f"Serving the runbook site at {base}" in line for line in lines), 180, "the URL line")
     wait_for(lambda: "Self-trade and linked-account wash trading" in (fetch(base + URL_PATH) or ""), 90,
              "the SOP page to be served")
 
@@ -98,6 +105,9 @@ def test_serve_regenerates_the_page_when_the_sop_changes(repo: Path,
     wait_for(lambda: "Edited live wash trading title" in (repo / PAGE).read_text(), 15, "the page to be regenerated")
     wait_for(lambda: "Edited live wash trading title" in (fetch(base + URL_PATH) or ""), 60,
              "the served page to change")
+    # The index pages that list it follow, built after the page itself.
+    for index in ("runbooks/market-abuse/", "runbooks/", "runbooks/alerts/"):
+        wait_for(lambda url=base + index: "Edited live wash trading title" in (fetch(url) or ""), 60, f"{index} to change")
 
     # A mistake while typing: the problem is reported and the page keeps its last good version.
     source.write_text(source.read_text().replace("severity: high", "severity: hgih"))
@@ -107,6 +117,35 @@ def test_serve_regenerates_the_page_when_the_sop_changes(repo: Path,
     process.send_signal(signal.SIGINT)
     assert process.wait(timeout=20) in (0, 130)
     wait_for(lambda: fetch(base) is None, 15, "the server to stop")
+
+
+@pytest.mark.parametrize("served", ["zh"], indirect=True)
+def test_serve_keeps_both_languages_live(repo: Path, served: tuple[subprocess.Popen[str], str, list[str]]) -> None:
+    """An edit of the SOP shows on the English page, an edit of its translation on the Chinese one (/zh/),
+    each in its own site, with the rest of that page and the other language's page as they were."""
+    process, base, lines = served
+    zh_url = base + "zh/" + URL_PATH
+    wait_for(lambda: "自成交与关联账户对敲" in (fetch(zh_url) or ""), 90, "the Chinese page to be served")
+    english = fetch(base + URL_PATH) or ""
+    assert "Self-trade and linked-account wash trading" in english and 'lang="en"' in english
+    assert 'lang="zh"' in (fetch(zh_url) or "")
+
+    source = repo / SOP
+    source.write_text(source.read_text().replace("    title: ", "    title: Edited step of the live preview ", 1))
+    wait_for(lambda: "Edited step of the live preview" in (fetch(base + URL_PATH) or ""), 60, "the English edit")
+    translation = repo / TRANSLATIONS[0]
+    translation.write_text(translation.read_text().replace("text: 自成交与关联账户对敲", "text: 自成交对敲（已编辑）"))
+    wait_for(lambda: "自成交对敲（已编辑）" in (fetch(zh_url) or ""), 60, "the Chinese edit")
+    assert "自成交对敲" not in (fetch(base + URL_PATH) or "")
+
+    def titles() -> list[str]:
+        """The titles of the page's entries in the Chinese search index (written after the pages)."""
+        docs = json.loads(fetch(base + "zh/search/search_index.json") or '{"docs": []}')["docs"]
+        return ["".join(d["title"].split()).replace("\u200b", "") for d in docs if d["location"] == URL_PATH]
+
+    wait_for(lambda: "自成交对敲（已编辑）" in titles(), 60, "the search index to follow")
+    assert titles() == ["自成交对敲（已编辑）"]  # the page's entry replaced, not added beside the old one
+    assert process.poll() is None, "".join(lines)
 
 
 def test_an_edit_is_checked_with_what_it_includes_and_only_its_pages_are_rewritten(repo: Path) -> None:
@@ -137,3 +176,17 @@ def test_an_edit_is_checked_with_what_it_includes_and_only_its_pages_are_rewritt
     source.unlink()
     preview.regenerate(said.append, {str(source)})
     assert not (repo / PAGE).exists()
+
+
+@pytest.mark.parametrize("addr", ["nonsense", "taken"])
+def test_an_address_it_cannot_listen_on_is_a_one_line_error_before_any_build(repo: Path, addr: str) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        if addr == "taken":
+            addr = f"127.0.0.1:{taken.getsockname()[1]}"
+        result = subprocess.run([sys.executable, "-m", "compiler", "serve", "--root", str(repo), "--addr", addr],
+                                cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr, result.stderr
+    assert not (repo / PAGE).exists()  # nothing was generated

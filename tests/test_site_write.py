@@ -82,7 +82,8 @@ def test_update_in_place_writes_what_changed_and_removes_what_is_gone(tmp_path: 
     kept = (tmp_path / "runbooks/b/y.md").stat()
     after = {"runbooks/a/x.md": b"x2\n", "runbooks/b/y.md": b"y\n", "runbooks/c/z.md": b"z\n", "reference/f.md": b"f\n",
              "alerts/q.md": b"q\n"}
-    assert update_site(tmp_path, after, before) == 5  # x changed, z and q new, skill.json and p gone
+    assert update_site(tmp_path, after, before) == ["alerts/p.md", "alerts/q.md", "runbooks/a/x.md",
+                                                    "runbooks/a/x/skill.json", "runbooks/c/z.md"]
     assert tree(tmp_path) == after
     assert {f: (tmp_path / f).stat().st_ino for f in folders} == folders
     assert (tmp_path / "runbooks/b/y.md").stat().st_mtime_ns == kept.st_mtime_ns

@@ -38,7 +38,7 @@ from compiler.sitegen.nav import NAV_FILE, nav_yaml
 from compiler.sitegen.page import sop_page
 from compiler.sitegen.reference import diagnostics_page, format_page
 
-__all__ = ["default_cases_dir", "render_pages", "render_site", "site_name"]
+__all__ = ["default_cases_dir", "render_library_pages", "render_pages", "render_site", "render_sop_pages", "site_name"]
 
 FOLDERS = (RUNBOOKS, REFERENCE, ALERTS)
 PREFERRED = ("skill.json", "SKILL.md")
@@ -83,16 +83,39 @@ def render_pages(
     lang: str = "en",
     memo: PageMemo | None = None,
 ) -> dict[str, bytes]:
-    """`render_site` with the diagnostic examples and the schema given (pure but for the memo, which it updates)."""
+    """`render_site` with the diagnostic examples and the schema given (pure but for the memo, which it updates):
+    the library's pages (`render_library_pages`) and the SOPs' (`render_sop_pages`)."""
+    files = render_library_pages(sops, today=today, drafts=drafts, examples=examples, schema=schema, lang=lang)
+    files |= render_sop_pages(sops, skills, today=today, drafts=drafts, lang=lang, memo=memo)
+    return dict(sorted(files.items()))
+
+
+def _library(sops: Sequence[Sop], today: datetime.date, drafts: bool, lang: str) -> tuple[list[Sop], Library]:
+    """The SOPs published (one per id, drafts only if asked) and the library they form."""
     chosen: dict[str, Sop] = {}
     for sop in sorted(sops, key=lambda s: (s.id, s.path)):
         if sop.status == "draft" and not drafts:
             continue
         _check_names(sop)
         chosen.setdefault(sop.id, sop)
-    published = [chosen[k] for k in sorted(chosen)]
-    library = Library(chosen, today, lang)
-    files: dict[str, str | bytes] = {
+    return [chosen[k] for k in sorted(chosen)], Library(chosen, today, lang)
+
+
+def render_library_pages(
+    sops: Sequence[Sop],
+    *,
+    today: datetime.date,
+    drafts: bool = False,
+    examples: Mapping[str, Example] | None = None,
+    schema: Mapping[str, Any] | None = None,
+    lang: str = "en",
+) -> dict[str, bytes]:
+    """The pages that list the whole library (the indexes, a domain's index, the navigation) and the reference.
+
+    Apart from the SOPs' pages because an edit of one SOP changes them too and they are the slow ones: a
+    preview serves the edited SOP's page first and renders these after."""
+    published, library = _library(sops, today, drafts, lang)
+    files: dict[str, str] = {
         f"{RUNBOOKS}/index.md": runbooks_index(published, library),
         f"{RUNBOOKS}/alerts.md": alerts_index(published, library),
         f"{RUNBOOKS}/severity.md": severity_index(published, library),
@@ -101,13 +124,28 @@ def render_pages(
     if lang == "en":  # the reference pages are for SOP authors and English only; other languages link to them
         files[f"{REFERENCE}/diagnostics.md"] = diagnostics_page(CODES.values(), examples or {})
         files[f"{REFERENCE}/format.md"] = format_page(schema if schema is not None else schema_json("sop.schema.json"))
+    for domain in sorted({s.domain for s in published}):
+        files[f"{RUNBOOKS}/{domain}/index.md"] = domain_index(domain, published, library)
+    return {path: data.encode("utf-8") for path, data in sorted(files.items())}
+
+
+def render_sop_pages(
+    sops: Sequence[Sop],
+    skills: Mapping[str, Mapping[str, bytes]],
+    *,
+    today: datetime.date,
+    drafts: bool = False,
+    lang: str = "en",
+    memo: PageMemo | None = None,
+) -> dict[str, bytes]:
+    """Each published SOP's page with its compiled skill files beside it, and each alert's page."""
+    published, library = _library(sops, today, drafts, lang)
+    files: dict[str, str | bytes] = {}
     for entry in alert_entries(published):
         if has_page(entry.alert):
             path = alert_path(entry.alert)
             files[path] = _memoized(memo, library, path, [s for s, _ in entry.runbooks], [w for _, w in entry.runbooks],
                                     partial(alert_page, entry))
-    for domain in sorted({s.domain for s in published}):
-        files[f"{RUNBOOKS}/{domain}/index.md"] = domain_index(domain, published, library)
     for sop in published:
         page = page_path(sop)
         folder = page.removesuffix(".md")

@@ -135,7 +135,9 @@ class PageMemo:
             return None
         if any(self._asked_state(library, sop_id) != state for sop_id, state in entry.asked):
             return None
-        data = entry.data if entry.data is not None else (self._read(path) if self._read else None)
+        if entry.data is not None:  # kept in memory since it was rendered: bytes do not change
+            return entry.data
+        data = self._read(path) if self._read else None  # written last time: it may have been changed since
         if data is None or hashlib.sha256(data).hexdigest() != entry.digest:
             return None
         return data

@@ -32,8 +32,9 @@ def _check(rel: str) -> str:
     return parts[0]
 
 
-def write_site(docs_dir: Path, files: Mapping[str, bytes]) -> None:
-    """Replace the generated folders of docs_dir (FOLDERS) with exactly `files` (paths relative to docs_dir)."""
+def write_site(docs_dir: Path, files: Mapping[str, bytes]) -> list[str]:
+    """Replace the generated folders of docs_dir (FOLDERS) with exactly `files` (paths relative to docs_dir);
+    returns the folders replaced (one already holding exactly its files is not written)."""
     by_folder: dict[str, dict[str, bytes]] = {folder: {} for folder in FOLDERS}
     for rel, data in files.items():
         by_folder[_check(rel)][rel.split("/", 1)[1]] = data
@@ -41,15 +42,14 @@ def write_site(docs_dir: Path, files: Mapping[str, bytes]) -> None:
     for leftover in docs_dir.glob(f"{TEMP_PREFIX}*"):
         if leftover.is_dir():
             shutil.rmtree(leftover, ignore_errors=True)
-    for folder in FOLDERS:
-        replace_tree(docs_dir / folder, by_folder[folder])
+    return [folder for folder in FOLDERS if replace_tree(docs_dir / folder, by_folder[folder])]
 
 
-def update_site(docs_dir: Path, files: Mapping[str, bytes], before: Mapping[str, bytes]) -> int:
+def update_site(docs_dir: Path, files: Mapping[str, bytes], before: Mapping[str, bytes]) -> list[str]:
     """Bring the generated folders from `before` (what was written there last) to `files`, in place.
 
     Each changed file is replaced atomically (`write_atomic`) and each file no longer generated is removed,
-    with the folders it leaves empty; the rest is not touched. Returns how many files were written or removed.
+    with the folders it leaves empty; the rest is not touched. Returns the paths written or removed, sorted.
     """
     for rel in files:
         _check(rel)
@@ -64,4 +64,4 @@ def update_site(docs_dir: Path, files: Mapping[str, bytes], before: Mapping[str,
             if folder == docs_dir or folder.parent == docs_dir or any(folder.iterdir()):
                 break
             folder.rmdir()
-    return len(changed) + len(gone)
+    return sorted(changed + gone)

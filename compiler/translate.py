@@ -87,12 +87,19 @@ class _Untranslatable(Exception):
         self.node, self.message, self.hint = node, message, hint
 
 
-def _spark(template: str, **parts: exp.Expression) -> exp.Expression:
-    """A Spark SQL expression with the names in parts replaced by those subtrees."""
+@cache
+def _template(template: str) -> exp.Expression:
+    """A Spark SQL template parsed once, without positions (they are not positions in the author's SQL)."""
     tree = sqlglot.parse_one(template, read="spark")
-    for node in tree.walk():  # positions in the template are not positions in the author's SQL
+    for node in tree.walk():
         for key in ("line", "col", "start", "end"):
             node.meta.pop(key, None)
+    return tree
+
+
+def _spark(template: str, **parts: exp.Expression) -> exp.Expression:
+    """A Spark SQL expression with the names in parts replaced by those subtrees."""
+    tree = _template(template).copy()
 
     def place(node: exp.Expression) -> exp.Expression:
         if isinstance(node, exp.Column) and not node.table and node.name in parts:
@@ -423,6 +430,7 @@ def to_spark(sql: str) -> Translation:
             return node
 
     try:
+        _start(tree)
         translated = _postorder(tree, rewrite)
         text = translated.sql(dialect="spark", pretty=True)
     except (SqlglotError, RecursionError) as err:
@@ -430,12 +438,22 @@ def to_spark(sql: str) -> Translation:
     return Translation(None if problems else text, tuple(problems))
 
 
+def _start(tree: exp.Expression) -> int | None:
+    """Where each node without a position starts (its earliest located part), kept in its meta before the
+    rewrites replace its children; one walk up from the leaves. Returns where tree starts."""
+    own = tree.meta.get("start")
+    starts = [own] if isinstance(own, int) else []
+    for child in tree.iter_expressions():
+        if (start := _start(child)) is not None:
+            starts.append(start)
+    first = min(starts, default=None)
+    if first is not None and not isinstance(own, int):
+        tree.meta["start"] = first
+    return first
+
+
 def _postorder(tree: exp.Expression, rewrite: Callable[[exp.Expression], exp.Expression]) -> exp.Expression:
     """The tree with rewrite applied to every node, children before their parent."""
-    if not isinstance(tree.meta.get("start"), int):  # where the node starts, before its children are replaced
-        start = min((n.meta["start"] for n in tree.walk() if isinstance(n.meta.get("start"), int)), default=None)
-        if start is not None:
-            tree.meta["start"] = start
     for key, value in list(tree.args.items()):
         if isinstance(value, exp.Expression):
             tree.set(key, _postorder(value, rewrite))

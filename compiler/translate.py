@@ -414,12 +414,32 @@ def _problem(sql: str, why: _Untranslatable) -> SqlProblem:
 @cache
 def to_spark(sql: str) -> Translation:
     """The Spark SQL of one DuckDB query, or the located construct that has none."""
+    tree, problems = _rewritten(sql)
+    if tree is None or problems:
+        return Translation(None, problems)
+    try:
+        text = tree.sql(dialect="spark", pretty=True)
+    except (SqlglotError, RecursionError) as err:
+        return Translation(None, (_failed(err),))
+    return Translation(text)
+
+
+@cache
+def spark_problems(sql: str) -> tuple[SqlProblem, ...]:
+    """What validate reports of one query (SOP310): to_spark's problems without rendering the Spark text, which
+    only the build writes. The rewrites walk the tree recursively where sqlglot's generator does not, so a tree
+    the generator could not render has already failed here."""
+    return _rewritten(sql)[1]
+
+
+def _rewritten(sql: str) -> tuple[exp.Expression | None, tuple[SqlProblem, ...]]:
+    """The query's tree with sopc's rewrites applied, and the constructs that have none (None: no tree)."""
     try:
         tree = sqlglot.parse_one(sql, read="duckdb")
     except (SqlglotError, RecursionError):
         tree = None
     if not isinstance(tree, exp.Expression):
-        return Translation(None)  # the SQL check reports it (SOP301)
+        return None, ()  # the SQL check reports it (SOP301)
     problems: list[SqlProblem] = []
 
     def rewrite(node: exp.Expression) -> exp.Expression:
@@ -431,11 +451,13 @@ def to_spark(sql: str) -> Translation:
 
     try:
         _start(tree)
-        translated = _postorder(tree, rewrite)
-        text = translated.sql(dialect="spark", pretty=True)
+        return _postorder(tree, rewrite), tuple(problems)
     except (SqlglotError, RecursionError) as err:
-        return Translation(None, (SqlProblem(CODE, f"no Spark SQL for this query: {str(err).splitlines()[0]}"),))
-    return Translation(None if problems else text, tuple(problems))
+        return None, (_failed(err),)
+
+
+def _failed(err: Exception) -> SqlProblem:
+    return SqlProblem(CODE, f"no Spark SQL for this query: {str(err).splitlines()[0]}")
 
 
 def _start(tree: exp.Expression) -> int | None:

@@ -91,6 +91,7 @@ class _Untranslatable(Exception):
 def _template(template: str) -> exp.Expression:
     """A Spark SQL template parsed once, without positions (they are not positions in the author's SQL)."""
     tree = sqlglot.parse_one(template, read="spark")
+    assert isinstance(tree, exp.Expression)  # sopc's own templates, each an expression
     for node in tree.walk():
         for key in ("line", "col", "start", "end"):
             node.meta.pop(key, None)

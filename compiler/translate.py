@@ -353,8 +353,19 @@ def _written(node: exp.Expression, sql: str) -> str:
     return _name(node)
 
 
+_AS_IS: frozenset[type[exp.Expression]] = frozenset({
+    exp.Identifier, exp.Column, exp.Alias, exp.Literal, exp.Placeholder, exp.Table, exp.TableAlias, exp.From,
+    exp.Where, exp.Join, exp.Group, exp.Having, exp.Order, exp.Ordered, exp.Star, exp.DataType, exp.Null,
+    exp.Boolean, exp.Var, exp.And, exp.Or, exp.Not, exp.Neg, exp.Paren, exp.EQ, exp.NEQ, exp.LT, exp.LTE, exp.GT,
+    exp.GTE, exp.Is, exp.In, exp.Between, exp.Add, exp.Sub, exp.Mul,
+})
+"""Node types (exact) that no rule below rewrites or refuses: most of a query's nodes, passed over at once."""
+
+
 def _rewrite(node: exp.Expression, sql: str) -> exp.Expression:
     """One node in Spark SQL of the same meaning (children are already rewritten)."""
+    if type(node) in _AS_IS:
+        return node
     if isinstance(node, exp.Filter) and isinstance(node.this, exp.GroupConcat | exp.ArrayAgg):
         return _aggregate(node.this, node.expression)
     if isinstance(node, exp.GroupConcat | exp.ArrayAgg) and not isinstance(node.parent, exp.Filter):
@@ -371,18 +382,7 @@ def _rewrite(node: exp.Expression, sql: str) -> exp.Expression:
         # Spark takes an INT count only; ANSI casts fail rather than wrap past 2^31.
         node.set("expression", exp.Cast(this=node.expression, to=exp.DataType.build("INT")))
         return node
-    rewrites: dict[type[exp.Expression], Callable[[exp.Expression], exp.Expression]] = {
-        exp.DateBin: _time_bucket,  # type: ignore[dict-item]
-        exp.DateDiff: _date_diff,  # type: ignore[dict-item]
-        exp.Length: _length,  # type: ignore[dict-item]
-        exp.ArgMax: _arg_extreme,  # type: ignore[dict-item]
-        exp.ArgMin: _arg_extreme,  # type: ignore[dict-item]
-        exp.ArrayDistinct: lambda n: _spark("ARRAY_DISTINCT(FILTER(l, v -> v IS NOT NULL))", l=n.this),
-        exp.ArraySort: _array_sort,  # type: ignore[dict-item]
-        exp.Explode: _unnest,  # type: ignore[dict-item]
-        exp.Select: _side_by_side,  # type: ignore[dict-item]
-    }
-    rewrite = rewrites.get(type(node))
+    rewrite = _REWRITES.get(type(node))
     if rewrite is not None:
         return rewrite(node)
     if _interval_unit(node) is not None:
@@ -398,6 +398,20 @@ def _rewrite(node: exp.Expression, sql: str) -> exp.Expression:
     if isinstance(node, exp.Pivot | exp.Unnest | exp.Lambda | exp.TableSample | exp.Qualify):
         raise _Untranslatable(node, f"{node.key.upper()} has no translation known to mean the same")
     return node
+
+
+_REWRITES: dict[type[exp.Expression], Callable[[exp.Expression], exp.Expression]] = {
+    exp.DateBin: _time_bucket,  # type: ignore[dict-item]
+    exp.DateDiff: _date_diff,  # type: ignore[dict-item]
+    exp.Length: _length,  # type: ignore[dict-item]
+    exp.ArgMax: _arg_extreme,  # type: ignore[dict-item]
+    exp.ArgMin: _arg_extreme,  # type: ignore[dict-item]
+    exp.ArrayDistinct: lambda n: _spark("ARRAY_DISTINCT(FILTER(l, v -> v IS NOT NULL))", l=n.this),
+    exp.ArraySort: _array_sort,  # type: ignore[dict-item]
+    exp.Explode: _unnest,  # type: ignore[dict-item]
+    exp.Select: _side_by_side,  # type: ignore[dict-item]
+}
+"""Node types with a rewrite of their own."""
 
 
 def _problem(sql: str, why: _Untranslatable) -> SqlProblem:
@@ -477,9 +491,12 @@ def _start(tree: exp.Expression) -> int | None:
 
 def _postorder(tree: exp.Expression, rewrite: Callable[[exp.Expression], exp.Expression]) -> exp.Expression:
     """The tree with rewrite applied to every node, children before their parent."""
-    for key, value in list(tree.args.items()):
+    for key, value in list(tree.args.items()):  # a child left as it was keeps its place (set only what changed)
         if isinstance(value, exp.Expression):
-            tree.set(key, _postorder(value, rewrite))
+            if (made := _postorder(value, rewrite)) is not value:
+                tree.set(key, made)
         elif isinstance(value, list):
-            tree.set(key, [_postorder(v, rewrite) if isinstance(v, exp.Expression) else v for v in value])
+            made_list = [_postorder(v, rewrite) if isinstance(v, exp.Expression) else v for v in value]
+            if any(m is not v for m, v in zip(made_list, value, strict=True)):
+                tree.set(key, made_list)
     return rewrite(tree)

@@ -1,10 +1,13 @@
 """DuckDB against Apache Spark (local[2]) on the wash-trading SOP, side by side, at growing scales.
 
-Run: .venv/bin/python -m benchmarks.bench_spark [--scales 1,100,2000] [--repeats 5]
+Run: .venv/bin/python -m benchmarks.bench_spark [--scales 1,100,2000] [--repeats 5] [--from SCALE=FILE.duckdb]
 
 For each scale, the demo exchange is written once as a folder of Parquet
 files (benchmarks/.data/parquet-<scale>/, kept for later runs; scale 2000 is
-about 10 million trades), and both engines read those same files. Then, in
+about 10 million trades), and both engines read those same files. `--from
+2000=demo-2000.duckdb` exports that scale from a demo DuckDB file made
+earlier (`sopc demo-data --scale 2000`, read only) instead of generating it
+again: the same tables, written by the same COPY ... TO parquet. Then, in
 one process and alternating so that both see the same machine load, whole
 runs of skills/wash-trading-linked-accounts/skill.json on the injected wash
 ring (input checks, query checks, bound queries, conditions, the record,
@@ -22,17 +25,21 @@ ratio; then Spark's time at each scale against the smallest.
 from __future__ import annotations
 
 import argparse
+import shutil
 import statistics
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
+import duckdb
+
 from compiler.demo.generate import generate
 from compiler.runner import querycheck
 from compiler.runner.answers import GivenAnswers
 from compiler.runner.database import Database
 from compiler.runner.includes import steps_by_id
+from compiler.runner.querycheck import canonical_tables
 from compiler.runner.run import read_skill, start
 from compiler.runner.sparkconf import SparkOptions
 
@@ -43,21 +50,36 @@ SPARK = SparkOptions("local[2]")
 """Two cores and two shuffle partitions; the driver's heap is the run's --memory default, 1 GB."""
 
 
-def parquet_folder(scale: int) -> Path:
-    """The demo exchange at this scale as Parquet files, generated on first use."""
+def parquet_folder(scale: int, source: Path | None = None) -> Path:
+    """The demo exchange at this scale as Parquet files, generated (or exported from source) on first use."""
     folder = REPO / "benchmarks" / ".data" / f"parquet-{scale}"
     if not folder.exists():
         started = time.perf_counter()
-        summary = generate(folder, scale=scale)
-        print(f"generated {folder.name}: {summary.rows['trades']:,} trades in {time.perf_counter() - started:.1f} s")
+        trades = export(source, folder) if source else generate(folder, scale=scale).rows["trades"]
+        print(f"{'exported' if source else 'generated'} {folder.name}: {trades:,} trades in "
+              f"{time.perf_counter() - started:.1f} s")
     return folder
+
+
+def export(source: Path, folder: Path) -> int:
+    """Copy a demo DuckDB file's canonical tables to <table>.parquet files (the file opened read only)."""
+    staged = folder.with_name(f".{folder.name}.new")
+    shutil.rmtree(staged, ignore_errors=True)
+    staged.mkdir(parents=True)
+    with duckdb.connect(str(source), read_only=True) as con:
+        for table in sorted(canonical_tables()):
+            target = str(staged / f"{table}.parquet").replace("'", "''")
+            con.execute(f"COPY \"{table}\" TO '{target}' (FORMAT parquet)")
+        row = con.execute("SELECT count(*) FROM trades").fetchone()
+    staged.rename(folder)
+    return int(row[0]) if row else 0
 
 
 def run_once(engine: str, skill: dict[str, Any], raw: bytes, data: Path, out: Path, number: int) -> tuple[float, int]:
     """Seconds for one whole run on the engine, and how many queries it ran."""
     querycheck.forget()
     started = time.perf_counter()
-    database = Database.open(data, engine=engine, spark=SPARK if engine == "spark" else None)
+    database = Database.open(data, spark=SPARK if engine == "spark" else None)
     try:
         finished = start(skill, database, inputs(), GivenAnswers(ANSWERS), out, started_by="bench",
                          run_id=f"{engine}{number}", raw=raw)
@@ -74,12 +96,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--scales", default="1,100", help="Comma-separated demo-data scales (2000: 10M trades).")
     parser.add_argument("--repeats", type=int, default=5, help="Runs per engine and scale.")
+    parser.add_argument("--from", dest="sources", action="append", default=[], metavar="SCALE=FILE",
+                        help="Export this scale from a demo DuckDB file of that scale instead of generating it.")
     args = parser.parse_args()
     scales = [int(s) for s in args.scales.split(",")]
+    sources = {int(scale): Path(file) for scale, _, file in (given.partition("=") for given in args.sources)}
     skill, raw = read_skill(SKILL)
-    folders = {scale: parquet_folder(scale) for scale in scales}
+    folders = {scale: parquet_folder(scale, sources.get(scale)) for scale in scales}
     started = time.perf_counter()
-    first = Database.open(folders[scales[0]], engine="spark", spark=SPARK)
+    first = Database.open(folders[scales[0]], spark=SPARK)
     first.ready()  # the worker has started Spark; closed, it is kept for the runs below, as sopc test keeps it
     first.close()
     print(f"Spark session start (local[2]): {time.perf_counter() - started:.1f} s")

@@ -8,6 +8,7 @@ command line are one-line messages.
 from __future__ import annotations
 
 import datetime
+import functools
 import os
 import sys
 from collections.abc import Callable
@@ -264,13 +265,26 @@ def _demo_alerts(target: Path, count: int, sops: str) -> None:
 
 
 def _engine_options(command: Callable[..., None]) -> Callable[..., None]:
-    """--engine, --spark-master and --spark-conf, shared by run and test."""
-    command = click.option("--spark-conf", "spark_conf", multiple=True, metavar="KEY=VALUE",
-                           help="A Spark setting (repeat), e.g. spark.executor.memory=4g.")(command)
-    command = click.option("--spark-master", metavar="URL",
-                           help="Where Spark runs: a cluster's master URL (default: local[--threads]).")(command)
-    return click.option("--engine", type=click.Choice(("duckdb", "spark")), default="duckdb", show_default=True,
-                        help="Query engine: embedded DuckDB, or Apache Spark (Parquet folders, catalogs).")(command)
+    """--engine, --spark-master and --spark-conf, shared by run, test, triage and mcp: the command is called
+    with them as one value, `spark` (SparkOptions for Apache Spark, None for DuckDB)."""
+
+    @functools.wraps(command)
+    def with_engine(*args: Any, engine: str, spark_master: str | None, spark_conf: tuple[str, ...],
+                    **kwargs: Any) -> None:
+        command(*args, spark=_spark_options(engine, spark_master, spark_conf), **kwargs)
+
+    options = [
+        click.option("--engine", type=click.Choice(("duckdb", "spark")), default="duckdb", show_default=True,
+                     help="Query engine: embedded DuckDB, or Apache Spark (Parquet folders, catalogs)."),
+        click.option("--spark-master", metavar="URL",
+                     help="Where Spark runs: a cluster's master URL (default: local[--threads])."),
+        click.option("--spark-conf", "spark_conf", multiple=True, metavar="KEY=VALUE",
+                     help="A Spark setting (repeat), e.g. spark.executor.memory=4g."),
+    ]
+    decorated: Callable[..., None] = with_engine
+    for option in reversed(options):
+        decorated = option(decorated)
+    return decorated
 
 
 def _spark_options(engine: str, master: str | None, conf: tuple[str, ...]) -> SparkOptions | None:
@@ -290,6 +304,17 @@ def _spark_options(engine: str, master: str | None, conf: tuple[str, ...]) -> Sp
     return options
 
 
+def _spark_source(db: str) -> None:
+    """A --db that Spark cannot read (a file, a missing folder, a bad catalog name) is a usage error."""
+    from compiler.runner.errors import RunError
+    from compiler.runner.sparkconf import spark_data
+
+    try:
+        spark_data(db)
+    except RunError as err:
+        raise UsageError(str(err)) from err
+
+
 @cli.command("test")
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--min-coverage", type=click.FloatRange(0, 100), metavar="P",
@@ -298,7 +323,7 @@ def _spark_options(engine: str, master: str | None, conf: tuple[str, ...]) -> Sp
 @click.option("--today", metavar="YYYY-MM-DD", help="Date to check review_by against (default: today).")
 @_engine_options
 def test_command(paths: tuple[str, ...], min_coverage: float | None, out: str | None, today: str | None,
-                 engine: str, spark_master: str | None, spark_conf: tuple[str, ...]) -> None:
+                 spark: SparkOptions | None) -> None:
     """Run every SOP's test scenarios through the runner and report branch coverage."""
     import tempfile
 
@@ -311,7 +336,6 @@ def test_command(paths: tuple[str, ...], min_coverage: float | None, out: str | 
 
     if out and Path(out).is_dir() and any(Path(out).iterdir()):
         raise UsageError(f"--out {out} is not empty; records are never overwritten")
-    spark = _spark_options(engine, spark_master, spark_conf)
 
     files = read_all(discover(paths or ("sops",)))
     if not files:
@@ -337,14 +361,14 @@ def test_command(paths: tuple[str, ...], min_coverage: float | None, out: str | 
                 from compiler.demo.generate import generate
 
                 generate(demo_file)
-            return Database.open(demo_file, engine=engine, spark=spark)
+            return Database.open(demo_file, spark=spark)
 
         results: list[SopResult] = []
         for sop, doc in sorted(zip(checked.sops, checked.documents, strict=True), key=lambda p: p[0].id):
             if sop.path not in tested:
                 continue
             skill = compile_skill(sop, doc, library, documents)
-            results.append(test_skill(skill, sop.tests, demo, Path(out) if out else None, engine, spark))
+            results.append(test_skill(skill, sop.tests, demo, Path(out) if out else None, spark))
     text, ok = render(results, min_coverage)
     click.echo(text, nl=False)
     sys.exit(0 if ok else 1)
@@ -382,6 +406,24 @@ def _answers_file(path: str | None) -> dict[str, object]:
     return load_answers(Path(path))
 
 
+def _run_inputs(skill: dict[str, Any], pairs: tuple[str, ...], alert_file: str | None,
+                alert_id: str | None) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """A new run's inputs (from -i pairs or from the alert's payload) and the alert to record."""
+    from compiler.runner.alerts import inputs_from_alert
+    from compiler.runner.inputs import parse_pairs
+    from compiler.runner.origin import read_alert
+
+    if alert_file is None:
+        return parse_pairs(pairs, skill["inputs_schema"]), {"id": alert_id} if alert_id is not None else None
+    if pairs:
+        raise UsageError("give the inputs with -i or take them from --alert, not both (with -i, name the alert "
+                         "with --alert-id)")
+    if alert_id is not None:
+        raise UsageError("--alert-id: the alert file names the alert (its id)")
+    alert = read_alert(Path(alert_file))
+    return inputs_from_alert(skill, alert), {k: alert[k] for k in ("id", "name", "ts") if k in alert}
+
+
 @cli.command()
 @click.argument("sop_id", metavar="SOP_ID", required=False)
 @click.option("--db", "db", type=click.Path(),
@@ -401,6 +443,11 @@ def _answers_file(path: str | None) -> dict[str, object]:
               help="Approver registry: only signed approvals verifying against it count "
                    "(default: sops/approvers.yaml if it exists; without one, approvals are unverified names).")
 @click.option("--run-id", help="Name of the run folder (default: <sop>-<UTC time>-<random>).")
+@click.option("--alert", "alert_file", type=click.Path(dir_okay=False), metavar="FILE",
+              help="Start from an alert, a JSON file {id, name, ts, payload}: the inputs come from its payload "
+                   "through the SOP's trigger, and its id, name and time are recorded and named in the report.")
+@click.option("--alert-id", help="The id of the alert this run is for (recorded, named in the report).")
+@click.option("--case-id", help="The case this run belongs to (recorded, named in the report).")
 @_limit_options
 @click.option("--no-prompt", is_flag=True, help="Never ask on the terminal; pause instead.")
 @click.option("--format", "fmt", type=click.Choice(("text", "json")), default="text", show_default=True,
@@ -409,8 +456,9 @@ def _answers_file(path: str | None) -> dict[str, object]:
               help="Language of report.md and report.html (recorded with the run; a resume keeps it).")
 @_engine_options
 def run(sop_id: str | None, db: str | None, pairs: tuple[str, ...], answers: str | None, out: str,
-        resume_dir: str | None, skills: str, by: str, registry: str | None, run_id: str | None, no_prompt: bool,
-        fmt: str, lang: str, engine: str, spark_master: str | None, spark_conf: tuple[str, ...], **limits: Any) -> None:
+        resume_dir: str | None, skills: str, by: str, registry: str | None, run_id: str | None,
+        alert_file: str | None, alert_id: str | None, case_id: str | None, no_prompt: bool,
+        fmt: str, lang: str, spark: SparkOptions | None, **limits: Any) -> None:
     """Execute a compiled skill against exchange data, recording every step.
 
     Exit status: 0 completed, 1 failed or approval refused, 2 usage error,
@@ -419,7 +467,6 @@ def run(sop_id: str | None, db: str | None, pairs: tuple[str, ...], answers: str
     from compiler.runner.answers import Answers, GivenAnswers, PromptedAnswers
     from compiler.runner.database import Database
     from compiler.runner.errors import RunError
-    from compiler.runner.inputs import parse_pairs
     from compiler.runner.run import read_skill, resume, start
     from compiler.runner.worker import Limits
 
@@ -434,13 +481,12 @@ def run(sop_id: str | None, db: str | None, pairs: tuple[str, ...], answers: str
     if not no_prompt and fmt == "text" and sys.stdin.isatty():
         source = PromptedAnswers(given, lambda text: str(click.prompt(text, default="", show_default=False)))
     database: Database | None = None
-    spark = _spark_options(engine, spark_master, spark_conf)
     try:
         if resume_dir:
-            if sop_id or pairs or lang != "en":
-                raise UsageError("--resume continues a run with its own skill, inputs and report language; "
-                                 "give none of them")
-            database = Database.open(Path(db), Limits(**limits), engine=engine, spark=spark) if db else None
+            if sop_id or pairs or lang != "en" or alert_file or alert_id or case_id:
+                raise UsageError("--resume continues a run with its own skill, inputs, alert, case and report "
+                                 "language; give none of them")
+            database = Database.open(Path(db), Limits(**limits), spark=spark) if db else None
             finished = resume(Path(resume_dir), source, by=by, database=database, registry=approvers)
         else:
             if not sop_id or not db:
@@ -452,10 +498,10 @@ def run(sop_id: str | None, db: str | None, pairs: tuple[str, ...], answers: str
             skill, raw = read_skill(Path(skills) / sop_id / "skill.json")
             if skill["id"] != sop_id:
                 raise UsageError(f"{Path(skills) / sop_id / 'skill.json'} is the skill {skill['id']!r}, not {sop_id!r}")
-            values = parse_pairs(pairs, skill["inputs_schema"])
-            database = Database.open(Path(db), Limits(**limits), engine=engine, spark=spark)
+            values, alert = _run_inputs(skill, pairs, alert_file, alert_id)
+            database = Database.open(Path(db), Limits(**limits), spark=spark)
             finished = start(skill, database, values, source, Path(out), started_by=by, run_id=run_id, raw=raw,
-                             registry=approvers, lang=lang)
+                             registry=approvers, lang=lang, alert=alert, case_id=case_id)
     except RunError as err:
         raise UsageError(str(err)) from err
     finally:
@@ -488,7 +534,9 @@ def run(sop_id: str | None, db: str | None, pairs: tuple[str, ...], answers: str
 
 
 @cli.command("mcp")
-@click.option("--db", "db", required=True, type=click.Path(), help="A .duckdb file or a folder of <table>.parquet/.csv files.")
+@click.option("--db", "db", required=True, type=click.Path(),
+              help="A .duckdb file or a folder of <table>.parquet/.csv files; on Spark a Parquet folder or "
+                   "catalog:DATABASE.")
 @click.option("--runs", "runs_dir", default="runs", show_default=True, type=click.Path(file_okay=False),
               help="Folder of run folders (start_run writes here; get_run and submit_step read here).")
 @click.option("--skills", default="skills", show_default=True, type=click.Path(file_okay=False),
@@ -498,7 +546,9 @@ def run(sop_id: str | None, db: str | None, pairs: tuple[str, ...], answers: str
 @click.option("--by", default="agent", show_default=True,
               help="Who the agent is in run records (it can never approve: it starts the runs).")
 @_limit_options
-def mcp_command(db: str, runs_dir: str, skills: str, http: str | None, by: str, **limits: Any) -> None:
+@_engine_options
+def mcp_command(db: str, runs_dir: str, skills: str, http: str | None, by: str, spark: SparkOptions | None,
+                **limits: Any) -> None:
     """Serve the compiled skills and the runner to an agent over the Model Context Protocol.
 
     Tools: find_runbooks, start_run, get_run, submit_step, get_report. The
@@ -517,10 +567,13 @@ def mcp_command(db: str, runs_dir: str, skills: str, http: str | None, by: str, 
         raise UsageError("--by must be a name of at most 64 printable characters")
     if not (Path(skills) / "index.json").is_file():
         raise UsageError(f"no compiled skills in {skills} (index.json); run: sopc build")
-    try:
-        Database.open(Path(db), Limits(**limits)).close()  # a missing or unreadable source is said now
-    except RunError as err:
-        raise UsageError(str(err)) from err
+    if spark is not None:
+        _spark_source(db)  # Spark starts at the first run, not to check the data
+    else:
+        try:
+            Database.open(Path(db), Limits(**limits)).close()  # a missing or unreadable source is said now
+        except RunError as err:
+            raise UsageError(str(err)) from err
     number = 0
     if http is not None:
         host, _, port = http.rpartition(":")
@@ -531,7 +584,7 @@ def mcp_command(db: str, runs_dir: str, skills: str, http: str | None, by: str, 
             loopback = False
         if not loopback or not 0 < number < 65536:
             raise UsageError(f"--http {http}: give a loopback address and port, e.g. 127.0.0.1:8765")
-    runs = Runs(Path(db), Path(runs_dir), Path(skills), Limits(**limits))
+    runs = Runs(Path(db), Path(runs_dir), Path(skills), Limits(**limits), spark)
     server = build_server(runs, by=by)
     try:
         if http is None:
@@ -544,7 +597,9 @@ def mcp_command(db: str, runs_dir: str, skills: str, http: str | None, by: str, 
 
 @cli.command()
 @click.argument("alerts", type=click.Path(dir_okay=False), metavar="ALERTS.jsonl")
-@click.option("--db", "db", required=True, type=click.Path(), help="A .duckdb file or a folder of <table>.parquet/.csv files.")
+@click.option("--db", "db", required=True, type=click.Path(),
+              help="A .duckdb file or a folder of <table>.parquet/.csv files; on Spark a Parquet folder or "
+                   "catalog:DATABASE.")
 @click.option("--out", required=True, type=click.Path(file_okay=False),
               help="Folder for queue.json, queue.md and runs/ (one run folder per alert).")
 @click.option("--skills", default="skills", show_default=True, type=click.Path(file_okay=False),
@@ -553,7 +608,9 @@ def mcp_command(db: str, runs_dir: str, skills: str, http: str | None, by: str, 
 @click.option("--by", default="triage", show_default=True,
               help="Who starts the runs (recorded; never allowed to approve them).")
 @_limit_options
-def triage(alerts: str, db: str, out: str, skills: str, workers: int | None, by: str, **limits: Any) -> None:
+@_engine_options
+def triage(alerts: str, db: str, out: str, skills: str, workers: int | None, by: str, spark: SparkOptions | None,
+           **limits: Any) -> None:
     """Take every alert of a JSON Lines file to its runbook, as far as the deterministic steps go.
 
     Each line is an alert {id, name, ts, payload}. Writes OUT/queue.json and
@@ -567,8 +624,10 @@ def triage(alerts: str, db: str, out: str, skills: str, workers: int | None, by:
 
     if not by.strip() or len(by) > 64 or not by.isprintable():
         raise UsageError("--by must be a name of at most 64 printable characters")
-    settings = Settings(Path(db), Path(skills), Path(out) / "runs", by, Limits(**limits))
-    if not settings.db.exists():
+    settings = Settings(Path(db), Path(skills), Path(out) / "runs", by, Limits(**limits), spark)
+    if spark is not None:
+        _spark_source(db)
+    elif not settings.db.exists():
         raise UsageError(f"no such database file or folder: {db}")
     total = count_lines(Path(alerts))
     with click.progressbar(length=total, label="triage", file=sys.stderr,

@@ -24,9 +24,9 @@ from compiler.files import UsageError, safe_relative
 REPO = Path(__file__).resolve().parent.parent
 TODAY = datetime.date(2026, 11, 22)
 WASH = "sops/market-abuse/wash-trading-linked-accounts.yaml"
-CURRENT = "1.5.0"
+CURRENT = "1.6.0"
 """The wash-trading SOP's version in sops/ and skills/lock.json."""
-PATCH, MINOR, PREVIOUS = "1.5.1", "1.6.0", "1.4.0"
+PATCH, MINOR, PREVIOUS = "1.6.1", "1.7.0", "1.5.0"
 """The versions a wording change and a logic change of it call for, and the one before it."""
 
 

@@ -7,26 +7,30 @@ import re
 import pytest
 
 from compiler.runner import figures as fig
+from compiler.runner.reportdoc import comparisons, count_noun
 from compiler.runner.reportmd import WORD_JOINER, inline
 
-AGAINST = [  # value, threshold, unit, shown
-    (332491.34, 10000, "usd", "332,491 USD"),
-    (0.994947, 0.2, "ratio", "99%"),
-    (4.02368e-06, 0.05, "ratio", "0%"),
-    (0.19996, 0.2, "ratio", "19.996%"),  # rounding would show 20% against 20%: more decimals
-    (0.2, 0.2, "ratio", "20%"),
-    (49999.99, 50000, "usd", "49,999.99 USD"),
-    (2.6, 2.5, "multiple", "2.6×"),
-    (59, 60, "minutes", "59 minutes"),
-    (12, 20, "count", "12"),
-    (1e22, 1, "usd", "10,000,000,000,000,000,000,000 USD"),
-    (0.0101, 0.01, "ratio", "1.01%"),
-    (-0.0, 0.05, "ratio", "0%"),
+AGAINST = [  # value, threshold, unit, shown, threshold shown beside it
+    (332491.34, 10000, "usd", "332,491 USD", "10,000 USD"),
+    (0.994947, 0.2, "ratio", "99.5%", "20.0%"),
+    (4.02368e-06, 0.05, "ratio", "0.0%", "5.0%"),
+    (0.19996, 0.2, "ratio", "19.996%", "20.000%"),  # rounding would show 20.0% against 20.0%: more decimals
+    (0.2, 0.2, "ratio", "20.0%", "20.0%"),
+    (49999.99, 50000, "usd", "49,999.99 USD", "50,000.00 USD"),
+    (2.6, 2.5, "multiple", "2.6×", "2.5×"),
+    (59, 60, "minutes", "59 minutes", "60 minutes"),
+    (12, 20, "count", "12", "20"),
+    (1e22, 1, "usd", "10,000,000,000,000,000,000,000 USD", "1 USD"),
+    (0.0101, 0.01, "ratio", "1.01%", "1.00%"),
+    (-0.0, 0.05, "ratio", "0.0%", "5.0%"),
+    (0.00625, 0.005, "ratio", "0.6%", "0.5%"),
 ]
 
 
-@pytest.mark.parametrize(("value", "limit", "unit", "shown"), AGAINST)
-def test_a_figure_takes_its_thresholds_unit_and_precision(value: float, limit: float, unit: str, shown: str) -> None:
+@pytest.mark.parametrize(("value", "limit", "unit", "shown", "limit_shown"), AGAINST)
+def test_a_figure_and_its_threshold_share_unit_and_precision(value: float, limit: float, unit: str, shown: str,
+                                                             limit_shown: str) -> None:
+    assert fig.compared(value, limit, unit) == (shown, limit_shown)
     assert fig.against(value, limit, unit) == shown
 
 
@@ -110,3 +114,35 @@ INLINE = [
 @pytest.mark.parametrize(("value", "shown"), INLINE)
 def test_values_become_inert_markdown(value: str, shown: str) -> None:
     assert inline(value) == shown
+
+
+THRESHOLDS_OF_A_SKILL = {"share": {"value": 0.5, "unit": "ratio"}, "min_counterparties": {"value": 20, "unit": "count"},
+                         "max_group_accounts": {"value": 50, "unit": "count"}, "min_usd": {"value": 100, "unit": "usd"}}
+ROWS = [{"share": 0.2, "n": 3}, {"share": 0.95, "n": 30}]
+CONDITIONS = [  # expression, reads, the comparisons in words
+    ("a.rows[0].usd >= thresholds.min_usd", {"a.rows[0].usd": 99.5, "thresholds.min_usd": 100},
+     ["usd 99.5 USD ≥ 100.0 USD (min usd): not met"]),
+    ("size(g.rows) > thresholds.max_group_accounts || g.row_count > thresholds.max_group_accounts",
+     {"g.row_count": 1, "thresholds.max_group_accounts": 50}, ["g 1 account > 50 accounts (max group accounts): not met"]),
+    ("a.rows.exists(r, double(r.share) >= double(thresholds.share)) || b.rows.exists(r, r.n >= thresholds.min_counterparties)",
+     {"a.rows": ROWS, "b.rows": {"first_20": [{"n": 12}], "items": 40}, "thresholds.share": 0.5,
+      "thresholds.min_counterparties": 20},
+     ["share (highest of 2 rows) 95.0% ≥ 50.0%: met", "n 12 counterparties ≥ 20 counterparties (min counterparties): not met"]),
+    ("a.rows.all(r, r.share <= thresholds.share)", {"a.rows": ROWS, "thresholds.share": 0.5},
+     ["share (lowest of 2 rows) 20.0% ≤ 50.0%: met"]),
+    ("a.rows.exists(r, r.name == thresholds.share)", {"a.rows": ROWS, "thresholds.share": 0.5}, []),
+]
+
+
+@pytest.mark.parametrize(("expression", "reads", "words"), CONDITIONS)
+def test_comparisons_show_the_value_read_against_its_threshold(expression: str, reads: dict[str, object],
+                                                               words: list[str]) -> None:
+    found = comparisons({"expression": expression, "reads": reads}, THRESHOLDS_OF_A_SKILL)
+    assert [c.words() for c in found] == words
+
+
+@pytest.mark.parametrize(("name", "noun"), [("min_counterparties", "counterparties"), ("sample_size", ""),
+                                           ("max_accounts_per_identifier", "accounts"), ("burst_min_signups", "signups")])
+def test_a_count_threshold_names_what_it_counts(name: str, noun: str) -> None:
+    assert count_noun(name) == noun
+    assert fig.singular("counterparties") == "counterparty" and fig.singular("accounts") == "account"

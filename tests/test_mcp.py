@@ -337,6 +337,21 @@ def test_start_run_refuses_bad_alerts_and_inputs_without_writing_a_run(runs: Run
     assert not runs.out.exists() or not any(runs.out.iterdir())
 
 
+def test_start_run_records_the_alert_and_case_for_the_report(runs: Runs) -> None:
+    async def script(client: Client) -> None:
+        alert = {**ALERT, "id": "AL-20260106-0042", "ts": "2026-01-06T00:05:00Z"}
+        state = structured(await client.call_tool("start_run", {"sop_id": WASH, "alert": alert,
+                                                               "case_id": "CM-2026-0117"}), "run-state.schema.json")
+        first = read_events(Path(state["folder"]) / "events.jsonl")[0][0]
+        assert first["alert"] == {"id": "AL-20260106-0042", "name": ALERT["name"], "ts": "2026-01-06T00:05:00Z"}
+        assert first["case_id"] == "CM-2026-0117"
+        assert "alert AL-20260106-0042 (related_account_volume_share, raised 2026-01-06 00:05 UTC); case " \
+               "CM-2026-0117." in (Path(state["folder"]) / "report.md").read_text(encoding="utf-8")
+        refused = await client.call_tool("start_run", {"sop_id": WASH, "alert": {**alert, "ts": "tomorrow"}})
+        assert refused.is_error and "RFC 3339" in refused.content[0].text  # type: ignore[union-attr]
+    in_memory(runs, script)
+
+
 def test_sopc_run_format_json_prints_the_state_get_run_returns(demo: Path, tmp_path: Path) -> None:
     out = tmp_path / "runs"
     done = subprocess.run([*SOPC, "run", WASH, "--db", str(demo), "--out", str(out), "-i", "account_id=WR-1",

@@ -57,22 +57,28 @@ class Golden:
     scenario: str
     signed: bool = False
     refuse: bool = False
+    alert: dict[str, str] | None = None
+    """The alert the run is started for (recorded, named in the summary)."""
+    case_id: str | None = None
 
 
 RUNS = [
     Golden("wash-ring-signed", "wash-trading-linked-accounts",
-           "the injected device-sharing ring on demo data is escalated", signed=True),
+           "the injected device-sharing ring on demo data is escalated", signed=True,
+           alert={"id": "ALR-20260106-0042", "name": "wash_trade_ring_detected", "ts": "2026-01-06T00:05:00Z"},
+           case_id="CM-2026-0117"),
     Golden("wash-ring-refused", "wash-trading-linked-accounts",
            "the injected device-sharing ring on demo data is escalated", signed=True, refuse=True),
     Golden("wash-strangers-otherwise", "wash-trading-linked-accounts", "an account trading only with strangers is closed"),
     Golden("liquidation-attack", "liquidation-suicide-attack",
-           "the injected linked-pair attack on the demo exchange is held and escalated to the MLRO"),
+           "the injected linked-pair attack on the demo exchange is held and escalated to the MLRO",
+           alert={"id": "ALR-20260106-0311", "name": "insurance_fund_drawdown"}),
     Golden("flash-crash-volatility", "flash-crash-response",
            "a sharp move that every index source follows on the demo exchange is closed as volatility"),
     Golden("sybil-farm", "sybil-campaign-farming",
            "the injected farm of twelve accounts under one referrer is actioned and referred to Compliance"),
     Golden("money-mule", "p2p-money-mule-review",
-           "the injected money mule is escalated for a SAR with a hold and a P2P suspension"),
+           "the injected money mule is escalated for a SAR with a hold and a P2P suspension", case_id="CM-2026-0203"),
     Golden("account-takeover", "account-takeover-response",
            "the injected takeover that drained 95% of the balance within 25 minutes is frozen and referred to Legal"),
     Golden("agent-qa-systematic", "agent-closed-alert-quality-review",
@@ -124,7 +130,7 @@ def _run(golden: Golden, scenario: Scenario, demo: Path, out: Path) -> Finished:
     try:
         kept = registry() if golden.signed else None
         finished = start(skill, database, dict(scenario.inputs), answers, out, started_by="analyst", run_id=golden.name,
-                         clock=clock, raw=raw, registry=kept)
+                         clock=clock, raw=raw, registry=kept, alert=golden.alert, case_id=golden.case_id)
         while golden.signed and finished.state.status == "awaiting_approval":
             waiting = finished.state.waiting or {}
             for name in APPROVERS[: waiting.get("count", 1)]:

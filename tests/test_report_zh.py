@@ -56,7 +56,9 @@ def _run(tmp_path: Path, lang: str, answers: dict[str, Any] | None = None) -> Fi
     skill, raw = read_skill(REPO / "skills" / "wash-trading-linked-accounts" / "skill.json")
     given = ANSWERS if answers is None else answers
     return start(skill, Database.open(db), scenario["inputs"], GivenAnswers(given), tmp_path / lang,
-                 started_by="alex", run_id=f"wash-ring-{lang}", clock=_clock(), raw=raw, lang=lang)
+                 started_by="alex", run_id=f"wash-ring-{lang}", clock=_clock(), raw=raw, lang=lang,
+                 alert={"id": "ALR-7731", "name": "wash_trade_ring_detected", "ts": "2026-01-06T00:05:00Z"},
+                 case_id="CM-2026-0117")
 
 
 def _normalized(finished: Finished, name: str) -> str:

@@ -1,4 +1,4 @@
-"""`sopc run --engine spark`: the record names the engine, limits hold, and only sopc's translation runs.
+"""`sopc run|triage|mcp --engine spark`: the record names the engine, limits hold, only sopc's translation runs.
 
 Real Spark (local[2]) in the one session of the test process, on the demo
 exchange written as Parquet files.
@@ -10,14 +10,18 @@ import json
 import time
 from pathlib import Path
 
+import anyio
 import pytest
 from click.testing import CliRunner
+from mcp import Client
 from runner_fixtures import SPARK
 
 from compiler.cli import cli
-from compiler.demo.generate import generate
+from compiler.files import UsageError
+from compiler.mcp.server import build_server
 from compiler.runner.database import Database
 from compiler.runner.errors import QueryRefused, RunError
+from compiler.runner.session import Runs
 from compiler.runner.worker import Limits
 from compiler.translate import to_spark
 
@@ -26,12 +30,10 @@ SPARK_ARGS = ["--spark-master", SPARK.master or "", *[f"--spark-conf={k}={v}" fo
 WASH_RING = ["-i", "account_id=WR-1", "-i", "start_ts=2026-01-05T00:00:00Z", "-i", "end_ts=2026-01-06T00:00:00Z"]
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo exchange at scale 1 as a folder of Parquet files."""
-    folder = tmp_path_factory.mktemp("spark") / "demo"
-    generate(folder)
-    return folder
+@pytest.fixture
+def demo(demo_parquet: Path) -> Path:
+    """The demo exchange at scale 1 as a folder of Parquet files (the equality test's: Spark's views are kept)."""
+    return demo_parquet
 
 
 def sopc(*args: str) -> tuple[int, str]:
@@ -62,7 +64,7 @@ def test_rows_are_capped_and_counted_as_on_duckdb(demo: Path) -> None:
     listing = "SELECT trade_id FROM trades ORDER BY trade_id"
     found = {}
     for engine in ("duckdb", "spark"):
-        database = Database.open(demo, Limits(max_rows=7), engine=engine, spark=SPARK if engine == "spark" else None)
+        database = Database.open(demo, Limits(max_rows=7), spark=SPARK if engine == "spark" else None)
         try:
             found[engine] = database.query(listing, {})
         finally:
@@ -75,7 +77,7 @@ def test_rows_are_capped_and_counted_as_on_duckdb(demo: Path) -> None:
 def test_only_sopcs_translation_of_a_checked_query_runs(demo: Path) -> None:
     text = "SELECT count(*) AS n FROM trades WHERE maker_account_id = $account_id"
     step = {"text": text, "spark": {"text": to_spark(text).text, "file": "queries/q.spark.sql"}}
-    database = Database.open(demo, engine="spark", spark=SPARK)
+    database = Database.open(demo, spark=SPARK)
     try:
         assert database.query_step(step, {"account_id": "WR-1"}).rows[0]["n"] > 0
         edited = {**step, "spark": {**step["spark"], "text": "SELECT count(*) AS n FROM accounts"}}
@@ -87,24 +89,81 @@ def test_only_sopcs_translation_of_a_checked_query_runs(demo: Path) -> None:
         database.close()
 
 
+COMMANDS = {
+    "run": ["run", "wash-trading-linked-accounts", *WASH_RING, "--by", "alex", "--out", "runs"],
+    "triage": ["triage", "alerts.jsonl", "--out", "runs"],
+    "mcp": ["mcp", "--runs", "runs"],
+}
+"""Each command that runs skills, as it is called here (in a temporary folder, with the library's skills)."""
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
 @pytest.mark.parametrize(("args", "message"), [
     (["--db", "demo.duckdb"], "reads a folder of <table>.parquet files"),
     (["--spark-conf", "spark.sql.session.timeZone=Europe/Paris"], "is set by sopc (UTC)"),
     (["--spark-conf", "driver.memory"], "write spark.<setting>=<value>"),
+    (["--engine", "duckdb"], "--spark-master and --spark-conf need --engine spark"),
 ])
-def test_bad_spark_options_are_one_line_usage_errors(args: list[str], message: str, tmp_path: Path) -> None:
-    (tmp_path / "demo.duckdb").write_bytes(b"")
-    result = CliRunner().invoke(cli, ["run", "wash-trading-linked-accounts", "--skills", str(ROOT / "skills"),
-                                      "--db", str(tmp_path / "x"), *WASH_RING, "--engine", "spark", "--by", "alex",
-                                      "--out", str(tmp_path / "runs"), *SPARK_ARGS,
-                                      *[str(tmp_path / a) if a.endswith(".duckdb") else a for a in args]])
-    assert isinstance(result.exception, Exception) and message in str(result.exception)
-    assert not (tmp_path / "runs").exists()
+def test_bad_spark_options_are_one_line_usage_errors(command: str, args: list[str], message: str, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """run, triage and mcp take the same engine options, and refuse the same mistakes before anything starts."""
+    monkeypatch.chdir(tmp_path)
+    Path("demo.duckdb").write_bytes(b"")
+    Path("alerts.jsonl").write_text("")
+    result = CliRunner().invoke(cli, [*COMMANDS[command], "--skills", str(ROOT / "skills"), "--db", "x",
+                                      "--engine", "spark", *SPARK_ARGS, *args])
+    assert isinstance(result.exception, UsageError) and message in str(result.exception), result.output
+    assert not Path("runs").exists()
+
+
+CHARGEBACK = {"id": "AL-1", "name": "p2p_chargeback_appeal", "ts": "2026-01-06T00:00:00Z",
+              "payload": {"subject": {"p2p_order_id": "TP-P0003"}}}
+"""A demo case's alert, of an SOP whose runs are short."""
+
+
+def test_triage_runs_on_spark_as_on_duckdb(demo: Path, tmp_path: Path) -> None:
+    alerts = tmp_path / "alerts.jsonl"
+    alerts.write_text(json.dumps(CHARGEBACK) + "\n")
+    found = {}
+    for engine in ("duckdb", "spark"):
+        out = tmp_path / engine
+        result = CliRunner().invoke(cli, ["triage", str(alerts), "--db", str(demo), "--out", str(out), "--skills",
+                                          str(ROOT / "skills"), "--workers", "1", "--engine", engine,
+                                          *(SPARK_ARGS if engine == "spark" else [])])
+        assert result.exit_code == 0, result.output
+        item = json.loads((out / "queue.json").read_text())["items"][0]
+        events = [json.loads(line) for line in (out / "runs" / item["run_id"] / "events.jsonl").read_text().splitlines()]
+        assert events[0]["engine"]["name"] == engine
+        found[engine] = (item["status"], [e.get("step") for e in events if e["type"] == "step_completed"])
+    assert found["spark"] == found["duckdb"] and found["spark"][1], found
+
+
+def test_mcp_runs_on_spark(demo: Path, tmp_path: Path) -> None:
+    """The runner behind `sopc mcp --engine spark` (Runs with Spark's options), driven by the SDK's real client."""
+    runs = Runs(demo, tmp_path / "runs", ROOT / "skills", spark=SPARK)
+
+    async def script(client: Client) -> None:
+        result = await client.call_tool("start_run", {"sop_id": "p2p-third-party-payment-chargeback",
+                                                      "alert": {"name": CHARGEBACK["name"],
+                                                                "payload": CHARGEBACK["payload"]}})
+        state = result.structured_content
+        assert not result.is_error and state is not None and state["status"] != "failed", state
+        events = (tmp_path / "runs" / state["run_id"] / "events.jsonl").read_text().splitlines()
+        assert json.loads(events[0])["engine"]["name"] == "spark"
+
+    async def main() -> None:
+        async with Client(build_server(runs, by="agent")) as client:
+            await script(client)
+
+    try:
+        anyio.run(main)
+    finally:
+        runs.close()
 
 
 def test_a_slow_query_is_stopped_by_cancelling_its_job_group(demo: Path) -> None:
     """Its tasks look for the cancellation between the rows they read: the query stops at its limit."""
-    database = Database.open(demo, Limits(timeout_s=2.0), engine="spark", spark=SPARK)
+    database = Database.open(demo, Limits(timeout_s=2.0), spark=SPARK)
     try:
         database.ready()
         started = time.monotonic()
@@ -120,7 +179,7 @@ def test_a_killed_worker_takes_sparks_driver_with_it(demo: Path) -> None:
     """Past its limit and a grace period a query that did not stop is ended by killing its worker (`_kill`, as
     for DuckDB): Spark's driver JVM, the worker's child, must end with it. Last in the session: it ends the
     kept Spark worker."""
-    database = Database.open(demo, engine="spark", spark=SPARK)
+    database = Database.open(demo, spark=SPARK)
     try:
         database.ready()
         worker = database._process

@@ -7,6 +7,7 @@ real `sopc triage` process killed with SIGKILL and run again.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -98,8 +99,12 @@ def test_every_alert_is_accounted_for(demo: Path, tmp_path: Path) -> None:
     records = _records(tmp_path / "q")
     assert sorted(records) == sorted(i["run_id"] for i in ran)
     _one_run_each(records)
-    for item in ran:  # each entry says what its run's own record says
+    for item in ran:  # each entry says what its run's own record says, and the run names its alert
         state = replay(records[item["run_id"]])
+        assert state.alert == {k: v for k, v in (("id", item["alert_id"]), ("name", item["alert"]), ("ts", item["ts"]))
+                               if v is not None}
+        assert f"alert {item['alert_id']} ({item['alert']}" in \
+            (tmp_path / "q" / "runs" / item["run_id"] / "report.md").read_text(encoding="utf-8")
         if item["status"] == "closed":
             assert (state.status, state.outcome) == ("completed", item["outcome"])
         else:
@@ -145,6 +150,51 @@ def test_killed_triage_finishes_every_alert_once(demo: Path, tmp_path: Path) -> 
     _one_run_each(records)
     result = CliRunner().invoke(cli, ["verify", *[str(out / "runs" / r) for r in records]])
     assert result.exit_code == 0, result.output
+
+
+def _descendants(pid: int) -> set[int]:
+    children: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        with_errors = task.read_text().split() if task.exists() else []
+        children |= {int(c) for c in with_errors}
+    return children | {d for c in children for d in _descendants(c)}
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
+def test_a_killed_triage_leaves_no_worker_running(demo: Path, tmp_path: Path) -> None:
+    """SIGKILL to the triage process alone (the OOM killer, `kill -9 PID`): its workers end with it, rather
+    than run on, holding their runs, while a triage started again runs the same alerts."""
+    alerts = _alerts(tmp_path, 40)
+    out = tmp_path / "q"
+    proc = subprocess.Popen([sys.executable, "-m", "compiler", "triage", str(alerts), "--db", str(demo), "--out",
+                             str(out), "--skills", str(SKILLS), "--workers", "2"], cwd=ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and proc.poll() is None:
+            if (out / "runs").is_dir() and len(list((out / "runs").iterdir())) >= 4:
+                break
+            time.sleep(0.05)
+        workers = _descendants(proc.pid)
+        assert proc.poll() is None and len(workers) >= 2, "triage ended before its workers could be seen"
+        proc.kill()
+        proc.wait()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and any(_alive(p) for p in workers):
+            time.sleep(0.05)
+        assert not [p for p in workers if _alive(p)]
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+    _, queue = _triage(alerts, demo, out)
+    assert len(queue["items"]) == 40
+    _one_run_each(_records(out))
 
 
 def test_triage_runs_under_the_limits_it_is_given(demo: Path, tmp_path: Path) -> None:

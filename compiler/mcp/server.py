@@ -79,9 +79,13 @@ def build_server(runs: Runs, *, by: str = "agent") -> MCPServer:
                   inputs: Annotated[dict[str, Any] | None, Field(
                       description="Typed inputs by name (or give alert instead)")] = None,
                   alert: Annotated[dict[str, Any] | None, Field(
-                      description="The alert as {name, payload}: the skill's trigger maps its inputs from the "
-                                  "payload (find_runbooks shows the JSON pointers)")] = None) -> CallToolResult:
-        return _call(lambda: runs.start(sop_id, by=by, inputs=inputs, alert=alert))
+                      description="The alert as {id, name, ts, payload}: the skill's trigger maps its inputs from "
+                                  "the payload (find_runbooks shows the JSON pointers); id, name and ts are "
+                                  "recorded and named in the report")] = None,
+                  case_id: Annotated[str | None, Field(
+                      description="The case the run belongs to (recorded, named in the report)")] = None,
+                  ) -> CallToolResult:
+        return _call(lambda: runs.start(sop_id, by=by, inputs=inputs, alert=alert, case_id=case_id))
 
     def get_run(run_id: str) -> CallToolResult:
         return _call(lambda: runs.get(run_id))

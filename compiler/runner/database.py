@@ -5,7 +5,7 @@ read-only and cannot reach files outside the data folder, so a query that
 slipped past the check still could not write or read anything else. It
 lives in a worker process (`worker`) that the runner can end from outside.
 
-The same Database runs a run on Apache Spark instead (`engine="spark"`):
+The same Database runs a run on Apache Spark instead (given `SparkOptions`):
 the worker then holds Spark's driver (`spark`), each query is checked on
 its canonical DuckDB text exactly as on DuckDB, and what runs is sopc's own
 Spark translation of that text (`compiler.translate`), the one the skill
@@ -103,14 +103,14 @@ class Database:
         return self._limits.max_rows
 
     @classmethod
-    def open(cls, source: Path, limits: Limits = DEFAULT_LIMITS, *, engine: str = "duckdb",
-             spark: SparkOptions | None = None) -> Database:
-        """Open data for runs under these limits; a missing or unreadable source is a RunError with one line.
+    def open(cls, source: Path, limits: Limits = DEFAULT_LIMITS, *, spark: SparkOptions | None = None) -> Database:
+        """Open data for runs under these limits, on DuckDB or (spark given) on Apache Spark; a missing or
+        unreadable source is a RunError with one line.
 
         The one way sopc opens data: `sopc run`, `sopc triage`, `sopc mcp` and a resume (with the limits
         and the engine its record names, `Limits.recorded`) all come through here.
         """
-        if engine == "spark":
+        if spark is not None:
             data = spark_data(str(source))
             return cls(_spark_opener(data, spark, limits), data[1] if data[0] == "folder" else str(source), limits)
         if source.is_dir():
@@ -123,10 +123,11 @@ class Database:
 
     @classmethod
     def from_rows(cls, tables: Mapping[str, Sequence[Mapping[str, Any]]], limits: Limits = DEFAULT_LIMITS, *,
-                  engine: str = "duckdb", spark: SparkOptions | None = None) -> Database:
-        """An in-memory database of the canonical tables holding these rows (scenario data)."""
+                  spark: SparkOptions | None = None) -> Database:
+        """An in-memory database of the canonical tables holding these rows (scenario data), on DuckDB or
+        (spark given) on Apache Spark."""
         opener: Opener = ("rows", plain_rows(tables))
-        database = cls(_spark_opener(opener, spark, limits) if engine == "spark" else opener, "inline rows", limits)
+        database = cls(_spark_opener(opener, spark, limits) if spark is not None else opener, "inline rows", limits)
         database.ready()
         return database
 
@@ -286,9 +287,9 @@ def _fit_key(opener: Opener, limits: Limits) -> tuple[Any, ...]:
     return ("duckdb", limits)
 
 
-def _spark_opener(data: Opener, spark: SparkOptions | None, limits: Limits) -> Opener:
+def _spark_opener(data: Opener, spark: SparkOptions, limits: Limits) -> Opener:
     """How a worker opens this data on Spark: the session's master and settings (from the limits), and the data."""
-    master, settings = (spark or SparkOptions()).session(limits.memory_mb, limits.threads)
+    master, settings = spark.session(limits.memory_mb, limits.threads)
     return ("spark", (master, settings, data))
 
 

@@ -65,13 +65,14 @@ class Engine:
         apply(self.state, event)
         return event
 
-    def begin(self, run_id: str, inputs: dict[str, Any], skill_sha256: str, lang: str = "en") -> None:
+    def begin(self, run_id: str, inputs: dict[str, Any], skill_sha256: str, lang: str = "en",
+              origin: Mapping[str, Any] | None = None) -> None:
         """Record the start of a new run: the skill, its inputs, who runs it, on which data (and, when it is
-        not English, the language of its report)."""
+        not English, the language of its report; origin: the alert and case id it was started for)."""
         self.emit("run_started", run_id=run_id, skill={k: self.skill[k] for k in ("id", "version", "digest")},
                   skill_sha256=skill_sha256, inputs=inputs, started_by=self.operator, source=self.database.source,
                   first_step=self.skill["first_step"], limits=self.database.limits, engine=self.database.record,
-                  **({"lang": lang} if lang != "en" else {}))
+                  **({"lang": lang} if lang != "en" else {}), **(origin or {}))
 
     def run(self) -> RunState:
         """Run steps until an outcome, a pause for a person, or an error; the record is synced when it returns."""

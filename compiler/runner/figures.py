@@ -3,9 +3,11 @@
 Pure and small: every function takes a value (and the unit and precision of
 the threshold it is compared with) and returns text. No scientific notation
 ever: decimals are formatted by `decimal`, which never switches to exponents
-when asked for fixed-point. A figure takes the precision of its threshold; if
-that precision would show a figure equal to its threshold when it is not,
-more decimals are shown until the difference is visible.
+when asked for fixed-point. A figure and its threshold are written at one
+precision, the threshold's (percentages to at least one decimal, as the
+evidence tables show them); if that precision would show a figure equal to
+its threshold when it is not, both get more decimals until the difference
+is visible.
 """
 
 from __future__ import annotations
@@ -59,20 +61,32 @@ def with_unit(text: str, unit: str, lang: str = "en") -> str:
     return f"{text} {shown}".rstrip()
 
 
+def singular(noun: str) -> str:
+    """The noun for one: counterparties → counterparty, accounts → account."""
+    return noun[:-3] + "y" if noun.endswith("ies") else noun.removesuffix("s")
+
+
 def threshold(value: float | int, unit: str, lang: str = "en") -> str:
     """A threshold in its unit, at its own precision."""
     return with_unit(fixed(value * _scale(unit), decimals_of(value, _scale(unit))), unit, lang)
 
 
-def against(value: float | int, limit: float | int, unit: str, lang: str = "en") -> str:
-    """A figure compared with a threshold: the threshold's unit and precision, more decimals only if needed."""
+def compared(value: float | int, limit: float | int, unit: str, lang: str = "en") -> tuple[str, str]:
+    """A figure and the threshold it was compared with, in the threshold's unit and at one precision: the
+    threshold's own (a percentage to at least one decimal), more decimals only if the figure would otherwise
+    look equal to a threshold it is not."""
     scale = _scale(unit)
-    places = decimals_of(limit, scale)
+    places = max(decimals_of(limit, scale), 1 if unit == "ratio" else 0)
     shown = fixed(value * scale, places)
     while value != limit and shown == fixed(limit * scale, places) and places < MAX_DECIMALS:
         places += 1
         shown = fixed(value * scale, places)
-    return with_unit(shown, unit, lang)
+    return with_unit(shown, unit, lang), with_unit(fixed(limit * scale, places), unit, lang)
+
+
+def against(value: float | int, limit: float | int, unit: str, lang: str = "en") -> str:
+    """A figure compared with a threshold (see `compared`)."""
+    return compared(value, limit, unit, lang)[0]
 
 
 def number(value: float | int) -> str:
@@ -92,8 +106,9 @@ def number(value: float | int) -> str:
 
 
 def is_ratio_name(name: str) -> bool:
-    """Columns that hold a share of a whole by their name (…_ratio, …_share): shown as percentages."""
-    return name.endswith(("_ratio", "_share", "_rate"))
+    """Columns that hold a share of a whole or a relative deviation by their name (…_ratio, …_share, …_dev):
+    shown as percentages."""
+    return name.endswith(("_ratio", "_share", "_rate", "_dev", "_deviation"))
 
 
 def percent(value: float | int) -> str:

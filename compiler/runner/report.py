@@ -81,7 +81,10 @@ def findings(skill: Mapping[str, Any], state: RunState, record: Mapping[str, Any
         escalations.append(escalation)
     report: dict[str, Any] = {
         "sop": skill["id"], "version": skill["version"], "digest": skill["digest"], "run_id": state.run_id,
-        "status": state.status, "inputs": state.inputs, "outcome": outcome,
+        "status": state.status, "inputs": state.inputs,
+        **({"alert": dict(state.alert)} if state.alert else {}),
+        **({"case_id": state.case_id} if state.case_id else {}),
+        "outcome": outcome,
         "disposition": REFUSED if outcome == REFUSED else
         skill["outcomes"].get(outcome, {}).get("disposition") if outcome else None,
         "path": list(state.path), "steps": steps,

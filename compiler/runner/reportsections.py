@@ -25,6 +25,7 @@ from compiler.runner.reportdoc import (
     comparisons,
     decisive,
     plain_reads,
+    thresholds_of,
     value_text,
 )
 
@@ -34,25 +35,68 @@ _SIGNATURE = {"verified": "verified signature", "unverified": "unverified (no ap
 
 
 def _reviewed(skill: Mapping[str, Any], report: Mapping[str, Any], lang: str) -> str:
-    """Subject, symbols, window, alert and case id, as far as the inputs and data carry them."""
-    schema = skill["inputs_schema"].get("properties", {})
+    """Subject, symbols, window: the inputs (required ones first, times as the window) and the symbols the
+    queries found when no input names them."""
+    schema = skill["inputs_schema"]
     inputs = report["inputs"]
-    times = [n for n in inputs if schema.get(n, {}).get("format") == "date-time"]
-    parts = [f"{label(lang, _KEYS.get(n, n.removesuffix('_id').replace('_', ' ')))} {value_text(v, lang=lang)}"
-             for n, v in inputs.items() if n not in times and n not in _KEYS]
-    symbols = sorted({str(r["symbol"]) for s in report["steps"] for r in s.get("evidence", {}).get("rows", [])
-                      if isinstance(r, dict) and isinstance(r.get("symbol"), str)})
-    if symbols and "symbol" not in inputs:
-        shown = symbols[:5] + ([label(lang, "{n} more", n=f"{len(symbols) - 5:,}")] if len(symbols) > 5 else [])
-        parts.append(label(lang, "symbols {names}" if len(symbols) > 1 else "symbol {names}",
-                           names=fig.words(shown, lang)))
+    times = [n for n in inputs if schema.get("properties", {}).get(n, {}).get("format") == "date-time"]
+    required = set(schema.get("required", []))
+    named = sorted((n for n in inputs if n not in times and n not in _KEYS), key=lambda n: n not in required)
+    parts = [f"{label(lang, n.removesuffix('_id').replace('_', ' '))} {value_text(inputs[n], lang=lang)}"
+             for n in named]
+    if "symbol" not in inputs and "symbols" not in inputs:
+        parts += _symbols(report, lang)
     if "start_ts" in inputs and "end_ts" in inputs:
         parts.append(label(lang, "from {start} to {end}", start=fig.timestamp(inputs["start_ts"]),
                            end=fig.timestamp(inputs["end_ts"])))
     else:
         parts += [f"{n.removesuffix('_ts').replace('_', ' ')} {fig.timestamp(inputs[n])}" for n in times]
-    parts += [f"{label(lang, _KEYS[n])} {value_text(v, lang=lang)}" for n, v in inputs.items() if n in _KEYS]
     return label(lang, "; ").join(parts) or label(lang, "no inputs")
+
+
+def _symbols(report: Mapping[str, Any], lang: str) -> list[str]:
+    """The symbols in the queries' rows (a symbol column, or a symbols list with the trade_count beside it)."""
+    found: dict[str, None] = {}
+    trades = 0
+    for step in report["steps"]:
+        for row in step.get("evidence", {}).get("rows", []):
+            if not isinstance(row, dict):
+                continue
+            if isinstance(row.get("symbol"), str):
+                found[row["symbol"]] = None
+            listed = row.get("symbols")
+            if isinstance(listed, list):
+                found.update((str(s), None) for s in listed if isinstance(s, str))
+                count = row.get("trade_count")
+                trades += count if isinstance(count, int) and not isinstance(count, bool) else 0
+    symbols = sorted(found)
+    if not symbols:
+        return []
+    shown = symbols[:5] + ([label(lang, "{n} more", n=f"{len(symbols) - 5:,}")] if len(symbols) > 5 else [])
+    text = label(lang, "symbols {names}" if len(symbols) > 1 else "symbol {names}", names=fig.words(shown, lang))
+    if trades:
+        text += label(lang, " (1 trade)") if trades == 1 else label(lang, " ({n} trades)", n=f"{trades:,}")
+    return [text]
+
+
+def _origin(report: Mapping[str, Any], lang: str) -> str:
+    """The alert and the case the run was started for, as recorded (or as inputs named alert_id, case_id)."""
+    inputs = report["inputs"]
+    alert = dict(report.get("alert") or {})
+    alert.setdefault("id", next((str(inputs[n]) for n in ("alert_id", "alert") if n in inputs), None))
+    case = report.get("case_id") or next((str(inputs[n]) for n in ("case_id", "case") if n in inputs), None)
+    if not alert.get("id") and not case:
+        return label(lang, "no alert or case id was recorded")
+    parts = []
+    if alert.get("id"):
+        about = [alert["name"]] if alert.get("name") else []
+        about += [label(lang, "raised {ts}", ts=fig.timestamp(alert["ts"]))] if alert.get("ts") else []
+        detail = label(lang, " ({about})", about=label(lang, ", ").join(about)) if about else ""
+        parts.append(label(lang, "alert {id}{detail}", id=alert["id"], detail=detail))
+    else:
+        parts.append(label(lang, "no alert id"))
+    parts.append(label(lang, "case {id}", id=case) if case else label(lang, "no case id"))
+    return label(lang, "; ").join(parts)
 
 
 def _state(skill: Mapping[str, Any], report: Mapping[str, Any], lang: str) -> str:
@@ -119,9 +163,9 @@ def _summary(doc: Doc, skill: Mapping[str, Any], report: Mapping[str, Any],
     doc.heading(2, label(lang, "Summary"))
     figures = [c.words(lang) for c in found] + other
     items = [Item((Span(label(lang, "Reviewed: "), "strong"),
-                   Span(label(lang, "{reviewed}, under the SOP “{title}” version {version}.",
+                   Span(label(lang, "{reviewed}, under the SOP “{title}” version {version}; {origin}.",
                               reviewed=_reviewed(skill, report, lang), title=skill["title"],
-                              version=skill["version"])))),
+                              version=skill["version"], origin=_origin(report, lang))))),
              Item((Span(label(lang, "Found: "), "strong"),
                    Span(label(lang, "; ").join(figures) + label(lang, ".") if figures
                         else label(lang, "no decision was reached yet.")))),
@@ -155,10 +199,11 @@ def _step_item(skill: Mapping[str, Any], report: Mapping[str, Any], step: Mappin
     result = step.get("result") or {}
     conditions = step.get("conditions", [])
     held = [c for c in conditions if c["result"]]
+    thresholds = thresholds_of(skill, step["step"])
     for condition in conditions:
-        compared = comparisons(condition, skill["thresholds"])
+        compared = comparisons(condition, thresholds)
         verdict = label(lang, "held" if condition["result"] else "did not hold")
-        parts = [c.words(lang) for c in compared] + plain_reads(condition, compared, skill["thresholds"], lang)
+        parts = [c.words(lang) for c in compared] + plain_reads(condition, compared, thresholds, lang)
         children.append(Item((Span(_sentence(label(lang, "“{label}” {verdict}: ", label=condition["label"],
                                                     verdict=verdict) + label(lang, "; ").join(parts), lang)),)))
     if spec["kind"] == "decision" and step["status"] == "done" and not held:
@@ -247,6 +292,13 @@ def _tables(doc: Doc, report: Mapping[str, Any], lang: str) -> None:
                   [[a["action"], value_text(a["target"], lang=lang), label(lang, "yes" if a["reversible"] else "no"),
                     a.get("reason_code") or "", fig.words(a["approved_by"] or [], lang) or label(lang, "nobody")]
                    for a in report["recommended_actions"]])
+        for a in report["recommended_actions"]:
+            target = a["target"]
+            if isinstance(target, list) and target and all(isinstance(t, dict) for t in target):
+                columns = list(dict.fromkeys(k for t in target for k in t))
+                doc.para(Span(label(lang, "The target of {action}, as recorded:", action=a["action"])))
+                doc.table([c.replace("_", " ") for c in columns],
+                          [[value_text(t.get(c), c, lang) for c in columns] for t in target])
 
 
 def _evidence(doc: Doc, report: Mapping[str, Any], lang: str) -> None:

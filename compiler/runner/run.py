@@ -12,6 +12,7 @@ import json
 import re
 import secrets
 import shutil
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,9 +28,11 @@ from compiler.runner.engine import Engine
 from compiler.runner.errors import RecordBusy, RunError, first_line
 from compiler.runner.events import Clock, EventLog, utc_now
 from compiler.runner.inputs import checked_inputs
+from compiler.runner.origin import origin
 from compiler.runner.querycheck import canonical_tables
 from compiler.runner.report import documents, findings
 from compiler.runner.report_lang import localized_report
+from compiler.runner.sparkconf import SparkOptions
 from compiler.runner.state import ENDED, RunState, data_source, replay
 from compiler.runner.worker import Limits
 
@@ -99,14 +102,17 @@ def skill_bytes(skill: dict[str, Any]) -> bytes:
 
 def start(skill: dict[str, Any], database: Database, inputs: dict[str, Any], answers: Answers, out: Path, *,
           started_by: str, run_id: str | None = None, clock: Clock = utc_now, raw: bytes | None = None,
-          registry: Registry | None = None, lang: str = "en") -> Finished:
+          registry: Registry | None = None, lang: str = "en", alert: Mapping[str, Any] | None = None,
+          case_id: str | None = None) -> Finished:
     """Check the inputs, then run a skill from its first step (raw: the skill file's bytes, when read from one;
     registry: the approver registry signed approvals are checked against; lang: the language of report.md and
-    report.html, one the skill has a translation in)."""
+    report.html, one the skill has a translation in; alert ({id, name, ts}) and case_id: what the run was started
+    for, recorded and named in the reports)."""
     if lang != "en" and lang not in skill.get("translations", {}):
         raise UsageError(f"the skill {skill['id']} has no {lang} translation: run sopc translate {skill['id']} "
                          f"--lang {lang}, translate it, then sopc build")
     values = checked_inputs(inputs, skill)
+    started_for = origin(alert, case_id)
     run_id = run_id or new_run_id(skill["id"], clock)
     if not RUN_ID.fullmatch(run_id):
         raise UsageError(f"run id {run_id!r}: use letters, digits, '-', '_' and '.' (at most 128)")
@@ -114,13 +120,14 @@ def start(skill: dict[str, Any], database: Database, inputs: dict[str, Any], ans
     if folder.exists():
         raise UsageError(f"{folder} already exists; a run record is never overwritten")
     clear_dead_staging(folder)  # a start of this id that was killed before its folder was whole
-    engine = _create(folder, skill, raw, database, answers, clock, started_by, run_id, values, registry, lang)
+    engine = _create(folder, skill, raw, database, answers, clock, started_by, run_id, values, registry, lang,
+                     started_for)
     return _finish(folder, skill, engine)
 
 
 def _create(folder: Path, skill: dict[str, Any], raw: bytes | None, database: Database, answers: Answers,
             clock: Clock, started_by: str, run_id: str, values: dict[str, Any], registry: Registry | None,
-            lang: str) -> Engine:
+            lang: str, started_for: dict[str, Any]) -> Engine:
     """The run folder, complete (the skill copy and the first event, synced) or not at all.
 
     It is made under a hidden name beside its place and renamed into it, so a full disk or a kill
@@ -136,7 +143,7 @@ def _create(folder: Path, skill: dict[str, Any], raw: bytes | None, database: Da
         write_atomic(staging / SKILL, kept)
         engine = Engine(skill, database, answers, log, RunState(), operator=started_by, registry=registry,
                         clock=clock)
-        engine.begin(run_id, values, sha256(kept), lang)
+        engine.begin(run_id, values, sha256(kept), lang, started_for)
         log.sync()
         try:
             database.ready()  # opened meanwhile by its worker; data that cannot be opened leaves no run folder
@@ -214,8 +221,10 @@ def proceed(folder: Path, skill: dict[str, Any], log: EventLog, events: list[dic
     try:
         if sha256(read_bounded(folder / SKILL, MAX_SKILL_BYTES)) != events[0].get("skill_sha256"):
             raise UsageError(f"{folder / SKILL} changed since the run started; a run continues with the skill it began")
-        engine = events[0].get("engine", {}).get("name", "duckdb")  # records from before Spark ran on DuckDB
-        data = database or Database.open(recorded_source(events), Limits.recorded(events[0]["limits"]), engine=engine)
+        # On the engine the run began on (records from before Spark ran on DuckDB); Spark on this machine, unless
+        # the caller opened the data with its own master and settings.
+        spark = SparkOptions() if events[0].get("engine", {}).get("name") == "spark" else None
+        data = database or Database.open(recorded_source(events), Limits.recorded(events[0]["limits"]), spark=spark)
     except BaseException:
         log.close()
         raise

@@ -136,14 +136,14 @@ def run_scenario(skill: dict[str, Any], scenario: Scenario, database: Callable[[
 
 
 def test_skill(skill: dict[str, Any], scenarios: tuple[Scenario, ...], demo: Callable[[], Database],
-               out: Path | None = None, engine: str = "duckdb", spark: SparkOptions | None = None) -> SopResult:
-    """All scenarios of one skill, and its coverage (a scenario's own rows loaded on the given engine)."""
+               out: Path | None = None, spark: SparkOptions | None = None) -> SopResult:
+    """All scenarios of one skill, and its coverage (a scenario's own rows loaded on DuckDB, or on Spark)."""
     results = []
     with tempfile.TemporaryDirectory(prefix="sopc-test-") as scratch:
         base = out if out is not None else Path(scratch)
         for number, scenario in enumerate(scenarios, start=1):
             rows: Mapping[str, Any] = scenario.data
-            make = demo if scenario.demo else partial(Database.from_rows, rows, engine=engine, spark=spark)
+            make = demo if scenario.demo else partial(Database.from_rows, rows, spark=spark)
             folder = base / skill["id"] / f"{number:02d}"
             results.append(run_scenario(skill, scenario, make, folder))
     states = [r.state for r in results if r.state is not None and r.passed]

@@ -45,6 +45,7 @@ from compiler.runner.run import (
     start,
 )
 from compiler.runner.runstate import run_state
+from compiler.runner.sparkconf import SparkOptions
 from compiler.runner.state import ENDED, RunState, data_source, replay
 from compiler.runner.worker import Limits
 
@@ -112,6 +113,8 @@ class Runs:
     skills: Path
     limits: Limits = DEFAULT_LIMITS
     """What each run may spend (time, rows, memory, threads, spill), as `sopc run` takes them."""
+    spark: SparkOptions | None = None
+    """Apache Spark's options when the runs go to Spark (None: DuckDB)."""
     _data: Database | None = None
     _data_lock: threading.Lock = field(default_factory=threading.Lock)
     _checked: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -158,14 +161,16 @@ class Runs:
         with self._data_lock:
             if self._data is None:
                 try:
-                    self._data = Database.open(self.db, self.limits)
+                    self._data = Database.open(self.db, self.limits, spark=self.spark)
                 except RunError as err:
                     raise UsageError(str(err)) from err
             yield self._data
 
     def start(self, sop_id: str, *, by: str, inputs: Mapping[str, Any] | None = None,
-              alert: Mapping[str, Any] | None = None, run_id: str | None = None) -> dict[str, Any]:
-        """Start a run from typed inputs or from an alert, and run it until someone must act or it ends."""
+              alert: Mapping[str, Any] | None = None, run_id: str | None = None,
+              case_id: str | None = None) -> dict[str, Any]:
+        """Start a run from typed inputs or from an alert, and run it until someone must act or it ends (the
+        alert's id, name and time, and the case id, are recorded for the report)."""
         if (inputs is None) == (alert is None):
             raise UsageError("give either inputs or an alert {name, payload}")
         if not RUN_ID.fullmatch(sop_id) or not (self.skills / sop_id / SKILL).is_file():
@@ -175,7 +180,8 @@ class Runs:
         try:
             with self._database() as database:
                 finished = start(skill, database, values, GivenAnswers({}), self.out, started_by=by, run_id=run_id,
-                                 raw=raw)
+                                 raw=raw, case_id=case_id,
+                                 alert={k: alert[k] for k in ("id", "name", "ts") if k in alert} if alert else None)
         except RunError as err:
             raise UsageError(str(err)) from err
         return self._state(skill, finished)

@@ -24,6 +24,9 @@ class RunState:
     started_by: str = ""
     lang: str = "en"
     """Language of report.md, chosen when the run started."""
+    alert: dict[str, str] = field(default_factory=dict)
+    """The alert the run was started for ({id, name, ts}, each when known)."""
+    case_id: str | None = None
     status: str = "new"
     """new, running, awaiting_approval, awaiting_answer, failed, completed or approval_refused."""
     current: str | None = None
@@ -74,6 +77,7 @@ def apply(state: RunState, event: dict[str, Any]) -> RunState:
         state.run_id, state.skill, state.inputs = event["run_id"], event["skill"], event["inputs"]
         state.started_by, state.current, state.status = event["started_by"], event["first_step"], "running"
         state.lang = event.get("lang", "en")
+        state.alert, state.case_id = dict(event.get("alert", {})), event.get("case_id")
     elif kind == "run_resumed":
         state.status, state.waiting, state.error, state.failed_step = "running", None, None, None
     elif kind == "step_started":

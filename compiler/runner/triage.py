@@ -22,10 +22,12 @@ from pathlib import Path
 from typing import Any
 
 from compiler.files import UsageError, write_atomic
+from compiler.lifetime import die_with_parent
 from compiler.runner.answers import GivenAnswers
 from compiler.runner.database import DEFAULT_LIMITS, Database
 from compiler.runner.errors import RunError
 from compiler.runner.events import read_record
+from compiler.runner.inputs import RFC3339
 from compiler.runner.queue import Planned, entry_from_state, parse_alerts, plan, queue_document, queue_markdown
 from compiler.runner.run import (
     EVENTS,
@@ -42,6 +44,7 @@ from compiler.runner.run import (
     start,
 )
 from compiler.runner.runstate import run_state
+from compiler.runner.sparkconf import SparkOptions
 from compiler.runner.state import replay
 from compiler.runner.worker import Limits
 
@@ -59,6 +62,8 @@ class Settings:
     runs: Path
     by: str
     limits: Limits = DEFAULT_LIMITS
+    spark: SparkOptions | None = None
+    """Apache Spark's options when the runs go to Spark (None: DuckDB); each worker process starts its own session."""
 
 
 def triage(alerts_file: Path, settings: Settings, out: Path, *, workers: int,
@@ -116,7 +121,7 @@ def _advance_all(to_run: Sequence[Planned], settings: Settings, workers: int) ->
     # other workers idle at the end.
     context = multiprocessing.get_context("spawn")  # no DuckDB state is ever copied into a child
     with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_Worker.open,
-                             initargs=(settings,)) as pool:
+                             initargs=(settings, os.getpid())) as pool:
         yield from zip([p.line for p in to_run], pool.map(_Worker.advance, to_run), strict=True)
 
 
@@ -128,10 +133,14 @@ class _Worker:
     skills: dict[str, tuple[dict[str, Any], bytes]] = {}  # noqa: RUF012 -- per process, filled as skills are used
 
     @classmethod
-    def open(cls, settings: Settings) -> None:
+    def open(cls, settings: Settings, parent: int = 0) -> None:
+        """parent: the triage's pid, for a worker process, which must not outlive it (it would go on
+        running alerts while a resumed triage runs them too)."""
+        if parent:
+            die_with_parent(parent)
         cls.settings = settings
         try:
-            cls.database = Database.open(settings.db, settings.limits)
+            cls.database = Database.open(settings.db, settings.limits, spark=settings.spark)
         except RunError as err:
             raise UsageError(str(err)) from err
 
@@ -155,7 +164,7 @@ class _Worker:
                 return cls._continued(folder)
             skill, raw = cls._skill(item.sop)
             finished = start(skill, cls.database, dict(item.inputs), GivenAnswers({}), cls.settings.runs,
-                             started_by=cls.settings.by, run_id=item.run_id, raw=raw)
+                             started_by=cls.settings.by, run_id=item.run_id, raw=raw, alert=_alert(item))
             return _entry(skill, finished)
         except (UsageError, RunError) as err:
             return {"status": "failed", "message": str(err)}
@@ -182,6 +191,14 @@ class _Worker:
             return _entry(skill, resume(folder, GivenAnswers({}), by=cls.settings.by, database=cls.database))
         _, _, head = read_record(folder / EVENTS)
         return entry_from_state(run_state(skill, state, {"events": len(events), "head": head}, str(folder)))
+
+
+def _alert(item: Planned) -> dict[str, str]:
+    """What the run records of its alert: id and name, and the time when it is RFC 3339 (the queue keeps any)."""
+    alert = {"id": item.alert_id, "name": item.name}
+    if item.ts is not None and RFC3339.fullmatch(item.ts):
+        alert["ts"] = item.ts
+    return {k: v for k, v in alert.items() if v is not None}
 
 
 def _entry(skill: Mapping[str, Any], done: Finished) -> dict[str, Any]:

@@ -23,7 +23,6 @@ Messages on the pipe (pickled tuples):
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import os
 import resource
 import signal
@@ -36,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
+from compiler.lifetime import die_with_parent
 from compiler.runner.errors import RunError, first_line
 from compiler.runner.values import to_json
 
@@ -84,7 +84,7 @@ Opener = tuple[str, Any]
 def serve(pipe: Connection, opener: Opener, limits: Limits) -> None:
     """The worker's life: cap memory, open the data, answer queries until told to close or the runner is gone."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the runner's to handle: it ends this process
-    _die_with_parent()
+    die_with_parent()
     # DuckDB prints a progress bar on stdout during a long query: stdout is the runner's (the JSON of
     # `sopc run --format json`, the protocol of `sopc mcp` over stdio), never the worker's.
     devnull = os.open(os.devnull, os.O_WRONLY)
@@ -161,15 +161,6 @@ def _query(connection: duckdb.DuckDBPyConnection, sql: str, parameters: Mapping[
     finally:
         timer.cancel()
     return ("ok", columns, tuple(kept), count, round((time.perf_counter() - started) * 1000, 3))
-
-
-def _die_with_parent() -> None:
-    """Ask Linux to kill this process when its parent (the fork server, which ends with the runner) ends."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
 
 
 def plain_rows(tables: Mapping[str, Sequence[Mapping[str, Any]]]) -> dict[str, list[dict[str, Any]]]:

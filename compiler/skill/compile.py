@@ -266,6 +266,12 @@ def findings_schema(sop: Sop, steps: list[dict[str, Any]]) -> dict[str, Any]:
             "status": {"enum": ["completed", "awaiting_approval", "awaiting_answer", "failed", "approval_refused"],
                        "description": "Where the run stands; only completed runs have an outcome."},
             "inputs": inputs_schema(sop),
+            "alert": {"type": "object", "additionalProperties": False,
+                      "properties": {"id": {"type": "string"}, "name": {"type": "string"},
+                                     "ts": {"type": "string", "format": "date-time"}},
+                      "description": "The alert the run was started for (id, name, time, each when known); "
+                                     "absent when none was named."},
+            "case_id": {"type": "string", "description": "The case the run belongs to; absent when none was named."},
             "outcome": {"enum": names, "description": "The outcome reached; approval_refused when an approver "
                         "refused a gate (the run's declared terminal status); null while the run is open or failed."},
             "disposition": {"type": ["string", "null"]},

@@ -82,24 +82,21 @@ WITH RECURSIVE hubs AS (
     ON e.source = w.account_id
   WHERE
     w.hops < CAST(:max_hops AS BIGINT)
-), nearest AS (
-  SELECT
-    account_id,
-    MIN(hops) AS hops
-  FROM walk
-  GROUP BY
-    account_id
 )
+/* the walk is read once (Spark walks it again for every reference): each account's fewest hops and, among */
+/* the links at those hops, the strongest kind first, then by name, so a tie is decided the same way every run */
 SELECT
-  n.account_id AS account_id,
-  n.hops AS hops,
+  account_id,
+  MIN(hops) AS hops,
   MIN_BY(
-    w.link,
+    link,
     IF(
-      w.link IS NULL,
+      link IS NULL,
       NULL,
       STRUCT(
-        CASE w.link
+        hops IS NULL,
+        hops,
+        CASE link
           WHEN 'subject'
           THEN 0
           WHEN 'master'
@@ -112,7 +109,7 @@ SELECT
           THEN 4
           ELSE 5
         END IS NULL,
-        CASE w.link
+        CASE link
           WHEN 'subject'
           THEN 0
           WHEN 'master'
@@ -125,17 +122,14 @@ SELECT
           THEN 4
           ELSE 5
         END,
-        w.link IS NULL,
-        w.link
+        link IS NULL,
+        link
       )
     )
-  ) AS link /* the strongest kind of link first, then by name, so a tie between two identifiers is decided the same way every run */
-FROM nearest AS n
-JOIN walk AS w
-  ON w.account_id = n.account_id AND w.hops = n.hops
+  ) AS link
+FROM walk
 GROUP BY
-  n.account_id,
-  n.hops
+  account_id
 ORDER BY
   hops NULLS LAST,
   account_id NULLS LAST

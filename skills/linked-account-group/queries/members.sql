@@ -35,15 +35,13 @@ walk(account_id, hops, link) AS (
   SELECT DISTINCT e.target, w.hops + 1, e.link
   FROM walk AS w JOIN edges AS e ON e.source = w.account_id
   WHERE w.hops < CAST($max_hops AS BIGINT)
-),
-nearest AS (
-  SELECT account_id, min(hops) AS hops FROM walk GROUP BY account_id
 )
-SELECT n.account_id AS account_id, n.hops AS hops,
-       -- the strongest kind of link first, then by name, so a tie between two identifiers is decided the same way every run
-       arg_min(w.link, row(CASE w.link WHEN 'subject' THEN 0 WHEN 'master' THEN 1 WHEN 'sub' THEN 2
-                                       WHEN 'sibling' THEN 3 WHEN 'same_user' THEN 4 ELSE 5 END, w.link)) AS link
-FROM nearest AS n JOIN walk AS w ON w.account_id = n.account_id AND w.hops = n.hops
-GROUP BY n.account_id, n.hops
+-- the walk is read once (Spark walks it again for every reference): each account's fewest hops and, among
+-- the links at those hops, the strongest kind first, then by name, so a tie is decided the same way every run
+SELECT account_id, min(hops) AS hops,
+       arg_min(link, row(hops, CASE link WHEN 'subject' THEN 0 WHEN 'master' THEN 1 WHEN 'sub' THEN 2
+                                         WHEN 'sibling' THEN 3 WHEN 'same_user' THEN 4 ELSE 5 END, link)) AS link
+FROM walk
+GROUP BY account_id
 ORDER BY hops, account_id
 LIMIT 1 + CAST($max_group_accounts AS BIGINT)

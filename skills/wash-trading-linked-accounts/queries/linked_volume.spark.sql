@@ -1,6 +1,7 @@
 WITH subject_trades AS (
   SELECT
     notional_usd,
+    symbol,
     CASE
       WHEN maker_account_id = :account_id
       THEN taker_account_id
@@ -52,5 +53,19 @@ SELECT
       )
     ),
     ARRAY()
-  ) AS matched_linked_ids
+  ) AS matched_linked_ids,
+  COUNT(*) AS trade_count,
+  COALESCE(
+    ARRAY_SORT(
+      IF(
+        COUNT(*) = 0,
+        NULL,
+        CONCAT(
+          ARRAY_SORT(COLLECT_SET(symbol)),
+          ARRAY_REPEAT(NULL, IF(COUNT(*) - COUNT(symbol) > 0, 1, 0))
+        )
+      )
+    ),
+    ARRAY()
+  ) AS symbols
 FROM subject_trades

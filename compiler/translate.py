@@ -433,7 +433,7 @@ def to_spark(sql: str) -> Translation:
     if tree is None or problems:
         return Translation(None, problems)
     try:
-        text = tree.sql(dialect="spark", pretty=True)
+        text = tree.sql(dialect="spark", pretty=True, copy=False)  # the tree is this call's own
     except (SqlglotError, RecursionError) as err:
         return Translation(None, (_failed(err),))
     return Translation(text)
@@ -448,7 +448,17 @@ def spark_problems(sql: str) -> tuple[SqlProblem, ...]:
 
 
 def _rewritten(sql: str) -> tuple[exp.Expression | None, tuple[SqlProblem, ...]]:
-    """The query's tree with sopc's rewrites applied, and the constructs that have none (None: no tree)."""
+    """The query's tree with sopc's rewrites applied, and the constructs that have none (None: no tree).
+
+    Most queries have no such construct: they are rewritten without first giving every node a start (which only
+    locates a problem); a query that has one, or fails, is read again with the starts and rewritten again."""
+    tree, problems = _rewrite_tree(sql, located=False)
+    if tree is not None and not problems:
+        return tree, problems
+    return _rewrite_tree(sql, located=True)
+
+
+def _rewrite_tree(sql: str, *, located: bool) -> tuple[exp.Expression | None, tuple[SqlProblem, ...]]:
     try:
         tree = sqlglot.parse_one(sql, read="duckdb")
     except (SqlglotError, RecursionError):
@@ -465,7 +475,8 @@ def _rewritten(sql: str) -> tuple[exp.Expression | None, tuple[SqlProblem, ...]]
             return node
 
     try:
-        _start(tree)
+        if located:
+            _start(tree)
         return _postorder(tree, rewrite), tuple(problems)
     except (SqlglotError, RecursionError) as err:
         return None, (_failed(err),)

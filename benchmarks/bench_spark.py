@@ -1,6 +1,7 @@
 """DuckDB against Apache Spark (local[2]) on the wash-trading SOP, side by side, at growing scales.
 
 Run: .venv/bin/python -m benchmarks.bench_spark [--scales 1,100,2000] [--repeats 5] [--from SCALE=FILE.duckdb]
+     [--timeout 600]
 
 For each scale, the demo exchange is written once as a folder of Parquet
 files (benchmarks/.data/parquet-<scale>/, kept for later runs; scale 2000 is
@@ -18,13 +19,18 @@ both reports; the answers given) on:
   session already started (its start is measured once and printed apart:
   a `sopc run` process pays it, a long-lived service once).
 
-Prints, per scale, the median of each, Spark's time per query, and the
-ratio; then Spark's time at each scale against the smallest.
+Both engines run under the same limits, each query up to --timeout seconds
+(600 by default: at scale 2000 a Spark query takes longer than sopc run's 60).
+
+Prints, per scale, the median of each, Spark's time per query, the ratio, and
+each query's seconds in the last run of each engine; then each engine's time
+at each scale against the smallest.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import statistics
 import tempfile
@@ -42,6 +48,7 @@ from compiler.runner.includes import steps_by_id
 from compiler.runner.querycheck import canonical_tables
 from compiler.runner.run import read_skill, start
 from compiler.runner.sparkconf import SparkOptions
+from compiler.runner.worker import Limits
 
 from .bench_runner import ANSWERS, SKILL, inputs
 
@@ -75,11 +82,12 @@ def export(source: Path, folder: Path) -> int:
     return int(row[0]) if row else 0
 
 
-def run_once(engine: str, skill: dict[str, Any], raw: bytes, data: Path, out: Path, number: int) -> tuple[float, int]:
-    """Seconds for one whole run on the engine, and how many queries it ran."""
+def run_once(engine: str, skill: dict[str, Any], raw: bytes, data: Path, out: Path, number: int,
+             limits: Limits) -> tuple[float, dict[str, float]]:
+    """Seconds for one whole run on the engine, and the seconds of each query it ran (by step)."""
     querycheck.forget()
     started = time.perf_counter()
-    database = Database.open(data, spark=SPARK if engine == "spark" else None)
+    database = Database.open(data, limits, spark=SPARK if engine == "spark" else None)
     try:
         finished = start(skill, database, inputs(), GivenAnswers(ANSWERS), out, started_by="bench",
                          run_id=f"{engine}{number}", raw=raw)
@@ -88,7 +96,10 @@ def run_once(engine: str, skill: dict[str, Any], raw: bytes, data: Path, out: Pa
     elapsed = time.perf_counter() - started
     if finished.state.status != "completed":
         raise SystemExit(f"the {engine} run did not complete: {finished.state.status} {finished.state.error}")
-    queries = sum(1 for qid, s in steps_by_id(skill).items() if "sql" in s and qid in finished.state.path)
+    steps = steps_by_id(skill)
+    events = [json.loads(line) for line in (out / f"{engine}{number}" / "events.jsonl").read_text().splitlines()]
+    queries = {e["step"]: e["elapsed_ms"] / 1000 for e in events
+               if e["type"] == "query_executed" and "sql" in steps.get(e["step"], {})}
     return elapsed, queries
 
 
@@ -98,7 +109,10 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5, help="Runs per engine and scale.")
     parser.add_argument("--from", dest="sources", action="append", default=[], metavar="SCALE=FILE",
                         help="Export this scale from a demo DuckDB file of that scale instead of generating it.")
+    parser.add_argument("--timeout", type=float, default=600.0,
+                        help="Each query's time limit on both engines, seconds (sopc run's default is 60).")
     args = parser.parse_args()
+    limits = Limits(timeout_s=args.timeout)
     scales = [int(s) for s in args.scales.split(",")]
     sources = {int(scale): Path(file) for scale, _, file in (given.partition("=") for given in args.sources)}
     skill, raw = read_skill(SKILL)
@@ -112,19 +126,22 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="sopc-bench-spark-", dir=REPO / "benchmarks" / ".data") as scratch:
         for scale in scales:
             times: dict[str, list[float]] = {"duckdb": [], "spark": []}
-            queries = 0
-            run_once("spark", skill, raw, folders[scale], Path(scratch) / f"warm{scale}", 0)  # first reads of files
+            queries: dict[str, dict[str, float]] = {}
+            run_once("spark", skill, raw, folders[scale], Path(scratch) / f"warm{scale}", 0, limits)  # first reads
             for number in range(1, args.repeats + 1):
                 order = ("duckdb", "spark") if number % 2 else ("spark", "duckdb")
                 for engine in order:
-                    elapsed, queries = run_once(engine, skill, raw, folders[scale], Path(scratch) / str(scale),
-                                                number)
+                    elapsed, queries[engine] = run_once(engine, skill, raw, folders[scale],
+                                                        Path(scratch) / str(scale), number, limits)
                     times[engine].append(elapsed)
             medians[scale] = {engine: statistics.median(values) for engine, values in times.items()}
             duck, spark = medians[scale]["duckdb"], medians[scale]["spark"]
-            print(f"scale {scale}: duckdb {duck:.3f} s, spark {spark:.3f} s per run ({queries} queries, "
-                  f"{spark / queries:.2f} s per query on spark); spark/duckdb {spark / duck:.1f}x; "
+            count = len(queries["spark"])
+            print(f"scale {scale}: duckdb {duck:.3f} s, spark {spark:.3f} s per run ({count} queries, "
+                  f"{spark / count:.2f} s per query on spark); spark/duckdb {spark / duck:.1f}x; "
                   f"spark runs {min(times['spark']):.2f}-{max(times['spark']):.2f} s")
+            for step, seconds in queries["spark"].items():  # the last run of each engine
+                print(f"  {step}: duckdb {queries['duckdb'].get(step, float('nan')):.3f} s, spark {seconds:.3f} s")
     smallest = scales[0]
     for scale in scales[1:]:
         growth = medians[scale]["spark"] / medians[smallest]["spark"]

@@ -87,20 +87,6 @@ def _workers() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 
 
-def _die_with_parent(parent: int) -> None:
-    """A worker ends when its parent does, even by SIGKILL: it holds copies of the parent's descriptors (a
-    build's project lock among them), which an orphan would keep forever. parent: the pid a forked worker
-    must see as its parent (0 for a worker of a fork server, whose parent is the server)."""
-    import contextlib
-    import ctypes
-    import signal
-
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG (Linux)
-    if parent and os.getppid() != parent:  # the parent died before the request took effect
-        os._exit(1)
-
-
 def _single_threaded() -> bool:
     try:
         return len(os.listdir("/proc/self/task")) == 1
@@ -121,13 +107,14 @@ def _results(files: list[tuple[str, bytes]]) -> list[FileResult]:
     from concurrent.futures import ProcessPoolExecutor
 
     from compiler.cel import warm
+    from compiler.lifetime import die_with_parent
 
     warm()  # the CEL grammar is built once here and inherited by every worker
     # fork shares what this process imported and built; a process with threads (an open DuckDB) could hand
     # a held lock to its children, so it starts its workers from a clean server process instead.
     forked = _single_threaded()
     context = multiprocessing.get_context("fork" if forked else "forkserver")
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_die_with_parent,
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=die_with_parent,
                              initargs=(os.getpid() if forked else 0,)) as pool:
         paths, blobs = zip(*files, strict=True)
         return list(pool.map(check_one.file_result, paths, blobs, chunksize=max(1, len(files) // (workers * 8))))

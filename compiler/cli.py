@@ -526,7 +526,11 @@ def run(sop_id: str | None, db: str | None, pairs: tuple[str, ...], answers: str
         click.echo(f"  waiting at {waiting['step']} for {what}")
         for problem in waiting.get("problems", []):
             click.echo(f"  - {problem}")
-        click.echo(f"  continue: sopc run --resume {finished.folder} --answers FILE")
+        if waiting["reason"] == "approval":
+            click.echo(f"  sign: sopc approve {finished.folder} {waiting['step']} --key FILE [--refuse] [--note TEXT]")
+            click.echo(f"  then: sopc run --resume {finished.folder}")
+        else:
+            click.echo(f"  continue: sopc run --resume {finished.folder} --answers FILE")
     click.echo(f"  report: {finished.folder / 'report.md'}")
     record = finished.report["record"]  # keep it elsewhere: `sopc verify` then shows nothing was swapped since
     click.echo(f"  record: {record['events']} events, last line {record['head']}")
@@ -686,7 +690,8 @@ def keys_new(name: str, out: str | None, roles: tuple[str, ...]) -> None:
         raise UsageError(f"{target} already exists; a key file is never overwritten") from err
     except OSError as err:
         raise UsageError(f"cannot write {target}: {err.strerror}") from err
-    click.echo(f"# wrote the private key {target} (mode 0600): keep it to yourself. Add to approvers.yaml:")
+    click.echo(f"# wrote the private key {target} (mode 0600): keep it to yourself. Add to approvers.yaml")
+    click.echo("# (a new registry begins with the two lines `format: 1` and `approvers:`):")
     click.echo(entry_text(" ".join(name.split()), public_text(key.public_key()), list(roles), datetime.date.today()),
                nl=False)
 

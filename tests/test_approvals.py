@@ -359,7 +359,8 @@ def test_keys_new_writes_a_private_key_once_and_approve_writes_an_answers_file(t
     assert again.returncode == 2 and "never overwritten" in again.stderr
     assert key_file.read_bytes() == kept and b"PRIVATE KEY" in kept
 
-    entry = made.stdout.split("\n", 1)[1]
+    assert "a new registry begins with the two lines `format: 1` and `approvers:`" in made.stdout
+    entry = "".join(line for line in made.stdout.splitlines(keepends=True) if not line.startswith("#"))
     (tmp_path / "approvers.yaml").write_text("format: 1\napprovers:\n" + entry)
     skills = tmp_path / "skills" / "probe-self-trading"
     skills.mkdir(parents=True)
@@ -373,6 +374,7 @@ def test_keys_new_writes_a_private_key_once_and_approve_writes_an_answers_file(t
     run = subprocess.run([*base, "-i", "account_id=A1", "--run-id", "c1", "--by", "alex", "--answers",
                           "answers.json"], cwd=tmp_path, env=env, capture_output=True, text=True)
     assert run.returncode == 4, run.stderr
+    assert "sign: sopc approve runs/c1 escalate --key FILE" in run.stdout, run.stdout
     signed = subprocess.run([*SOPC, "approve", "runs/c1", "escalate", "--key", str(key_file), "--approvers",
                              "approvers.yaml", "--note", "ok", "--answers", "answers.json"], cwd=tmp_path, env=env,
                             capture_output=True, text=True)

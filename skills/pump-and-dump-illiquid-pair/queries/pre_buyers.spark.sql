@@ -1,7 +1,8 @@
-WITH legs AS (
+WITH window_trades AS (
   SELECT
-    taker_account_id AS account_id,
-    taker_side AS side,
+    taker_account_id,
+    maker_account_id,
+    taker_side,
     ts,
     qty,
     notional_usd
@@ -14,6 +15,14 @@ WITH legs AS (
     AND ts < :spike_start_ts + (
       CAST(:sell_window_minutes AS BIGINT)
     ) * INTERVAL '1' MINUTE
+), legs AS (
+  SELECT
+    taker_account_id AS account_id,
+    taker_side AS side,
+    ts,
+    qty,
+    notional_usd
+  FROM window_trades
   UNION ALL
   SELECT
     maker_account_id AS account_id,
@@ -21,15 +30,7 @@ WITH legs AS (
     ts,
     qty,
     notional_usd
-  FROM trades
-  WHERE
-    symbol = :symbol
-    AND ts >= :spike_start_ts - (
-      CAST(:pre_buy_lookback_minutes AS BIGINT)
-    ) * INTERVAL '1' MINUTE
-    AND ts < :spike_start_ts + (
-      CAST(:sell_window_minutes AS BIGINT)
-    ) * INTERVAL '1' MINUTE
+  FROM window_trades
 ), per_account AS (
   SELECT
     account_id,

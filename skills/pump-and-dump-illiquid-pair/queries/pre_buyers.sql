@@ -1,16 +1,17 @@
-WITH legs AS (
-  SELECT taker_account_id AS account_id, taker_side AS side, ts, qty, notional_usd
+WITH window_trades AS (
+  SELECT taker_account_id, maker_account_id, taker_side, ts, qty, notional_usd
   FROM trades
   WHERE symbol = $symbol
     AND ts >= $spike_start_ts - to_minutes(CAST($pre_buy_lookback_minutes AS BIGINT))
     AND ts < $spike_start_ts + to_minutes(CAST($sell_window_minutes AS BIGINT))
+),
+legs AS (
+  SELECT taker_account_id AS account_id, taker_side AS side, ts, qty, notional_usd
+  FROM window_trades
   UNION ALL
   SELECT maker_account_id AS account_id,
          CASE WHEN taker_side = 'buy' THEN 'sell' ELSE 'buy' END AS side, ts, qty, notional_usd
-  FROM trades
-  WHERE symbol = $symbol
-    AND ts >= $spike_start_ts - to_minutes(CAST($pre_buy_lookback_minutes AS BIGINT))
-    AND ts < $spike_start_ts + to_minutes(CAST($sell_window_minutes AS BIGINT))
+  FROM window_trades
 ),
 per_account AS (
   SELECT account_id,

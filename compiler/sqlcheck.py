@@ -141,6 +141,38 @@ def _parse(sql: str) -> tuple[list[exp.Expression], SqlProblem | None]:
     return statements, None
 
 
+_WRITES = (exp.Insert, exp.Update, exp.Delete, exp.Merge, exp.Create, exp.Drop, exp.Alter, exp.Command, exp.Copy,
+           exp.Pragma)
+
+
+class _Nodes:
+    """The nodes of a query that analyze reads, by kind, each in find_all's (breadth-first) order: one walk."""
+
+    __slots__ = ("ctes", "funcs", "literals", "placeholders", "tables", "writes")
+
+    def __init__(self, tree: exp.Expression) -> None:
+        self.writes = False
+        self.funcs: list[exp.Func] = []
+        self.placeholders: list[exp.Placeholder] = []
+        self.literals: list[exp.Literal] = []
+        self.ctes: list[exp.CTE] = []
+        self.tables: list[exp.Table] = []
+        for node in tree.walk():
+            if isinstance(node, _WRITES):
+                self.writes = True
+                return
+            if isinstance(node, exp.Func):
+                self.funcs.append(node)
+            if isinstance(node, exp.Placeholder):
+                self.placeholders.append(node)
+            if isinstance(node, exp.Literal):
+                self.literals.append(node)
+            if isinstance(node, exp.CTE):
+                self.ctes.append(node)
+            if isinstance(node, exp.Table):
+                self.tables.append(node)
+
+
 def analyze(sql: str, allowed_parameters: set[str], tables: Catalog | None = None, *,
             resolve_columns: bool = True) -> SqlReport:
     """Check one query step's SQL against the rules and the catalog (resolve_columns=False: without looking
@@ -154,23 +186,19 @@ def analyze(sql: str, allowed_parameters: set[str], tables: Catalog | None = Non
         return SqlReport((SqlProblem("SOP302", f"expected one statement, found {len(statements)}",
                                      hint="a query step runs exactly one SELECT"),))
     tree = statements[0]
-    if not isinstance(tree, exp.Query) or any(
-        isinstance(node, (exp.Insert, exp.Update, exp.Delete, exp.Merge, exp.Create, exp.Drop, exp.Alter,
-                          exp.Command, exp.Copy, exp.Pragma))
-        for node in tree.walk()
-    ):
+    if not isinstance(tree, exp.Query) or (nodes := _Nodes(tree)).writes:
         kind = tree.key.upper()
         return SqlReport((SqlProblem("SOP302", f"{kind} is not a read-only SELECT query",
                                      hint="query steps only read: write effects as action steps"),))
     problems: list[SqlProblem] = []
-    for func in tree.find_all(exp.Func):
+    for func in nodes.funcs:
         name = (func.name if isinstance(func, exp.Anonymous) else func.sql_name()).lower()
         if name in FORBIDDEN_FUNCTIONS:
             problems.append(SqlProblem("SOP302", f"function {name}() reads outside the exchange tables",
                                        *_find(sql, name), hint="query only the canonical tables"))
 
     parameters: list[str] = []
-    for placeholder in tree.find_all(exp.Placeholder):
+    for placeholder in nodes.placeholders:
         name = placeholder.name
         # sqlglot names a bare ? placeholder "?", and $1 "1": both are positional.
         if not name or name == "?" or name.isdigit():
@@ -184,7 +212,7 @@ def analyze(sql: str, allowed_parameters: set[str], tables: Catalog | None = Non
             problems.append(SqlProblem("SOP303", f"parameter ${name} is not an input, threshold or param",
                                        *_find(sql, f"${name}"), hint=closest(name, allowed_parameters)
                                        or "declare it under inputs or thresholds, or bind it under params"))
-    for literal in tree.find_all(exp.Literal):
+    for literal in nodes.literals:
         if literal.is_string and _SPLICE.search(literal.this):
             problems.append(SqlProblem("SOP306", f"parameter written inside the string '{literal.this}'",
                                        *_find(sql, _SPLICE.search(literal.this).group(0)),  # type: ignore[union-attr]
@@ -192,9 +220,9 @@ def analyze(sql: str, allowed_parameters: set[str], tables: Catalog | None = Non
 
     # DuckDB's names are case-insensitive, and a schema or catalog prefix reaches outside the exchange tables:
     # the runner's check reads them so too.
-    ctes = {cte.alias_or_name.lower() for cte in tree.find_all(exp.CTE)}
+    ctes = {cte.alias_or_name.lower() for cte in nodes.ctes}
     read: list[str] = []
-    for table in tree.find_all(exp.Table):
+    for table in nodes.tables:
         written, name = table.name, table.name.lower()
         if not name or (name in ctes and not table.db):
             continue

@@ -87,12 +87,20 @@ class _Untranslatable(Exception):
         self.node, self.message, self.hint = node, message, hint
 
 
-def _spark(template: str, **parts: exp.Expression) -> exp.Expression:
-    """A Spark SQL expression with the names in parts replaced by those subtrees."""
+@cache
+def _template(template: str) -> exp.Expression:
+    """A Spark SQL template parsed once, without positions (they are not positions in the author's SQL)."""
     tree = sqlglot.parse_one(template, read="spark")
-    for node in tree.walk():  # positions in the template are not positions in the author's SQL
+    assert isinstance(tree, exp.Expression)  # sopc's own templates, each an expression
+    for node in tree.walk():
         for key in ("line", "col", "start", "end"):
             node.meta.pop(key, None)
+    return tree
+
+
+def _spark(template: str, **parts: exp.Expression) -> exp.Expression:
+    """A Spark SQL expression with the names in parts replaced by those subtrees."""
+    tree = _template(template).copy()
 
     def place(node: exp.Expression) -> exp.Expression:
         if isinstance(node, exp.Column) and not node.table and node.name in parts:
@@ -345,8 +353,19 @@ def _written(node: exp.Expression, sql: str) -> str:
     return _name(node)
 
 
+_AS_IS: frozenset[type[exp.Expression]] = frozenset({
+    exp.Identifier, exp.Column, exp.Alias, exp.Literal, exp.Placeholder, exp.Table, exp.TableAlias, exp.From,
+    exp.Where, exp.Join, exp.Group, exp.Having, exp.Order, exp.Ordered, exp.Star, exp.DataType, exp.Null,
+    exp.Boolean, exp.Var, exp.And, exp.Or, exp.Not, exp.Neg, exp.Paren, exp.EQ, exp.NEQ, exp.LT, exp.LTE, exp.GT,
+    exp.GTE, exp.Is, exp.In, exp.Between, exp.Add, exp.Sub, exp.Mul,
+})
+"""Node types (exact) that no rule below rewrites or refuses: most of a query's nodes, passed over at once."""
+
+
 def _rewrite(node: exp.Expression, sql: str) -> exp.Expression:
     """One node in Spark SQL of the same meaning (children are already rewritten)."""
+    if type(node) in _AS_IS:
+        return node
     if isinstance(node, exp.Filter) and isinstance(node.this, exp.GroupConcat | exp.ArrayAgg):
         return _aggregate(node.this, node.expression)
     if isinstance(node, exp.GroupConcat | exp.ArrayAgg) and not isinstance(node.parent, exp.Filter):
@@ -363,18 +382,7 @@ def _rewrite(node: exp.Expression, sql: str) -> exp.Expression:
         # Spark takes an INT count only; ANSI casts fail rather than wrap past 2^31.
         node.set("expression", exp.Cast(this=node.expression, to=exp.DataType.build("INT")))
         return node
-    rewrites: dict[type[exp.Expression], Callable[[exp.Expression], exp.Expression]] = {
-        exp.DateBin: _time_bucket,  # type: ignore[dict-item]
-        exp.DateDiff: _date_diff,  # type: ignore[dict-item]
-        exp.Length: _length,  # type: ignore[dict-item]
-        exp.ArgMax: _arg_extreme,  # type: ignore[dict-item]
-        exp.ArgMin: _arg_extreme,  # type: ignore[dict-item]
-        exp.ArrayDistinct: lambda n: _spark("ARRAY_DISTINCT(FILTER(l, v -> v IS NOT NULL))", l=n.this),
-        exp.ArraySort: _array_sort,  # type: ignore[dict-item]
-        exp.Explode: _unnest,  # type: ignore[dict-item]
-        exp.Select: _side_by_side,  # type: ignore[dict-item]
-    }
-    rewrite = rewrites.get(type(node))
+    rewrite = _REWRITES.get(type(node))
     if rewrite is not None:
         return rewrite(node)
     if _interval_unit(node) is not None:
@@ -392,6 +400,20 @@ def _rewrite(node: exp.Expression, sql: str) -> exp.Expression:
     return node
 
 
+_REWRITES: dict[type[exp.Expression], Callable[[exp.Expression], exp.Expression]] = {
+    exp.DateBin: _time_bucket,  # type: ignore[dict-item]
+    exp.DateDiff: _date_diff,  # type: ignore[dict-item]
+    exp.Length: _length,  # type: ignore[dict-item]
+    exp.ArgMax: _arg_extreme,  # type: ignore[dict-item]
+    exp.ArgMin: _arg_extreme,  # type: ignore[dict-item]
+    exp.ArrayDistinct: lambda n: _spark("ARRAY_DISTINCT(FILTER(l, v -> v IS NOT NULL))", l=n.this),
+    exp.ArraySort: _array_sort,  # type: ignore[dict-item]
+    exp.Explode: _unnest,  # type: ignore[dict-item]
+    exp.Select: _side_by_side,  # type: ignore[dict-item]
+}
+"""Node types with a rewrite of their own."""
+
+
 def _problem(sql: str, why: _Untranslatable) -> SqlProblem:
     """The problem located where its node starts in sql: its earliest located part, or the function it is in."""
     start = min((n.meta["start"] for n in why.node.walk() if isinstance(n.meta.get("start"), int)), default=0)
@@ -407,12 +429,42 @@ def _problem(sql: str, why: _Untranslatable) -> SqlProblem:
 @cache
 def to_spark(sql: str) -> Translation:
     """The Spark SQL of one DuckDB query, or the located construct that has none."""
+    tree, problems = _rewritten(sql)
+    if tree is None or problems:
+        return Translation(None, problems)
+    try:
+        text = tree.sql(dialect="spark", pretty=True, copy=False)  # the tree is this call's own
+    except (SqlglotError, RecursionError) as err:
+        return Translation(None, (_failed(err),))
+    return Translation(text)
+
+
+@cache
+def spark_problems(sql: str) -> tuple[SqlProblem, ...]:
+    """What validate reports of one query (SOP310): to_spark's problems without rendering the Spark text, which
+    only the build writes. The rewrites walk the tree recursively where sqlglot's generator does not, so a tree
+    the generator could not render has already failed here."""
+    return _rewritten(sql)[1]
+
+
+def _rewritten(sql: str) -> tuple[exp.Expression | None, tuple[SqlProblem, ...]]:
+    """The query's tree with sopc's rewrites applied, and the constructs that have none (None: no tree).
+
+    Most queries have no such construct: they are rewritten without first giving every node a start (which only
+    locates a problem); a query that has one, or fails, is read again with the starts and rewritten again."""
+    tree, problems = _rewrite_tree(sql, located=False)
+    if tree is not None and not problems:
+        return tree, problems
+    return _rewrite_tree(sql, located=True)
+
+
+def _rewrite_tree(sql: str, *, located: bool) -> tuple[exp.Expression | None, tuple[SqlProblem, ...]]:
     try:
         tree = sqlglot.parse_one(sql, read="duckdb")
     except (SqlglotError, RecursionError):
         tree = None
     if not isinstance(tree, exp.Expression):
-        return Translation(None)  # the SQL check reports it (SOP301)
+        return None, ()  # the SQL check reports it (SOP301)
     problems: list[SqlProblem] = []
 
     def rewrite(node: exp.Expression) -> exp.Expression:
@@ -423,22 +475,39 @@ def to_spark(sql: str) -> Translation:
             return node
 
     try:
-        translated = _postorder(tree, rewrite)
-        text = translated.sql(dialect="spark", pretty=True)
+        if located:
+            _start(tree)
+        return _postorder(tree, rewrite), tuple(problems)
     except (SqlglotError, RecursionError) as err:
-        return Translation(None, (SqlProblem(CODE, f"no Spark SQL for this query: {str(err).splitlines()[0]}"),))
-    return Translation(None if problems else text, tuple(problems))
+        return None, (_failed(err),)
+
+
+def _failed(err: Exception) -> SqlProblem:
+    return SqlProblem(CODE, f"no Spark SQL for this query: {str(err).splitlines()[0]}")
+
+
+def _start(tree: exp.Expression) -> int | None:
+    """Where each node without a position starts (its earliest located part), kept in its meta before the
+    rewrites replace its children; one walk up from the leaves. Returns where tree starts."""
+    own = tree.meta.get("start")
+    starts = [own] if isinstance(own, int) else []
+    for child in tree.iter_expressions():
+        if (start := _start(child)) is not None:
+            starts.append(start)
+    first = min(starts, default=None)
+    if first is not None and not isinstance(own, int):
+        tree.meta["start"] = first
+    return first
 
 
 def _postorder(tree: exp.Expression, rewrite: Callable[[exp.Expression], exp.Expression]) -> exp.Expression:
     """The tree with rewrite applied to every node, children before their parent."""
-    if not isinstance(tree.meta.get("start"), int):  # where the node starts, before its children are replaced
-        start = min((n.meta["start"] for n in tree.walk() if isinstance(n.meta.get("start"), int)), default=None)
-        if start is not None:
-            tree.meta["start"] = start
-    for key, value in list(tree.args.items()):
+    for key, value in list(tree.args.items()):  # a child left as it was keeps its place (set only what changed)
         if isinstance(value, exp.Expression):
-            tree.set(key, _postorder(value, rewrite))
+            if (made := _postorder(value, rewrite)) is not value:
+                tree.set(key, made)
         elif isinstance(value, list):
-            tree.set(key, [_postorder(v, rewrite) if isinstance(v, exp.Expression) else v for v in value])
+            made_list = [_postorder(v, rewrite) if isinstance(v, exp.Expression) else v for v in value]
+            if any(m is not v for m, v in zip(made_list, value, strict=True)):
+                tree.set(key, made_list)
     return rewrite(tree)

@@ -52,6 +52,8 @@ class _Frame:
     container: dict[str, Any] | list[Any]
     pointer: str
     key: str | None = None
+    key_pointer: str = ""
+    """The pointer of the entry whose key was just read (where its value goes)."""
     key_ok: bool = True
     key_pos: Position = (1, 1)
     seen: dict[str, Position] = field(default_factory=dict)
@@ -90,7 +92,9 @@ class _Builder:
             return None, ""
         frame = self.stack[-1]
         if isinstance(frame.container, list):
-            return frame, pointer_join(frame.pointer, len(frame.container))
+            return frame, f"{frame.pointer}/{len(frame.container)}"
+        if frame.key is not None and frame.key_ok:
+            return frame, frame.key_pointer
         return frame, pointer_join(frame.pointer, frame.key or "")
 
     def _place(self, value: Any, pos: Position) -> None:
@@ -128,7 +132,7 @@ class _Builder:
             frame.key, frame.key_ok = value, False
             return
         frame.seen[value] = pos
-        frame.key, frame.key_ok = value, True
+        frame.key, frame.key_ok, frame.key_pointer = value, True, pointer
         self.source.keys[pointer] = pos
 
     def _expects_key(self) -> _Frame | None:
@@ -139,9 +143,7 @@ class _Builder:
     # -- events -----------------------------------------------------------------
     def feed(self, event: Any) -> None:
         if type(event) is yaml.ScalarEvent:  # most events: the shortest way
-            self._check_node(event)
-            value, tag = self._construct(event)
-            self._scalar_or_key(value, event.value, _pos(event.start_mark), tag, plain=_is_plain(event))
+            self._scalar(event)
             return
         if isinstance(event, yaml.DocumentStartEvent):
             self.documents += 1
@@ -187,6 +189,42 @@ class _Builder:
         elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
             self.stack.pop()
 
+    def _scalar(self, event: Any) -> None:
+        """A scalar event: _check_node, _construct and _scalar_or_key in one, for the common cases (most events)."""
+        if event.anchor is not None or (event.tag is not None and event.tag not in _ALLOWED_EXPLICIT):
+            self._check_node(event)
+        raw = event.value
+        plain = not event.style and bool(event.implicit[0])
+        if plain and event.tag is None and (tag := _implicit_tag(raw)) in _TEXT_TAGS:
+            value: Any = raw
+        else:
+            value, tag = self._construct(event)
+        mark = event.start_mark
+        pos = (mark.line + 1, mark.column + 1)
+        if not self.stack:
+            self._scalar_or_key(value, raw, pos, tag, plain=plain)
+            return
+        frame = self.stack[-1]
+        container = frame.container
+        if isinstance(container, list):
+            pointer = f"{frame.pointer}/{len(container)}"
+            if plain and value is not None and not isinstance(value, str):
+                self.source.coerced[pointer] = raw
+            container.append(value)
+            self.source.values[pointer] = pos
+            return
+        key = frame.key
+        if key is None:
+            self._take_key(frame, value, raw, pos, tag)
+            return
+        pointer = frame.key_pointer if frame.key_ok else pointer_join(frame.pointer, key)
+        if plain and value is not None and not isinstance(value, str):
+            self.source.coerced[pointer] = raw
+        frame.key = None
+        if frame.key_ok:
+            container[key] = value
+            self.source.values[pointer] = pos
+
     def finish(self) -> None:
         """Add the number of uses to the diagnostic of each alias used more than once."""
         for anchor, (index, uses, last) in self.aliases.items():
@@ -210,7 +248,7 @@ class _Builder:
     def _construct(self, event: Any) -> tuple[Any, str]:
         """Build a plain value for a scalar, without any custom constructor."""
         if _is_plain(event) and event.tag in (None, "!"):
-            tag = _resolve_tag(yaml.ScalarNode, event.value, (True, False))
+            tag = _implicit_tag(event.value)
         elif event.tag in _ALLOWED_EXPLICIT and event.tag != "!":
             tag = event.tag
         else:
@@ -241,6 +279,20 @@ class _Builder:
         if plain and not isinstance(value, str) and value is not None:
             self.source.coerced[pointer] = raw
         self._place(value, pos)
+
+
+_IMPLICIT: dict[str, str] = {}
+"""The implicit tag of each plain scalar's text met so far (keys and many values repeat in every file)."""
+
+
+def _implicit_tag(text: str) -> str:
+    """The tag YAML gives a plain scalar with this text (the resolver's answer, kept)."""
+    tag = _IMPLICIT.get(text)
+    if tag is None:
+        if len(_IMPLICIT) >= 65536:
+            _IMPLICIT.clear()
+        tag = _IMPLICIT[text] = _resolve_tag(yaml.ScalarNode, text, (True, False))
+    return tag
 
 
 def _is_plain(event: Any) -> bool:

@@ -5,11 +5,14 @@ from __future__ import annotations
 import datetime
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from compiler.diagnostics import Diagnostic, make
 from compiler.document import Position, pointer_join
 from compiler.lint.base import Findings
-from compiler.model import Input, Sop
+
+if TYPE_CHECKING:  # the cached path of validate reads review dates without loading the model
+    from compiler.model import Input, Sop
 
 _SEMVER = re.compile(r"^(\d+)\.(\d+)\.(\d+)$")
 _DURATION = re.compile(r"^(\d+d)?(\d+h)?(\d+m)?(\d+s)?$")

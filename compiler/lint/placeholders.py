@@ -9,22 +9,31 @@ from compiler.lint.base import Findings
 from compiler.scaffold import PLACEHOLDER
 
 
-def _texts(value: Any, pointer: str = "") -> list[tuple[str, str]]:
-    """Every string in the document with its pointer, in document order."""
+def _marked(value: Any, path: list[str | int], found: list[str]) -> None:
+    """Append the pointer of every string holding a placeholder, in document order (path: the tokens down to
+    value; a pointer is written only for a string that has one)."""
     if isinstance(value, str):
-        return [(pointer, value)]
-    if isinstance(value, dict):
-        return [item for key, inner in value.items() for item in _texts(inner, pointer_join(pointer, key))]
-    if isinstance(value, list):
-        return [item for index, inner in enumerate(value) for item in _texts(inner, pointer_join(pointer, index))]
-    return []
+        if PLACEHOLDER.search(value):
+            pointer = ""
+            for token in path:
+                pointer = pointer_join(pointer, token)
+            found.append(pointer)
+    elif isinstance(value, dict | list):
+        for token, inner in value.items() if isinstance(value, dict) else enumerate(value):
+            path.append(token)
+            _marked(inner, path, found)
+            path.pop()
 
 
 def check_placeholders(found: Findings, status: str) -> None:
     """One SOP608 at the first placeholder of a non-draft SOP, naming the lines of the others."""
     if status == "draft":
         return
-    marked = [pointer for pointer, text in _texts(found.doc.data) if PLACEHOLDER.search(text)]
+    text = found.doc.text
+    if "TODO" not in text and "\\" not in text:
+        return  # no value can hold one: only a double-quoted escape makes text the file does not have
+    marked: list[str] = []
+    _marked(found.doc.data, [], marked)
     if not marked:
         return
     others = sorted({found.doc.source.value(p)[0] for p in marked[1:]})

@@ -181,13 +181,13 @@ def check_scenarios(found: Findings, sop: Sop, graph: Graph) -> None:
                 found.add(table_at, "SOP703", f"{table!r} is not a canonical table", closest(table, tables), key=True)
                 continue
             for index, row in enumerate(rows):
+                row_at = pointer_join(table_at, index)
                 for column in row:
-                    at = pointer_join(pointer_join(table_at, index), column)
                     if column not in tables[table]:
-                        found.add(at, "SOP703", f"table {table!r} has no column {column!r}",
+                        found.add(pointer_join(row_at, column), "SOP703", f"table {table!r} has no column {column!r}",
                                   closest(column, tables[table]), key=True)
                     elif tables[table][column] == "TEXT":
-                        _check_unquoted(found, at, f"column {table}.{column}", row[column])
+                        _check_unquoted(found, pointer_join(row_at, column), f"column {table}.{column}", row[column])
         if test.demo:
             _check_demo(found, test)
         _check_values(found, sop, test)

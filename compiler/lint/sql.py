@@ -10,7 +10,7 @@ from compiler.model import Sop, Step
 from compiler.runner.querycheck import check, refusal, used_parameters
 from compiler.sqlbind import bind
 from compiler.sqlcheck import SqlReport, analyze
-from compiler.translate import to_spark
+from compiler.translate import spark_problems
 
 _INPUT_TYPES = {"string": "VARCHAR", "timestamp": "TIMESTAMP", "integer": "INTEGER", "number": "DOUBLE",
                 "boolean": "BOOLEAN", "duration": "VARCHAR", "enum": "VARCHAR", "list": "VARCHAR[]"}
@@ -81,18 +81,19 @@ def _offset_position(sql: str, offset: int) -> tuple[int, int]:
     return before.count("\n") + 1, offset - (before.rfind("\n") + 1) + 1
 
 
-def _bind(found: Findings, sop: Sop, step: Step, report: SqlReport, columns: Columns) -> None:
-    """DuckDB's binder: functions, argument types, GROUP BY, ambiguous names (SOP307)."""
+def _bind(found: Findings, sop: Sop, step: Step, report: SqlReport, columns: Columns) -> bool:
+    """DuckDB's binder: functions, argument types, GROUP BY, ambiguous names (SOP307). True when it binds."""
     bound = bind(step.sql, _parameter_types(sop, step, report, columns))
     if not bound.error:
         columns[step.id] = dict(bound.columns)
-        return
+        return True
     pointer = pointer_join(step.pointer, "sql")
     hint = f"did you mean {bound.suggestion!r}?" if bound.suggestion else bound.detail \
         or ("qualify the column with its table's alias" if "mbiguous" in bound.error else "")
     line, col = _offset_position(step.sql, bound.offset) if bound.offset is not None else (1, 1)
     found.add(pointer, "SOP307", f"DuckDB rejects the query: {bound.error}", hint,
               position=position_in(found.doc, pointer, step.sql, line, col))
+    return False
 
 
 def _bound_cleanly(sop: Sop, step: Step, allowed: set[str], columns: Columns) -> SqlReport | None:
@@ -127,46 +128,44 @@ def check_sql(found: Findings, sop: Sop) -> dict[str, SqlReport]:
     """Analyse every query step; returns the reports by step id for the condition checks."""
     reports: dict[str, SqlReport] = {}
     columns: Columns = {}
-    declared = set(sop.inputs) | set(sop.thresholds)
     check(step.sql for step in sop.steps if step.kind == "query" and step.sql)  # DuckDB parses them in one call
     for step in sop.steps:
-        if step.kind != "query" or not step.sql:
-            continue
-        quick = _bound_cleanly(sop, step, declared | set(step.params), columns)
-        if quick is not None:
-            reports.setdefault(step.id, quick)
-            _translate(found, step, columns)  # every query DuckDB accepts must also mean the same on Spark
-            continue
-        report = analyze(step.sql, declared | set(step.params))
-        reports.setdefault(step.id, report)
-        pointer = pointer_join(step.pointer, "sql")
-        if report.problems and _binder_decides(sop, step, report, columns):
-            # sqlglot's qualifier misreads some columns (a name two joined tables share);
-            # DuckDB's verdict on the same query is the one that holds.
-            _bind(found, sop, step, report, columns)
-            _translate(found, step, columns)
-            continue
-        for problem in report.problems:
-            position = position_in(found.doc, pointer, step.sql, problem.line, problem.col)
-            found.add(pointer, problem.code, problem.message, problem.hint, position=position)
-        if report.problems:
-            continue
-        if (refused := refusal(step.sql)) is not None:
-            # The runner checks again with DuckDB's own parser; what it would refuse is an error now.
-            found.add(pointer, "SOP302", f"the runner refuses this query: {refused}",
-                      "one SELECT over the canonical tables; a CTE name counts only inside the WITH that defines it")
-            continue
-        _bind(found, sop, step, report, columns)
-        _translate(found, step, columns)
+        if step.kind == "query" and step.sql and _verdict(found, sop, step, reports, columns):
+            _translate(found, step)  # every query DuckDB binds must also mean the same on Spark
     return reports
 
 
-def _translate(found: Findings, step: Step, columns: Columns) -> None:
-    """A query DuckDB binds also runs on Spark: a construct with no faithful Spark SQL is an error (SOP310)."""
-    if step.id not in columns:
-        return
+def _verdict(found: Findings, sop: Sop, step: Step, reports: dict[str, SqlReport], columns: Columns) -> bool:
+    """One query's report (kept in reports) and problems; True when DuckDB binds it."""
+    allowed = set(sop.inputs) | set(sop.thresholds) | set(step.params)
+    quick = _bound_cleanly(sop, step, allowed, columns)
+    if quick is not None:
+        reports.setdefault(step.id, quick)
+        return True
+    report = analyze(step.sql, allowed)
+    reports.setdefault(step.id, report)
     pointer = pointer_join(step.pointer, "sql")
-    for problem in to_spark(step.sql).problems:
+    if report.problems and _binder_decides(sop, step, report, columns):
+        # sqlglot's qualifier misreads some columns (a name two joined tables share);
+        # DuckDB's verdict on the same query is the one that holds.
+        return _bind(found, sop, step, report, columns)
+    for problem in report.problems:
+        position = position_in(found.doc, pointer, step.sql, problem.line, problem.col)
+        found.add(pointer, problem.code, problem.message, problem.hint, position=position)
+    if report.problems:
+        return False
+    if (refused := refusal(step.sql)) is not None:
+        # The runner checks again with DuckDB's own parser; what it would refuse is an error now.
+        found.add(pointer, "SOP302", f"the runner refuses this query: {refused}",
+                  "one SELECT over the canonical tables; a CTE name counts only inside the WITH that defines it")
+        return False
+    return _bind(found, sop, step, report, columns)
+
+
+def _translate(found: Findings, step: Step) -> None:
+    """A construct with no faithful Spark SQL is an error (SOP310)."""
+    pointer = pointer_join(step.pointer, "sql")
+    for problem in spark_problems(step.sql):
         position = position_in(found.doc, pointer, step.sql, problem.line, problem.col)
         found.add(pointer, problem.code, problem.message, problem.hint, position=position)
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from json.encoder import encode_basestring
 from typing import Any
 
 from compiler.check import Checked
@@ -21,8 +23,68 @@ LOCK = "lock.json"
 
 
 def dump_json(data: Any) -> bytes:
-    """Deterministic JSON: two-space indent, UTF-8, LF, trailing newline."""
-    return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    """Deterministic JSON: two-space indent, UTF-8, LF, trailing newline.
+
+    The text of json.dumps(data, indent=2, ensure_ascii=False), written without its indenting encoder (pure
+    Python, a generator per container); a value of another type than JSON's own is left to json.dumps.
+    """
+    out: list[str] = []
+    try:
+        _indented(data, "\n", out)
+    except _Unusual:
+        return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    out.append("\n")
+    return "".join(out).encode("utf-8")
+
+
+class _Unusual(Exception):
+    """A value dump_json leaves to json.dumps (a key that is no string, a type that is no JSON type)."""
+
+
+_quoted = encode_basestring  # json's own string encoder for ensure_ascii=False (the C one where there is one)
+
+
+def _indented(value: Any, newline: str, out: list[str]) -> None:
+    """Append value's JSON, indented two spaces a level; newline: a line break and the current indent."""
+    kind = type(value)
+    if kind is str:
+        out.append(_quoted(value))
+    elif kind is dict:
+        if not value:
+            out.append("{}")
+            return
+        inner = newline + "  "
+        separator = "{" + inner
+        for key, item in value.items():
+            if type(key) is not str:
+                raise _Unusual
+            out.append(separator + _quoted(key) + ": ")
+            separator = "," + inner
+            _indented(item, inner, out)
+        out.append(newline + "}")
+    elif kind is list or kind is tuple:
+        if not value:
+            out.append("[]")
+            return
+        inner = newline + "  "
+        separator = "[" + inner
+        for item in value:
+            out.append(separator)
+            separator = "," + inner
+            _indented(item, inner, out)
+        out.append(newline + "]")
+    elif value is None:
+        out.append("null")
+    elif value is True:
+        out.append("true")
+    elif value is False:
+        out.append("false")
+    elif kind is int:
+        out.append(int.__repr__(value))
+    elif kind is float and math.isfinite(value):
+        out.append(float.__repr__(value))
+    else:
+        raise _Unusual  # NaN, infinities and other types: json.dumps says what it does with them
 
 
 @dataclass(frozen=True, slots=True)

@@ -47,6 +47,7 @@ from functools import cache
 import sqlglot
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
+from sqlglot.tokenizer_core import Token, TokenType
 
 from compiler.sqlcheck import SqlProblem, catalog
 
@@ -443,8 +444,105 @@ def to_spark(sql: str) -> Translation:
 def spark_problems(sql: str) -> tuple[SqlProblem, ...]:
     """What validate reports of one query (SOP310): to_spark's problems without rendering the Spark text, which
     only the build writes. The rewrites walk the tree recursively where sqlglot's generator does not, so a tree
-    the generator could not render has already failed here."""
-    return _rewritten(sql)[1]
+    the generator could not render has already failed here. A plain query (`plain`) has none: it is not parsed."""
+    return () if plain(sql) else _rewritten(sql)[1]
+
+
+PLAIN_CALLS = frozenset({
+    "abs", "avg", "bool_and", "bool_or", "cast", "ceil", "coalesce", "concat_ws", "count", "date_trunc",
+    "dense_rank", "floor", "greatest", "least", "list_contains", "lower", "max", "md5", "median", "min", "nullif",
+    "rank", "round", "row_number", "sign", "sum", "upper", *_INTERVALS,
+})
+"""Functions a plain query may call: each parses to a SAME_MEANING class or to a rewrite that cannot fail
+(to_seconds..to_days); `date_diff` too, with a quoted unit the rewrite takes. tests/test_translate_plain.py
+checks every name against sqlglot."""
+_PLAIN_TOKENS = frozenset({
+    TokenType.VAR, TokenType.IDENTIFIER, TokenType.NUMBER, TokenType.STRING, TokenType.PARAMETER,
+    TokenType.L_PAREN, TokenType.R_PAREN, TokenType.L_BRACKET, TokenType.R_BRACKET, TokenType.COMMA,
+    TokenType.DOT, TokenType.STAR, TokenType.PLUS, TokenType.DASH, TokenType.SLASH, TokenType.DPIPE,
+    TokenType.EQ, TokenType.NEQ, TokenType.LT, TokenType.LTE, TokenType.GT, TokenType.GTE, TokenType.DCOLON,
+    TokenType.WITH, TokenType.ALIAS, TokenType.SELECT, TokenType.DISTINCT, TokenType.FROM, TokenType.WHERE,
+    TokenType.JOIN, TokenType.LEFT, TokenType.RIGHT, TokenType.FULL, TokenType.INNER, TokenType.OUTER,
+    TokenType.CROSS, TokenType.ON, TokenType.GROUP_BY, TokenType.HAVING, TokenType.ORDER_BY, TokenType.ASC,
+    TokenType.DESC, TokenType.LIMIT, TokenType.UNION, TokenType.ALL, TokenType.AND, TokenType.OR,
+    TokenType.NOT, TokenType.IN, TokenType.IS, TokenType.NULL, TokenType.BETWEEN, TokenType.EXISTS,
+    TokenType.CASE, TokenType.WHEN, TokenType.THEN, TokenType.ELSE, TokenType.END, TokenType.TRUE,
+    TokenType.FALSE, TokenType.FILTER, TokenType.OVER, TokenType.PARTITION_BY, TokenType.INTERVAL, *(_PLAIN_TYPES := (
+        TokenType.INT, TokenType.BIGINT, TokenType.SMALLINT, TokenType.DOUBLE, TokenType.FLOAT, TokenType.TEXT,
+        TokenType.BOOLEAN, TokenType.DATE, TokenType.TIMESTAMP, TokenType.TIMESTAMPNTZ, TokenType.TIMESTAMPTZ)),
+})
+"""Tokens of a plain query: no keyword that makes a construct the rewrites refuse or change (UNNEST, LIST,
+STRUCT, RECURSIVE, QUALIFY, PIVOT, LIKE, ...), no `?` and no `;`. An INTERVAL literal is no function: it passes."""
+_BEFORE_PAREN = frozenset({
+    TokenType.L_PAREN, TokenType.COMMA, TokenType.PLUS, TokenType.DASH, TokenType.STAR, TokenType.SLASH,
+    TokenType.DPIPE, TokenType.EQ, TokenType.NEQ, TokenType.LT, TokenType.LTE, TokenType.GT, TokenType.GTE,
+    TokenType.ALIAS, TokenType.SELECT, TokenType.DISTINCT, TokenType.FROM, TokenType.WHERE, TokenType.JOIN,
+    TokenType.ON, TokenType.HAVING, TokenType.AND, TokenType.OR, TokenType.NOT, TokenType.IN, TokenType.EXISTS,
+    TokenType.BETWEEN, TokenType.WHEN, TokenType.THEN, TokenType.ELSE, TokenType.FILTER, TokenType.OVER,
+    TokenType.GROUP_BY, TokenType.ORDER_BY, TokenType.PARTITION_BY, TokenType.CASE, TokenType.INTERVAL,
+})
+"""What a parenthesis may follow in a plain query besides a plain call: a grouping, a subquery, a CTE body."""
+_VALUES = frozenset({TokenType.VAR, TokenType.IDENTIFIER, TokenType.NUMBER, TokenType.STRING, TokenType.R_PAREN,
+                     TokenType.R_BRACKET, TokenType.STAR, TokenType.NULL, TokenType.TRUE, TokenType.FALSE})
+"""What a bracket after is an index into (refused), not a list (`[a, b]`, SAME_MEANING)."""
+_NESTING = frozenset({
+    TokenType.L_PAREN, TokenType.L_BRACKET, TokenType.PLUS, TokenType.DASH, TokenType.STAR, TokenType.SLASH,
+    TokenType.DPIPE, TokenType.EQ, TokenType.NEQ, TokenType.LT, TokenType.LTE, TokenType.GT, TokenType.GTE,
+    TokenType.AND, TokenType.OR, TokenType.NOT, TokenType.UNION, TokenType.SELECT, TokenType.CASE,
+    TokenType.WHEN, TokenType.BETWEEN, TokenType.IS, TokenType.IN, TokenType.DCOLON, TokenType.WITH,
+    TokenType.JOIN, TokenType.FILTER, TokenType.OVER, TokenType.EXISTS, TokenType.INTERVAL,
+})
+"""Tokens that can open a level of sqlglot's tree."""
+_MAX_NESTING = 100
+"""Past this many, the tree may nest deep enough for the rewrites' recursion to fail (a problem): parse it."""
+
+
+def plain(sql: str) -> bool:
+    """Whether the query has nothing the Spark translation could refuse, told from sqlglot's tokens alone.
+
+    Most queries use only clauses, operators and functions that mean the same on both engines: for them the
+    parse and the rewrites (`_rewritten`) can only end without a problem, and validate skips them. Anything
+    else, and anything unusual in the token stream, is not plain: the rewrites decide it.
+    """
+    try:
+        tokens = _TOKENIZER.tokenize(sql)
+    except (SqlglotError, RecursionError):
+        return False
+    nesting = 0
+    before: Token | None = None
+    for index, token in enumerate(tokens):
+        kind = token.token_type
+        if kind not in _PLAIN_TOKENS:
+            return False
+        if kind in _NESTING:
+            nesting += 1
+        if kind is TokenType.L_PAREN and not _opens_plainly(tokens, index, before):
+            return False
+        if kind is TokenType.L_BRACKET and before is not None and before.token_type in _VALUES:
+            return False
+        if kind is TokenType.STRING and before is not None and before.token_type is TokenType.VAR:
+            return False  # a typed literal sqlglot may read as a function (or an unquoted alias)
+        before = token
+    return nesting <= _MAX_NESTING
+
+
+def _opens_plainly(tokens: list[Token], index: int, before: Token | None) -> bool:
+    """Whether the parenthesis at index opens a grouping or subquery, or calls a plain function."""
+    if before is None or before.token_type in _BEFORE_PAREN:
+        return True
+    if before.token_type is not TokenType.VAR or (index >= 2 and tokens[index - 2].token_type is TokenType.DOT):
+        return False  # a keyword or type that sqlglot reads as a function, or a qualified function name
+    name = before.text.lower()
+    if name in PLAIN_CALLS:
+        return True
+    if name in ("date_diff", "datediff") and index + 2 < len(tokens):
+        unit, comma = tokens[index + 1], tokens[index + 2]
+        return unit.token_type is TokenType.STRING and comma.token_type is TokenType.COMMA \
+            and unit.text.upper().rstrip("S") in _DIFF_UNITS
+    return False
+
+
+_TOKENIZER = sqlglot.Dialect.get_or_raise("duckdb").tokenizer()
 
 
 def _rewritten(sql: str) -> tuple[exp.Expression | None, tuple[SqlProblem, ...]]:

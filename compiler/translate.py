@@ -451,11 +451,14 @@ def spark_problems(sql: str) -> tuple[SqlProblem, ...]:
 PLAIN_CALLS = frozenset({
     "abs", "avg", "bool_and", "bool_or", "cast", "ceil", "coalesce", "concat_ws", "count", "date_trunc",
     "dense_rank", "floor", "greatest", "least", "list_contains", "lower", "max", "md5", "median", "min", "nullif",
-    "rank", "round", "row_number", "sign", "sum", "upper", *_INTERVALS,
+    "rank", "round", "row_number", "sign", "sum", "upper",
 })
-"""Functions a plain query may call: each parses to a SAME_MEANING class or to a rewrite that cannot fail
-(to_seconds..to_days); `date_diff` too, with a quoted unit the rewrite takes. tests/test_translate_plain.py
-checks every name against sqlglot."""
+"""Functions a plain query may call: each parses to a SAME_MEANING class (tests/test_translate_plain.py checks
+every name against sqlglot)."""
+REWRITTEN_CALLS = {**dict.fromkeys(_INTERVALS, 1), "list_distinct": 1, "list_sort": 1, "arg_max": 2, "arg_min": 2}
+"""Functions whose rewrite cannot fail when called with this many arguments. Besides these, a plain query may
+call `date_diff` with a quoted unit the rewrite takes, and `string_agg` and `list` without an ORDER BY of their
+own (and `list(DISTINCT ...)` of one value)."""
 _PLAIN_TOKENS = frozenset({
     TokenType.VAR, TokenType.IDENTIFIER, TokenType.NUMBER, TokenType.STRING, TokenType.PARAMETER,
     TokenType.L_PAREN, TokenType.R_PAREN, TokenType.L_BRACKET, TokenType.R_BRACKET, TokenType.COMMA,
@@ -467,7 +470,8 @@ _PLAIN_TOKENS = frozenset({
     TokenType.DESC, TokenType.LIMIT, TokenType.UNION, TokenType.ALL, TokenType.AND, TokenType.OR,
     TokenType.NOT, TokenType.IN, TokenType.IS, TokenType.NULL, TokenType.BETWEEN, TokenType.EXISTS,
     TokenType.CASE, TokenType.WHEN, TokenType.THEN, TokenType.ELSE, TokenType.END, TokenType.TRUE,
-    TokenType.FALSE, TokenType.FILTER, TokenType.OVER, TokenType.PARTITION_BY, TokenType.INTERVAL, *(_PLAIN_TYPES := (
+    TokenType.FALSE, TokenType.FILTER, TokenType.OVER, TokenType.PARTITION_BY, TokenType.INTERVAL,
+    TokenType.LIST, *(_PLAIN_TYPES := (
         TokenType.INT, TokenType.BIGINT, TokenType.SMALLINT, TokenType.DOUBLE, TokenType.FLOAT, TokenType.TEXT,
         TokenType.BOOLEAN, TokenType.DATE, TokenType.TIMESTAMP, TokenType.TIMESTAMPNTZ, TokenType.TIMESTAMPTZ)),
 })
@@ -490,11 +494,15 @@ _NESTING = frozenset({
     TokenType.DPIPE, TokenType.EQ, TokenType.NEQ, TokenType.LT, TokenType.LTE, TokenType.GT, TokenType.GTE,
     TokenType.AND, TokenType.OR, TokenType.NOT, TokenType.UNION, TokenType.SELECT, TokenType.CASE,
     TokenType.WHEN, TokenType.BETWEEN, TokenType.IS, TokenType.IN, TokenType.DCOLON, TokenType.WITH,
-    TokenType.JOIN, TokenType.FILTER, TokenType.OVER, TokenType.EXISTS, TokenType.INTERVAL,
+    TokenType.JOIN, TokenType.FILTER, TokenType.OVER, TokenType.EXISTS, TokenType.INTERVAL, TokenType.DOT,
 })
-"""Tokens that can open a level of sqlglot's tree."""
-_MAX_NESTING = 100
-"""Past this many, the tree may nest deep enough for the rewrites' recursion to fail (a problem): parse it."""
+"""Tokens that can open a level of sqlglot's tree (a chain of them at one bracket level nests one in another)."""
+_OPENING = (TokenType.L_PAREN, TokenType.L_BRACKET)
+_CLOSING = (TokenType.R_PAREN, TokenType.R_BRACKET)
+_MAX_NESTING = 120
+"""Past this many on one path through the brackets, the tree may nest deep enough for the rewrites' recursion to
+fail (a problem): such a query is parsed. The library's queries reach 58; a tree is at most about 2.5 levels deep
+for each, far inside Python's recursion limit at 120."""
 
 
 def plain(sql: str) -> bool:
@@ -508,29 +516,39 @@ def plain(sql: str) -> bool:
         tokens = _TOKENIZER.tokenize(sql)
     except (SqlglotError, RecursionError):
         return False
-    nesting = 0
+    levels, nesting = [0], 0  # nesting tokens at each open bracket level; their sum bounds the tree's depth
     before: Token | None = None
     for index, token in enumerate(tokens):
         kind = token.token_type
         if kind not in _PLAIN_TOKENS:
             return False
         if kind in _NESTING:
+            levels[-1] += 1
             nesting += 1
+            if nesting > _MAX_NESTING:
+                return False
+        if kind in _OPENING:
+            levels.append(0)
+        elif kind in _CLOSING and len(levels) > 1:
+            nesting -= levels.pop()
         if kind is TokenType.L_PAREN and not _opens_plainly(tokens, index, before):
             return False
+        if before is not None and before.token_type is TokenType.LIST and kind is not TokenType.L_PAREN:
+            return False  # LIST is plain only as list(...)
         if kind is TokenType.L_BRACKET and before is not None and before.token_type in _VALUES:
             return False
         if kind is TokenType.STRING and before is not None and before.token_type is TokenType.VAR:
             return False  # a typed literal sqlglot may read as a function (or an unquoted alias)
         before = token
-    return nesting <= _MAX_NESTING
+    return before is None or before.token_type is not TokenType.LIST
 
 
 def _opens_plainly(tokens: list[Token], index: int, before: Token | None) -> bool:
     """Whether the parenthesis at index opens a grouping or subquery, or calls a plain function."""
     if before is None or before.token_type in _BEFORE_PAREN:
         return True
-    if before.token_type is not TokenType.VAR or (index >= 2 and tokens[index - 2].token_type is TokenType.DOT):
+    if before.token_type not in (TokenType.VAR, TokenType.LIST) \
+            or (index >= 2 and tokens[index - 2].token_type is TokenType.DOT):
         return False  # a keyword or type that sqlglot reads as a function, or a qualified function name
     name = before.text.lower()
     if name in PLAIN_CALLS:
@@ -539,7 +557,55 @@ def _opens_plainly(tokens: list[Token], index: int, before: Token | None) -> boo
         unit, comma = tokens[index + 1], tokens[index + 2]
         return unit.token_type is TokenType.STRING and comma.token_type is TokenType.COMMA \
             and unit.text.upper().rstrip("S") in _DIFF_UNITS
+    if name in REWRITTEN_CALLS:
+        arguments = _split(_inside(tokens, index), TokenType.COMMA)
+        return len(arguments) == REWRITTEN_CALLS[name] and all(arguments)
+    if name in ("string_agg", "list"):
+        return _aggregates_plainly(name, _inside(tokens, index))
     return False
+
+
+def _aggregates_plainly(name: str, inside: list[tuple[Token, int]]) -> bool:
+    """Whether string_agg(...) or list(...) is one the rewrite takes: `[DISTINCT] value[, sep]`, ordered by
+    nothing or by the value itself, ascending (list(DISTINCT ...) of one value only)."""
+    parts = _split(inside, TokenType.ORDER_BY)
+    if len(parts) > 2 or not parts or not parts[0]:
+        return False
+    arguments = _split(parts[0], TokenType.COMMA)
+    value = arguments[0][1:] if arguments[0][0][0].token_type is TokenType.DISTINCT else arguments[0]
+    if not value or (name == "list" and len(arguments) > 1):
+        return False
+    if len(parts) == 1:
+        return True
+    key = parts[1][:-1] if parts[1] and parts[1][-1][0].token_type is TokenType.ASC else parts[1]
+    return len(arguments) <= 2 and [(t.token_type, t.text) for t, _ in key] == [(t.token_type, t.text) for t, _ in value]
+
+
+def _inside(tokens: list[Token], index: int) -> list[tuple[Token, int]]:
+    """The tokens inside the parenthesis at index, each with how deep in further brackets it is."""
+    inside: list[tuple[Token, int]] = []
+    depth = 0
+    for token in tokens[index + 1:]:
+        kind = token.token_type
+        if kind in _CLOSING:
+            if depth == 0:
+                break
+            depth -= 1
+        inside.append((token, depth))
+        if kind in _OPENING:
+            depth += 1
+    return inside
+
+
+def _split(inside: list[tuple[Token, int]], separator: TokenType) -> list[list[tuple[Token, int]]]:
+    """inside cut at each separator outside further brackets ([] when there is nothing)."""
+    parts: list[list[tuple[Token, int]]] = [[]]
+    for token, depth in inside:
+        if depth == 0 and token.token_type is separator:
+            parts.append([])
+        else:
+            parts[-1].append((token, depth))
+    return [] if parts == [[]] else parts
 
 
 _TOKENIZER = sqlglot.Dialect.get_or_raise("duckdb").tokenizer()
@@ -578,6 +644,11 @@ def _rewrite_tree(sql: str, *, located: bool) -> tuple[exp.Expression | None, tu
         return _postorder(tree, rewrite), tuple(problems)
     except (SqlglotError, RecursionError) as err:
         return None, (_failed(err),)
+    except (AttributeError, IndexError, TypeError, ValueError):
+        # A rewrite met a call it cannot read (arg_max(a), to_minutes()): DuckDB refuses these before validate
+        # asks, but a skill file edited by hand reaches the runner's translation too.
+        return None, (SqlProblem(CODE, "no Spark SQL for this query: a function has arguments its translation "
+                                 "cannot read", hint="call it as DuckDB documents it"),)
 
 
 def _failed(err: Exception) -> SqlProblem:

@@ -26,6 +26,7 @@ _COUNTED = (
     (re.compile(r"\b(?:UNION|INTERSECT|EXCEPT)\b", re.I), MAX_SET_OPERATIONS, "set operations (UNION, INTERSECT, EXCEPT)"),
 )
 _FIRST_WORD = re.compile(r"[\s(;]*(\w*)")
+_PARENS = re.compile(r"[()]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,12 +50,12 @@ def shape_problem(sql: str) -> ShapeProblem | None:
             if number > limit:
                 return ShapeProblem(f"it has more than {limit} {what}", match.start())
     depth = 0
-    for offset, char in enumerate(masked):
-        if char == "(":
+    for paren in _PARENS.finditer(masked):  # only the parentheses: a query is mostly other characters
+        if paren.group() == "(":
             depth += 1
             if depth > MAX_NESTING:
-                return ShapeProblem(f"parentheses nest more than {MAX_NESTING} deep", offset)
-        elif char == ")":
+                return ShapeProblem(f"parentheses nest more than {MAX_NESTING} deep", paren.start())
+        else:
             depth -= 1
     first = _FIRST_WORD.match(masked)
     word = first.group(1) if first else ""

@@ -129,15 +129,22 @@ def _scan(statement: dict[str, Any], parameters: set[str]) -> str | None:
     its own stack, so a deep query cannot exhaust Python's.
     """
     stack: list[tuple[Any, frozenset[str]]] = [(statement, frozenset())]
+    push = stack.append
     while stack:
         node, ctes = stack.pop()
-        if isinstance(node, list):
-            stack.extend((item, ctes) for item in node if isinstance(item, dict | list))
+        if type(node) is list:
+            for item in node:
+                if type(item) is dict or type(item) is list:
+                    push((item, ctes))
             continue
-        problem = _refused_node(node, ctes)
-        if problem is not None:
-            return problem
-        if node.get("class") == "PARAMETER":
+        if type(node) is not dict:  # a JSON value where a node was expected: nothing to read
+            continue
+        kind, family = node.get("type"), node.get("class")
+        if kind in _CHECKED_TYPES or family == "FUNCTION":  # the only nodes _refused_node can refuse
+            problem = _refused_node(node, ctes)
+            if problem is not None:
+                return problem
+        if family == "PARAMETER":
             parameters.add(str(node.get("identifier", "")))
         inner = ctes
         cte_map = node.get("cte_map")
@@ -146,12 +153,16 @@ def _scan(statement: dict[str, Any], parameters: set[str]) -> str | None:
             for entry in cte_map["map"]:
                 name, query = str(entry.get("key", "")).lower(), entry.get("value")
                 recursive = isinstance(query, dict) and query.get("query_node", {}).get("type") == "RECURSIVE_CTE_NODE"
-                stack.append((query, frozenset([*defined, name] if recursive else defined)))
+                push((query, frozenset([*defined, name] if recursive else defined)))
                 defined.append(name)
             inner = frozenset(defined)
-        stack.extend((value, inner) for key, value in node.items()
-                     if key != "cte_map" and isinstance(value, dict | list))
+        for key, value in node.items():
+            if (type(value) is dict or type(value) is list) and key != "cte_map":
+                push((value, inner))
     return None
+
+
+_CHECKED_TYPES = frozenset({"BASE_TABLE", "TABLE_FUNCTION", "SHOW_REF"})
 
 
 def _refused_node(node: dict[str, Any], ctes: frozenset[str]) -> str | None:

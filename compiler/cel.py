@@ -88,6 +88,13 @@ def _ident_of(tree: Any) -> str | None:
     return None
 
 
+_CHAINED = frozenset({"member_dot", "member_index"})
+_MEMBERS = frozenset({"member_dot", "member_index", "member"})
+_METHOD = frozenset({"member_dot_arg"})
+_IDENT = frozenset({"ident"})
+_IDENT_ARG = frozenset({"ident_arg"})
+
+
 class _Walker:
     def __init__(self) -> None:
         self.found: list[Reference] = []
@@ -95,15 +102,16 @@ class _Walker:
     def walk(self, node: Any, bound: frozenset[str]) -> None:
         if not isinstance(node, Tree):
             return
-        if node.data in ("member_dot", "member_index"):
+        data = node.data  # a lark Token: compared through sets, whose misses never call its Python __eq__
+        if data in _CHAINED:
             self._chain(node, bound)
-        elif node.data == "member_dot_arg":
+        elif data in _METHOD:
             self._method(node, bound)
-        elif node.data == "ident":
+        elif data in _IDENT:
             name = str(node.children[0])
             if name not in bound:
                 self.found.append(Reference(name, ()))
-        elif node.data == "ident_arg":
+        elif data in _IDENT_ARG:
             for child in node.children[1:]:
                 self.walk(child, bound)
         else:
@@ -113,7 +121,7 @@ class _Walker:
     def _chain(self, node: Tree[Any], bound: frozenset[str]) -> None:
         fields: list[Access] = []
         current: Any = node
-        while isinstance(current, Tree) and current.data in ("member_dot", "member_index", "member"):
+        while isinstance(current, Tree) and current.data in _MEMBERS:
             if current.data == "member":
                 current = current.children[0]
                 continue
@@ -153,7 +161,7 @@ def comprehension_depth(tree: Any) -> tuple[int, int, int]:
         node, depth = stack.pop()
         if not isinstance(node, Tree):
             continue
-        if node.data == "member_dot_arg" and len(node.children) > 2 and str(node.children[1]) in _MACROS:
+        if node.data in _METHOD and len(node.children) > 2 and str(node.children[1]) in _MACROS:
             # The receiver is evaluated once; the arguments once per item: only they nest the cost.
             inner, name = depth + 1, node.children[1]
             if inner > deepest:

@@ -96,15 +96,25 @@ def _single_threaded() -> bool:
         return False
 
 
-def _results(files: list[tuple[str, bytes]]) -> list[FileResult]:
-    """Each file's own checks, in a process pool when there are enough of them and more than one core."""
+def _checked_and_kept(path: str, raw: bytes, key: str, cache: Path | None) -> FileResult:
+    """One file's own checks, written to the results cache where there is one (by the worker: in parallel)."""
+    from compiler import check_one
+
+    result = check_one.file_result(path, raw)
+    if cache is not None:
+        results_cache.write(cache, key, result)
+    return result
+
+
+def _results(files: list[tuple[str, bytes]], keys: list[str], cache: Path | None) -> list[FileResult]:
+    """Each file's own checks, kept in the cache, in a process pool when there are enough files and cores."""
     if not files:
         return []
-    from compiler import check_one
+    import compiler.check_one  # noqa: F401  (imported before the workers fork, so each inherits it loaded)
 
     workers = min(_workers(), len(files) // (POOL_FILES // 2) or 1)
     if workers < 2 or len(files) < POOL_FILES:
-        return [check_one.file_result(path, raw) for path, raw in files]
+        return [_checked_and_kept(path, raw, key, cache) for (path, raw), key in zip(files, keys, strict=True)]
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
@@ -120,7 +130,8 @@ def _results(files: list[tuple[str, bytes]]) -> list[FileResult]:
     order = sorted(range(len(files)), key=lambda index: -len(files[index][1]))
     with ProcessPoolExecutor(workers, mp_context=context, initializer=die_with_parent,
                              initargs=(os.getpid() if forked else 0,)) as pool:
-        done = pool.map(check_one.file_result, [files[i][0] for i in order], [files[i][1] for i in order],
+        done = pool.map(_checked_and_kept, [files[i][0] for i in order], [files[i][1] for i in order],
+                        [keys[i] for i in order], [cache] * len(files),
                         chunksize=max(1, min(CHUNK_FILES, len(files) // (workers * 8))))
         results: list[FileResult | None] = [None] * len(files)
         for index, result in zip(order, done, strict=True):
@@ -180,13 +191,12 @@ def _own_checks(sop_files: list[tuple[str, bytes]], keys: list[str], cache: Path
             found[index], doc, sop = check_file(*sop_files[index])
             if doc is not None and sop is not None:
                 checked[sop_files[index][0]] = doc, sop
-    else:
-        for index, fresh in zip(misses, _results([sop_files[i] for i in misses]), strict=True):
-            found[index] = fresh
-    if cache is not None:
-        for index in misses:
-            if (written := found[index]) is not None:
+            if cache is not None and (written := found[index]) is not None:
                 results_cache.write(cache, keys[index], written)
+    else:
+        missed_keys = [keys[index] for index in misses] if cache is not None else [""] * len(misses)
+        for index, fresh in zip(misses, _results([sop_files[i] for i in misses], missed_keys, cache), strict=True):
+            found[index] = fresh
     return [r for r in found if r is not None], checked
 
 

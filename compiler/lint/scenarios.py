@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+from functools import cache
 from typing import Any
 
 import jsonschema
+import jsonschema_rs
 
 from compiler.cel import parse
 from compiler.document import pointer_join
@@ -87,6 +90,8 @@ def _check_answer(found: Findings, step: Step, answer: dict[str, Any], at: str) 
         return  # the fields themselves are wrong: that is the mistake to fix first
     given = {k: v for k, v in answer.items() if k not in _GATE_KEYS} if step.approval else answer
     schema = fields_schema(fields)
+    if _accepts(json.dumps(schema, sort_keys=True), given):
+        return
     for error in sorted(jsonschema.Draft202012Validator(schema).iter_errors(given), key=lambda e: list(e.path)):
         name = str(error.path[0]) if error.path else ""
         if error.validator == "additionalProperties":
@@ -102,6 +107,21 @@ def _check_answer(found: Findings, step: Step, answer: dict[str, Any], at: str) 
             found.add(pointer_join(at, name) if name else at, "SOP708",
                       f"{step.id}.{name} must be {wanted}, not {error.instance!r}" if name else error.message,
                       "unquoted: true or false" if spec.get("type") == "boolean" else closest(str(error.instance), spec.get("enum", [])))
+
+
+@cache
+def _compiled(schema: str) -> Any:
+    """The compiled validator of one fields schema (formats are not asserted, as in the detailed check below)."""
+    return jsonschema_rs.validator_for(json.loads(schema), validate_formats=False)
+
+
+def _accepts(schema: str, answer: dict[str, Any]) -> bool:
+    """Whether the compiled validator finds the answer valid (most are): only the others get the detailed check.
+    False when it cannot judge the answer (a value that is no JSON): the detailed check decides."""
+    try:
+        return bool(_compiled(schema).is_valid(answer))
+    except (ValueError, TypeError, OverflowError):
+        return False
 
 
 def _check_demo(found: Findings, test: Scenario) -> None:

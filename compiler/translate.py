@@ -503,6 +503,11 @@ _MAX_NESTING = 120
 """Past this many on one path through the brackets, the tree may nest deep enough for the rewrites' recursion to
 fail (a problem): such a query is parsed. The library's queries reach 58; a tree is at most about 2.5 levels deep
 for each, far inside Python's recursion limit at 120."""
+_NESTS, _OPENS, _CLOSES, _AFTER = 1, 2, 4, 8
+_ROLES: dict[TokenType, int] = {kind: (_NESTS if kind in _NESTING else 0) | (_OPENS if kind in _OPENING else 0)
+                                | (_CLOSES if kind in _CLOSING else 0) | (_AFTER if kind is TokenType.STRING else 0)
+                                for kind in _PLAIN_TOKENS}
+"""What plain() checks of each token a plain query may have (0: nothing but that it may)."""
 
 
 def plain(sql: str) -> bool:
@@ -517,30 +522,30 @@ def plain(sql: str) -> bool:
     except (SqlglotError, RecursionError):
         return False
     levels, nesting = [0], 0  # nesting tokens at each open bracket level; their sum bounds the tree's depth
-    before: Token | None = None
+    previous: TokenType | None = None
     for index, token in enumerate(tokens):
         kind = token.token_type
-        if kind not in _PLAIN_TOKENS:
-            return False
-        if kind in _NESTING:
-            levels[-1] += 1
-            nesting += 1
-            if nesting > _MAX_NESTING:
-                return False
-        if kind in _OPENING:
-            levels.append(0)
-        elif kind in _CLOSING and len(levels) > 1:
-            nesting -= levels.pop()
-        if kind is TokenType.L_PAREN and not _opens_plainly(tokens, index, before):
-            return False
-        if before is not None and before.token_type is TokenType.LIST and kind is not TokenType.L_PAREN:
-            return False  # LIST is plain only as list(...)
-        if kind is TokenType.L_BRACKET and before is not None and before.token_type in _VALUES:
-            return False
-        if kind is TokenType.STRING and before is not None and before.token_type is TokenType.VAR:
-            return False  # a typed literal sqlglot may read as a function (or an unquoted alias)
-        before = token
-    return before is None or before.token_type is not TokenType.LIST
+        role = _ROLES.get(kind)
+        if role is None or (previous is TokenType.LIST and kind is not TokenType.L_PAREN):
+            return False  # a token no plain query has; LIST is plain only as list(...)
+        if role:  # most tokens have none: nothing more to check
+            if role & _NESTS:
+                levels[-1] += 1
+                nesting += 1
+                if nesting > _MAX_NESTING:
+                    return False
+            if role & _OPENS:
+                if kind is TokenType.L_PAREN and not _opens_plainly(tokens, index, tokens[index - 1] if index else None):
+                    return False
+                if kind is TokenType.L_BRACKET and previous in _VALUES:
+                    return False  # an index, not a list
+                levels.append(0)
+            elif role & _CLOSES and len(levels) > 1:
+                nesting -= levels.pop()
+            elif kind is TokenType.STRING and previous is TokenType.VAR:
+                return False  # a typed literal sqlglot may read as a function (or an unquoted alias)
+        previous = kind
+    return previous is not TokenType.LIST
 
 
 def _opens_plainly(tokens: list[Token], index: int, before: Token | None) -> bool:

@@ -13,7 +13,9 @@ from compiler.runner.reportmd import WORD_JOINER, inline
 AGAINST = [  # value, threshold, unit, shown, threshold shown beside it
     (332491.34, 10000, "usd", "332,491 USD", "10,000 USD"),
     (0.994947, 0.2, "ratio", "99.5%", "20.0%"),
-    (4.02368e-06, 0.05, "ratio", "0.0%", "5.0%"),
+    (4.02368e-06, 0.05, "ratio", "<0.1%", "5.0%"),  # not zero: never written 0.0%
+    (-4e-06, 0.05, "ratio", ">-0.1%", "5.0%"),
+    (0.4, 20, "count", "<1", "20"),
     (0.19996, 0.2, "ratio", "19.996%", "20.000%"),  # rounding would show 20.0% against 20.0%: more decimals
     (0.2, 0.2, "ratio", "20.0%", "20.0%"),
     (49999.99, 50000, "usd", "49,999.99 USD", "50,000.00 USD"),

@@ -25,6 +25,8 @@ UNITS = {"usd": "USD", "count": "", "minutes": "minutes", "hours": "hours", "day
 """How each threshold unit of the SOP format is written after a figure."""
 MAX_DECIMALS = 6
 _DURATION = re.compile(r"(\d+)([dhms])")
+_ZERO = re.compile(r"-?[0.,]+")
+"""A figure written as zero: a figure that is not zero gets more decimals instead (0.03%, not 0.0%)."""
 _DURATION_WORDS = {"d": ("day", 86400), "h": ("hour", 3600), "m": ("minute", 60), "s": ("second", 1)}
 
 
@@ -81,6 +83,9 @@ def compared(value: float | int, limit: float | int, unit: str, lang: str = "en"
     while value != limit and shown == fixed(limit * scale, places) and places < MAX_DECIMALS:
         places += 1
         shown = fixed(value * scale, places)
+    if value != 0 and _ZERO.fullmatch(shown):  # not zero, but too small for the precision: say so, not 0.0%
+        step = fixed(10.0 ** -places, places)
+        shown = f"<{step}" if value > 0 else f">-{step}"
     return with_unit(shown, unit, lang), with_unit(fixed(limit * scale, places), unit, lang)
 
 

@@ -24,6 +24,7 @@ from compiler.i18n.prose import LANGUAGES
 if TYPE_CHECKING:
     from compiler.approvers import Registry
     from compiler.runner.sparkconf import SparkOptions
+    from compiler.runner.worker import Limits
 
 FORMATS = ("text", "json", "github")
 
@@ -316,6 +317,25 @@ def _spark_source(db: str) -> None:
         raise UsageError(str(err)) from err
 
 
+def _readable_source(db: str, limits: Limits, spark: SparkOptions | None) -> None:
+    """A --db the runs could not read is a usage error now, not a failed run later (on Spark, checked without
+    starting Spark: it starts at the first run)."""
+    if spark is not None:
+        _spark_source(db)
+        return
+    from compiler.runner.database import Database
+    from compiler.runner.errors import RunError
+
+    try:
+        database = Database.open(Path(db), limits)
+        try:
+            database.ready()  # a worker opens the data, as a run would: a file DuckDB cannot read is said now
+        finally:
+            database.close()
+    except RunError as err:
+        raise UsageError(str(err)) from err
+
+
 @cli.command("test")
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--min-coverage", type=click.FloatRange(0, 100), metavar="P",
@@ -563,8 +583,6 @@ def mcp_command(db: str, runs_dir: str, skills: str, http: str | None, by: str, 
     import ipaddress
 
     from compiler.mcp.server import build_server
-    from compiler.runner.database import Database
-    from compiler.runner.errors import RunError
     from compiler.runner.session import Runs
     from compiler.runner.worker import Limits
 
@@ -572,13 +590,7 @@ def mcp_command(db: str, runs_dir: str, skills: str, http: str | None, by: str, 
         raise UsageError("--by must be a name of at most 64 printable characters")
     if not (Path(skills) / "index.json").is_file():
         raise UsageError(f"no compiled skills in {skills} (index.json); run: sopc build")
-    if spark is not None:
-        _spark_source(db)  # Spark starts at the first run, not to check the data
-    else:
-        try:
-            Database.open(Path(db), Limits(**limits)).close()  # a missing or unreadable source is said now
-        except RunError as err:
-            raise UsageError(str(err)) from err
+    _readable_source(db, Limits(**limits), spark)
     number = 0
     if http is not None:
         host, _, port = http.rpartition(":")
@@ -630,10 +642,7 @@ def triage(alerts: str, db: str, out: str, skills: str, workers: int | None, by:
     if not by.strip() or len(by) > 64 or not by.isprintable():
         raise UsageError("--by must be a name of at most 64 printable characters")
     settings = Settings(Path(db), Path(skills), Path(out) / "runs", by, Limits(**limits), spark)
-    if spark is not None:
-        _spark_source(db)
-    elif not settings.db.exists():
-        raise UsageError(f"no such database file or folder: {db}")
+    _readable_source(db, settings.limits, spark)
     total = count_lines(Path(alerts))
     with click.progressbar(length=total, label="triage", file=sys.stderr,
                            hidden=not sys.stderr.isatty()) as bar:

@@ -263,3 +263,18 @@ def test_queue_markdown_holds_hostile_text() -> None:
     cells = [sum(1 for t in tokens[r:] [: next(j for j, u in enumerate(tokens[r:]) if u.type == "tr_close")]
                  if t.type in ("td_open", "th_open")) for r in rows]
     assert cells[-2:] == [7, 7], cells
+
+
+@pytest.mark.parametrize("command", ["triage", "mcp"])
+def test_data_duckdb_cannot_read_is_a_usage_error_before_any_run(tmp_path: Path, command: str) -> None:
+    alerts = tmp_path / "alerts.jsonl"
+    alerts.write_text('{"id": "a1", "name": "wash_trade_ring_detected", "ts": "2026-01-06T00:05:00Z", '
+                      '"payload": {}}\n', encoding="utf-8")
+    not_duckdb = tmp_path / "exchange.duckdb"
+    not_duckdb.write_text("a spreadsheet export, not a database\n", encoding="utf-8")
+    args = [str(alerts), "--out", str(tmp_path / "out")] if command == "triage" else []
+    result = subprocess.run([sys.executable, "-m", "compiler", command, *args, "--db", str(not_duckdb),
+                             "--skills", str(SKILLS)], capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith("sopc: cannot open") and "not a valid DuckDB database" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and not (tmp_path / "out").exists()

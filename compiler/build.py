@@ -12,20 +12,28 @@ digest is reused (`compiler.sitegen.memo`). Unchanged files are linked, not
 rewritten, into each folder's new tree before the atomic swap, and a folder
 whose files are all unchanged is not swapped: a build of an unchanged
 library writes nothing.
+
+Skills are compiled again only when what they are made from changed: each
+SOP's compiled files are kept in the compiled-skill cache
+(`compiler.skill.cache`, in the results cache's folder), and the version
+lock is checked on every build. When every skill is there and no site is
+built, the build loads no SOP document at all.
 """
 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING
+from pathlib import Path, PurePath
+from typing import TYPE_CHECKING, Any
 
 from compiler import results_cache
 from compiler.check import Checked, check_files
-from compiler.files import diff_tree, discover, project_lock, read_all, replace_tree, write_atomic
-from compiler.skill.library import LOCK, Compiled, compile_library, read_lock
+from compiler.files import diff_tree, discover, is_sop_file, project_lock, read_all, replace_tree, write_atomic
+from compiler.skill import cache as skill_cache
+from compiler.skill.cache import Skill, Source
+from compiler.skill.library import LOCK, Compiled, assemble, compile_library, read_lock
 from compiler.skill.versions import VersionProblem
 
 if TYPE_CHECKING:
@@ -46,6 +54,8 @@ class BuildResult:
     """What a build found and did."""
 
     checked: Checked
+    """What checking found (without models or documents when every skill came from the cache and no site was
+    built)."""
     problems: tuple[VersionProblem, ...] = ()
     written: tuple[str, ...] = ()
     """Folders and files written (build; none when everything was current) or nothing (check)."""
@@ -119,16 +129,68 @@ def build(root: Path, today: datetime.date, *, check: bool = False, drafts: bool
         return _build(root, today, check=False, drafts=drafts, site=site)
 
 
-def _build(root: Path, today: datetime.date, *, check: bool, drafts: bool, site: bool) -> BuildResult:
-    checked = check_files(_relative_files(root), today, cache=results_cache.folder(root))
+def _sides(files: list[tuple[str, bytes]]) -> tuple[list[tuple[str, bytes]], list[tuple[str, bytes]]]:
+    """The SOP files, and the others (translations, the glossary)."""
+    sops = [(path, raw) for path, raw in files if is_sop_file(PurePath(path))]
+    return sops, [(path, raw) for path, raw in files if not is_sop_file(PurePath(path))]
+
+
+def _skill_keys(files: list[tuple[str, bytes]], checked: Checked) -> dict[str, str]:
+    """Each SOP file's key in the compiled-skill cache, from the models."""
+    sop_files, side = _sides(files)
+    raw = dict(sop_files)
+    sources = [Source(sop.path, raw[sop.path], sop.id, sop.status,
+                      tuple(step.sop for step in sop.steps if step.kind == "include" and step.sop))
+               for sop in checked.sops if sop.path in raw]
+    return skill_cache.keys(sources, side)
+
+
+def _all_cached(files: list[tuple[str, bytes]], today: datetime.date, cache: Path,
+                lock: Mapping[str, Any]) -> tuple[Checked, Compiled] | None:
+    """When every skill is in the compiled-skill cache and the library checks clean: the check (without models)
+    and the skills/ tree, made from the results cache's summaries and the skill entries without loading a
+    document. None otherwise: then the build loads the models (its errors and version problems are reported
+    from them)."""
+    sop_files, side = _sides(files)
+    sources: list[Source] = []
+    for path, raw in sop_files:
+        result = results_cache.read(cache, results_cache.key(path, raw), path)
+        if result is None or result.entry is None:
+            return None
+        entry = result.entry
+        sources.append(Source(path, raw, entry.id, entry.status, tuple(i.sop for i in entry.includes)))
+    names = skill_cache.keys(sources, side)
+    skills: list[tuple[str, str, Skill]] = []
+    for source in sorted(sources, key=lambda s: s.id):
+        if source.status == "draft":
+            continue
+        skill = skill_cache.read(cache, names[source.path], source.id)
+        if skill is None:
+            return None
+        skills.append((source.path, skill.row["version"], skill))
+    checked = check_files(files, today, cache=cache, models=False)
     if not checked.ok:
-        return BuildResult(checked)
+        return None
+    compiled = assemble(skills, lock)
+    return None if compiled.problems else (checked, compiled)
+
+
+def _build(root: Path, today: datetime.date, *, check: bool, drafts: bool, site: bool) -> BuildResult:
+    files = _relative_files(root)
+    cache = results_cache.folder(root)
     skills_dir = root / "skills"
     lock_path = skills_dir / LOCK
     lock = read_lock(lock_path.read_text(encoding="utf-8") if lock_path.is_file() else None)
-    compiled = compile_library(checked, lock)
-    if compiled.problems:
-        return BuildResult(checked, compiled.problems)
+    cached = _all_cached(files, today, cache, lock) if not site else None
+    if cached is not None:
+        checked, compiled = cached
+    else:
+        checked = check_files(files, today, cache=cache)
+        if not checked.ok:
+            return BuildResult(checked)
+        compiled = compile_library(checked, lock, cache=cache, keys=_skill_keys(files, checked))
+        if compiled.problems:
+            return BuildResult(checked, compiled.problems)
     count = len(compiled.per_skill)
     if check:
         return BuildResult(checked, differences=tuple(diff_tree(skills_dir, compiled.files)), skills=count)

@@ -37,6 +37,9 @@ from compiler.skill.library import LOCK, Compiled, assemble, compile_library, re
 from compiler.skill.versions import VersionProblem
 
 if TYPE_CHECKING:
+    from compiler.document import Document
+    from compiler.i18n.translation import Translation
+    from compiler.model import Sop
     from compiler.sitegen.memo import PageMemo
 
 SITE_FOLDERS = ("runbooks", "reference", "alerts")
@@ -145,12 +148,15 @@ def _skill_keys(files: list[tuple[str, bytes]], checked: Checked) -> dict[str, s
     return skill_cache.keys(sources, side)
 
 
-def _all_cached(files: list[tuple[str, bytes]], today: datetime.date, cache: Path,
+def _from_cache(files: list[tuple[str, bytes]], today: datetime.date, cache: Path,
                 lock: Mapping[str, Any]) -> tuple[Checked, Compiled] | None:
-    """When every skill is in the compiled-skill cache and the library checks clean: the check (without models)
-    and the skills/ tree, made from the results cache's summaries and the skill entries without loading a
-    document. None otherwise: then the build loads the models (its errors and version problems are reported
-    from them)."""
+    """A build without a site: the library checked without models, each skill from the compiled-skill cache,
+    and only the SOPs whose entry is missing compiled, from the documents of them and the SOPs they include
+    (when every skill is there, no document is loaded). None when the library has errors or version problems
+    (reported from the models) or the results cache has no summary of a file (it could not be written)."""
+    checked = check_files(files, today, cache=cache, models=False)
+    if not checked.ok:
+        return None
     sop_files, side = _sides(files)
     sources: list[Source] = []
     for path, raw in sop_files:
@@ -160,19 +166,57 @@ def _all_cached(files: list[tuple[str, bytes]], today: datetime.date, cache: Pat
         entry = result.entry
         sources.append(Source(path, raw, entry.id, entry.status, tuple(i.sop for i in entry.includes)))
     names = skill_cache.keys(sources, side)
-    skills: list[tuple[str, str, Skill]] = []
-    for source in sorted(sources, key=lambda s: s.id):
+    library = {source.id: source for source in sources}  # the last file of an id wins, as in compile_library
+    found: dict[str, Skill] = {}
+    missed: list[Source] = []
+    for source in sources:
         if source.status == "draft":
             continue
-        skill = skill_cache.read(cache, names[source.path], source.id)
-        if skill is None:
-            return None
-        skills.append((source.path, skill.row["version"], skill))
-    checked = check_files(files, today, cache=cache, models=False)
-    if not checked.ok:
+        if (skill := skill_cache.read(cache, names[source.path], source.id)) is not None:
+            found[source.path] = skill
+        else:
+            missed.append(source)
+    fresh = _compile_missed(missed, library, side) if missed else {}
+    if fresh is None:
         return None
+    for source in missed:
+        found[source.path] = fresh[source.path]
+        skill_cache.write(cache, names[source.path], fresh[source.path])
+    skills = [(source.path, found[source.path].row["version"], found[source.path])
+              for source in sorted(sources, key=lambda s: s.id) if source.status != "draft"]
     compiled = assemble(skills, lock)
     return None if compiled.problems else (checked, compiled)
+
+
+def _compile_missed(missed: list[Source], library: Mapping[str, Source],
+                    side: list[tuple[str, bytes]]) -> dict[str, Skill] | None:
+    """The skills of these SOPs by path, compiled from the models of them and every SOP they include, with the
+    translations of those (what their keys hold); None when one does not load."""
+    from compiler.check_one import load_model
+    from compiler.i18n.prose import translation_file
+    from compiler.lint.translations import read_translation
+    from compiler.skill.library import compile_one
+    from compiler.yamlload import load_bytes
+
+    needed = sorted({sop_id for source in missed for sop_id in skill_cache.closure(source, library)})
+    documents: dict[str, Document] = {}
+    sops: dict[str, Sop] = {}
+    for sop_id in needed:
+        if (source := library.get(sop_id)) is not None:
+            doc, sop = load_model(source.path, source.raw)
+            if doc is None or sop is None:
+                return None
+            documents[sop_id], sops[sop_id] = doc, sop
+    by_sop: dict[str, list[Translation]] = {}
+    for path, raw in side:  # in the order check_files reads them
+        named = translation_file(PurePath(path).name)
+        if named is not None and named[0] in documents:
+            loaded, _ = load_bytes(path, raw)
+            translation = read_translation(loaded, documents)[0] if loaded is not None else None
+            if translation is not None:
+                by_sop.setdefault(translation.sop_id, []).append(translation)
+    return {source.path: compile_one(sops[source.id], documents[source.id], sops, documents, by_sop)
+            for source in missed}
 
 
 def _build(root: Path, today: datetime.date, *, check: bool, drafts: bool, site: bool) -> BuildResult:
@@ -181,7 +225,7 @@ def _build(root: Path, today: datetime.date, *, check: bool, drafts: bool, site:
     skills_dir = root / "skills"
     lock_path = skills_dir / LOCK
     lock = read_lock(lock_path.read_text(encoding="utf-8") if lock_path.is_file() else None)
-    cached = _all_cached(files, today, cache, lock) if not site else None
+    cached = _from_cache(files, today, cache, lock) if not site else None
     if cached is not None:
         checked, compiled = cached
     else:

@@ -85,15 +85,30 @@ def fresh(root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[s
     return tree(other / "skills")
 
 
-def includers(root: Path, sop_id: str) -> set[str]:
-    """sop_id and every SOP that includes it, directly or through others."""
-    includes: dict[str, set[str]] = {}
+def includes(root: Path) -> dict[str, set[str]]:
+    """The ids each SOP's include steps name, by SOP id."""
+    found: dict[str, set[str]] = {}
     for path in (root / "sops").rglob("*.yaml"):
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         if "steps" in data:
-            includes[data["id"]] = {s["sop"] for s in data["steps"] if s.get("kind") == "include"}
+            found[data["id"]] = {s["sop"] for s in data["steps"] if s.get("kind") == "include"}
+    return found
+
+
+def includers(root: Path, sop_id: str) -> set[str]:
+    """sop_id and every SOP that includes it, directly or through others."""
+    graph = includes(root)
     found = {sop_id}
-    while grown := {i for i, targets in includes.items() if targets & found} - found:
+    while grown := {i for i, targets in graph.items() if targets & found} - found:
+        found |= grown
+    return found
+
+
+def included(root: Path, sop_ids: set[str]) -> set[str]:
+    """These SOPs and every SOP they include, directly or through others."""
+    graph = includes(root)
+    found = set(sop_ids)
+    while grown := set().union(*(graph[i] for i in found)) - found:
         found |= grown
     return found
 
@@ -152,6 +167,7 @@ def test_editing_one_sop_compiles_it_and_the_sops_including_it(project: Path, tm
     assert (len(expected) > 3) == (relative == SHARED)
     again = run(project, monkeypatch)
     assert sorted(again.compiled) == sorted(expected)
+    assert again.loaded == len(included(project, expected)) < len(includes(project))  # those compiled and theirs
     assert tree(project / "skills") == fresh(project, tmp_path, monkeypatch)
     assert run(project, monkeypatch).compiled == []
 

@@ -92,7 +92,7 @@ def keys(sources: Sequence[Source], side: Iterable[tuple[str, bytes]]) -> dict[s
     for source in sources:
         digest = base.copy()
         _file(digest, "sop", source.path, source.raw)
-        for sop_id in _closure(source, library):
+        for sop_id in closure(source, library):
             target = library.get(sop_id)
             digest.update(b"include\0" + sop_id.encode("utf-8", "surrogateescape") + b"\0")
             if target is None:
@@ -111,7 +111,7 @@ def _file(digest: Any, what: str, path: str, raw: bytes) -> None:
     digest.update(len(raw).to_bytes(8, "big") + raw)
 
 
-def _closure(source: Source, library: Mapping[str, Source]) -> list[str]:
+def closure(source: Source, library: Mapping[str, Source]) -> list[str]:
     """The SOP's id and every id its includes reach, sorted."""
     seen = {source.id}
     todo = [source]

@@ -214,7 +214,13 @@ def _another_sops_row(entry: Path, other: Path) -> None:
     entry.write_text(json.dumps(payload), encoding="utf-8")
 
 
-@pytest.mark.parametrize("damage", [_not_json, _foreign, _wrong_shape, _missing_field, _another_sops_row])
+def _outside(entry: Path, other: Path) -> None:
+    payload = json.loads(entry.read_bytes())
+    payload["own"]["../../escaped.md"] = "out of its folder"
+    entry.write_text(json.dumps(payload), encoding="utf-8")
+
+
+@pytest.mark.parametrize("damage", [_not_json, _foreign, _wrong_shape, _missing_field, _another_sops_row, _outside])
 def test_a_damaged_or_foreign_entry_is_compiled_again(project: Path, tmp_path: Path, damage, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     run(project, monkeypatch)
     built = tree(project / "skills")
@@ -236,6 +242,16 @@ def test_a_deleted_cache_costs_one_full_build(project: Path, tmp_path: Path, mon
     shutil.rmtree(skill_cache.folder(tmp_path / "cache"))
     assert sorted(run(project, monkeypatch).compiled) == sorted(first.compiled)
     assert tree(project / "skills") == built
+
+
+def test_a_cache_that_cannot_be_written_is_no_error(project: Path, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    blocker = tmp_path / "blocker"
+    blocker.write_text("a file where the cache folder would be", encoding="utf-8")
+    monkeypatch.setenv(results_cache.ENVIRONMENT, str(blocker))
+    first = run(project, monkeypatch)
+    assert tree(project / "skills") == fresh(project, tmp_path, monkeypatch)
+    assert sorted(run(project, monkeypatch).compiled) == sorted(first.compiled)
 
 
 def test_a_version_problem_is_found_with_every_skill_cached(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -133,12 +133,20 @@ def read(cache_folder: Path, name: str, sop_id: str) -> Skill | None:
 
 
 def write(cache_folder: Path, name: str, skill: Skill) -> None:
-    """Store one SOP's entry (a cache that cannot be written is no error)."""
-    results_cache.store(folder(cache_folder), name, {
-        "own": {file: data.decode("utf-8") for file, data in skill.own.items()},
-        "sums": skill.sums,
-        "row": skill.row,
-    })
+    """Store one SOP's entry (a cache that cannot be written is no error, nor a file that is not UTF-8 text,
+    which no skill has: that SOP is then compiled on every build)."""
+    try:
+        own = {file: data.decode("utf-8") for file, data in skill.own.items()}
+    except UnicodeDecodeError:
+        return
+    results_cache.store(folder(cache_folder), name, {"own": own, "sums": skill.sums, "row": skill.row})
+
+
+def _file_name(name: str) -> bool:
+    """A name a skill's file can have: SKILL.md and the like, or queries/<step>.sql."""
+    parts = name.split("/")
+    return (len(parts) == 1 or (len(parts) == 2 and parts[0] == "queries")) and "\\" not in name \
+        and all(part not in ("", ".", "..") for part in parts)
 
 
 def _texts(value: Any) -> dict[str, str]:
@@ -154,6 +162,6 @@ def _decode(payload: dict[str, Any], sop_id: str) -> Skill:
             or not all(isinstance(row[field], kind) for field, kind in _ROW.items()) \
             or not all(isinstance(t, str) for t in row["triggers"]) or row["id"] != sop_id:
         raise results_cache.Corrupt
-    if not own or not {"skill.json", "SKILL.md", "tools.json"} <= set(own):
+    if not {"skill.json", "SKILL.md", "tools.json"} <= set(own) or not all(map(_file_name, own)):
         raise results_cache.Corrupt
     return Skill(own, _texts(payload["sums"]), row)

@@ -1,11 +1,11 @@
 """The compiled-skill cache (`.sopc-cache/skills/`): what compiling one SOP produced, kept until an input changes.
 
 An entry is named by a hash of everything the SOP's compiled files depend on:
-sopc's code fingerprint (`results_cache.fingerprint`), the versions of the
-parsers whose output lands in a skill (sqlglot for the Spark text and the
-query analysis, PyYAML for the data), the SOP file's path and bytes, and the
-path and bytes (or absence) of every SOP it includes, transitively, with the
-translation files of each of them. It holds the SOP's files in skills/<id>/,
+sopc's code fingerprint (`results_cache.fingerprint`), the versions of
+Python and of the parsers whose output lands in a skill (sqlglot for the
+Spark text and the query analysis, PyYAML for the data), the SOP file's
+path and bytes, and the path and bytes (or absence) of every SOP it
+includes, transitively, with the translation files of each of them. It holds the SOP's files in skills/<id>/,
 the digests the version lock compares and its row of skills/index.json. The
 lock check runs on every build. As in the results cache, an entry that does
 not parse, has the wrong shape or was written for another key is a miss, and
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -87,7 +88,7 @@ def keys(sources: Sequence[Source], side: Iterable[tuple[str, bytes]]) -> dict[s
     for path, raw in side:
         if (named := translation_file(PurePath(path).name)) is not None:
             translations.setdefault(named[0], []).append((path, raw))
-    base = hashlib.sha256(f"sopc-skill {FORMAT} {results_cache.fingerprint()} {_libraries()}".encode())
+    base = hashlib.sha256(f"sopc-skill {FORMAT} {results_cache.fingerprint()} {_libraries()} {sys.version}".encode())
     found: dict[str, str] = {}
     for source in sources:
         digest = base.copy()

@@ -18,7 +18,10 @@ and noisy: read the ratios, and CPU time beside wall time):
   run from `check-jsonschema` on PATH or from a virtualenv made for it under
   benchmarks/.data/ (never a dependency of sopc); skipped when it cannot be
   installed;
-- `sopc build --no-site` (skills only) with an empty and with a warm cache.
+- `sopc build --no-site` (skills only) with an empty and with a warm results
+  cache, then again on the unchanged library (every skill from the
+  compiled-skill cache), then after one SOP's wording is edited (with the
+  patch version and changelog entry that calls for).
 """
 
 from __future__ import annotations
@@ -174,6 +177,21 @@ def _ok(measured: Measured, what: str) -> Measured:
     return measured
 
 
+def edit_wording(path: Path) -> None:
+    """Change an SOP's title and give it the patch version and changelog entry a wording change calls for."""
+    text = path.read_text(encoding="utf-8")
+    found = re.search(r'^version: "(\d+)\.(\d+)\.(\d+)"', text, re.MULTILINE)
+    if found is None:
+        raise SystemExit(f"{path}: no version to bump")
+    major, minor, patch = found.groups()
+    current, bumped = f"{major}.{minor}.{patch}", f"{major}.{minor}.{int(patch) + 1}"
+    text = text.replace("title: ", "title: Revised ", 1).replace(f'version: "{current}"', f'version: "{bumped}"', 1)
+    text = text.replace(f'  - {{version: "{current}"',
+                        f'  - {{version: "{bumped}", date: "2026-12-05", change: A clearer title.}}\n'
+                        f'  - {{version: "{current}"', 1)
+    path.write_text(text, encoding="utf-8")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--count", type=int, default=1000)
@@ -217,6 +235,12 @@ def main() -> None:
             cold_build = _ok(run(build, root, env), "build")
             line("sopc build --no-site, empty cache", cold_build, base, "(goal <= 3x)")
             line("sopc build --no-site, validated before", warm_build, base)
+            cached_build = _ok(run(build, root, env), "build again")
+            line("sopc build --no-site, all cached", cached_build, base,
+                 f"{cold_build.wall / cached_build.wall:.0f}x faster than with an empty cache")
+            edit_wording(paths[1])
+            edited_build = _ok(run(build, root, env), "build after an edit")
+            line("sopc build --no-site, one SOP edited", edited_build, base)
     skills = re.findall(r"compiled (\d+) skills", cold_build.output) if not args.no_build else []
     if skills:
         print(f"  ({skills[0]} skills compiled)")

@@ -12,23 +12,34 @@ digest is reused (`compiler.sitegen.memo`). Unchanged files are linked, not
 rewritten, into each folder's new tree before the atomic swap, and a folder
 whose files are all unchanged is not swapped: a build of an unchanged
 library writes nothing.
+
+Skills are compiled again only when what they are made from changed: each
+SOP's compiled files are kept in the compiled-skill cache
+(`compiler.skill.cache`, in the results cache's folder), and the version
+lock is checked on every build. When every skill is there and no site is
+built, the build loads no SOP document at all.
 """
 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING
+from pathlib import Path, PurePath
+from typing import TYPE_CHECKING, Any
 
 from compiler import results_cache
 from compiler.check import Checked, check_files
-from compiler.files import diff_tree, discover, project_lock, read_all, replace_tree, write_atomic
-from compiler.skill.library import LOCK, Compiled, compile_library, read_lock
+from compiler.files import diff_tree, discover, is_sop_file, project_lock, read_all, replace_tree, write_atomic
+from compiler.skill import cache as skill_cache
+from compiler.skill.cache import Skill, Source
+from compiler.skill.library import LOCK, Compiled, assemble, compile_library, read_lock
 from compiler.skill.versions import VersionProblem
 
 if TYPE_CHECKING:
+    from compiler.document import Document
+    from compiler.i18n.translation import Translation
+    from compiler.model import Sop
     from compiler.sitegen.memo import PageMemo
 
 SITE_FOLDERS = ("runbooks", "reference", "alerts")
@@ -46,6 +57,8 @@ class BuildResult:
     """What a build found and did."""
 
     checked: Checked
+    """What checking found (without models or documents when every skill came from the cache and no site was
+    built)."""
     problems: tuple[VersionProblem, ...] = ()
     written: tuple[str, ...] = ()
     """Folders and files written (build; none when everything was current) or nothing (check)."""
@@ -119,16 +132,109 @@ def build(root: Path, today: datetime.date, *, check: bool = False, drafts: bool
         return _build(root, today, check=False, drafts=drafts, site=site)
 
 
-def _build(root: Path, today: datetime.date, *, check: bool, drafts: bool, site: bool) -> BuildResult:
-    checked = check_files(_relative_files(root), today, cache=results_cache.folder(root))
+def _sides(files: list[tuple[str, bytes]]) -> tuple[list[tuple[str, bytes]], list[tuple[str, bytes]]]:
+    """The SOP files, and the others (translations, the glossary)."""
+    sops = [(path, raw) for path, raw in files if is_sop_file(PurePath(path))]
+    return sops, [(path, raw) for path, raw in files if not is_sop_file(PurePath(path))]
+
+
+def _skill_keys(files: list[tuple[str, bytes]], checked: Checked) -> dict[str, str]:
+    """Each SOP file's key in the compiled-skill cache, from the models."""
+    sop_files, side = _sides(files)
+    raw = dict(sop_files)
+    sources = [Source(sop.path, raw[sop.path], sop.id, sop.status,
+                      tuple(step.sop for step in sop.steps if step.kind == "include" and step.sop))
+               for sop in checked.sops if sop.path in raw]
+    return skill_cache.keys(sources, side)
+
+
+def _from_cache(files: list[tuple[str, bytes]], today: datetime.date, cache: Path,
+                lock: Mapping[str, Any]) -> tuple[Checked, Compiled] | None:
+    """A build without a site: the library checked without models, each skill from the compiled-skill cache,
+    and only the SOPs whose entry is missing compiled, from the documents of them and the SOPs they include
+    (when every skill is there, no document is loaded). None when the library has errors or version problems
+    (reported from the models) or the results cache has no summary of a file (it could not be written)."""
+    checked = check_files(files, today, cache=cache, models=False)
     if not checked.ok:
-        return BuildResult(checked)
+        return None
+    sop_files, side = _sides(files)
+    sources: list[Source] = []
+    for path, raw in sop_files:
+        result = results_cache.read(cache, results_cache.key(path, raw), path)
+        if result is None or result.entry is None:
+            return None
+        entry = result.entry
+        sources.append(Source(path, raw, entry.id, entry.status, tuple(i.sop for i in entry.includes)))
+    names = skill_cache.keys(sources, side)
+    library = {source.id: source for source in sources}  # the last file of an id wins, as in compile_library
+    found: dict[str, Skill] = {}
+    missed: list[Source] = []
+    for source in sources:
+        if source.status == "draft":
+            continue
+        if (skill := skill_cache.read(cache, names[source.path], source.id)) is not None:
+            found[source.path] = skill
+        else:
+            missed.append(source)
+    fresh = _compile_missed(missed, library, side) if missed else {}
+    if fresh is None:
+        return None
+    for source in missed:
+        found[source.path] = fresh[source.path]
+        skill_cache.write(cache, names[source.path], fresh[source.path])
+    skills = [(source.path, found[source.path].row["version"], found[source.path])
+              for source in sorted(sources, key=lambda s: s.id) if source.status != "draft"]
+    compiled = assemble(skills, lock)
+    return None if compiled.problems else (checked, compiled)
+
+
+def _compile_missed(missed: list[Source], library: Mapping[str, Source],
+                    side: list[tuple[str, bytes]]) -> dict[str, Skill] | None:
+    """The skills of these SOPs by path, compiled from the models of them and every SOP they include, with the
+    translations of those (what their keys hold); None when one does not load."""
+    from compiler.check_one import load_model
+    from compiler.i18n.prose import translation_file
+    from compiler.lint.translations import read_translation
+    from compiler.skill.library import compile_one
+    from compiler.yamlload import load_bytes
+
+    needed = sorted({sop_id for source in missed for sop_id in skill_cache.closure(source, library)})
+    documents: dict[str, Document] = {}
+    sops: dict[str, Sop] = {}
+    for sop_id in needed:
+        if (source := library.get(sop_id)) is not None:
+            doc, sop = load_model(source.path, source.raw)
+            if doc is None or sop is None:
+                return None
+            documents[sop_id], sops[sop_id] = doc, sop
+    by_sop: dict[str, list[Translation]] = {}
+    for path, raw in side:  # in the order check_files reads them
+        named = translation_file(PurePath(path).name)
+        if named is not None and named[0] in documents:
+            loaded, _ = load_bytes(path, raw)
+            translation = read_translation(loaded, documents)[0] if loaded is not None else None
+            if translation is not None:
+                by_sop.setdefault(translation.sop_id, []).append(translation)
+    return {source.path: compile_one(sops[source.id], documents[source.id], sops, documents, by_sop)
+            for source in missed}
+
+
+def _build(root: Path, today: datetime.date, *, check: bool, drafts: bool, site: bool) -> BuildResult:
+    files = _relative_files(root)
+    cache = results_cache.folder(root)
     skills_dir = root / "skills"
     lock_path = skills_dir / LOCK
     lock = read_lock(lock_path.read_text(encoding="utf-8") if lock_path.is_file() else None)
-    compiled = compile_library(checked, lock)
-    if compiled.problems:
-        return BuildResult(checked, compiled.problems)
+    cached = _from_cache(files, today, cache, lock) if not site else None
+    if cached is not None:
+        checked, compiled = cached
+    else:
+        checked = check_files(files, today, cache=cache)
+        if not checked.ok:
+            return BuildResult(checked)
+        compiled = compile_library(checked, lock, cache=cache, keys=_skill_keys(files, checked))
+        if compiled.problems:
+            return BuildResult(checked, compiled.problems)
     count = len(compiled.per_skill)
     if check:
         return BuildResult(checked, differences=tuple(diff_tree(skills_dir, compiled.files)), skills=count)

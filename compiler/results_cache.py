@@ -46,7 +46,7 @@ class FileResult:
     """review_by as written and where, compared with today on every run."""
 
 
-class _Corrupt(Exception):
+class Corrupt(Exception):
     """An entry that is not what this version writes."""
 
 
@@ -89,36 +89,40 @@ def _entry_path(folder: Path, name: str) -> Path:
 def read(folder: Path, name: str, path: str) -> FileResult | None:
     """The entry for this key, or None when there is none or it cannot be trusted."""
     try:
-        payload = json.loads(_entry_path(folder, name).read_bytes())
-        if not isinstance(payload, dict) or payload.get("key") != name:
-            raise _Corrupt
-        return decode(payload, path)
-    except (OSError, ValueError, TypeError, KeyError, IndexError, RecursionError, _Corrupt):
+        return decode(load(folder, name), path)
+    except (OSError, ValueError, TypeError, KeyError, IndexError, RecursionError, Corrupt):
         return None
 
 
 def read_diagnostics(folder: Path, name: str) -> tuple[Diagnostic, ...] | None:
     """Diagnostics of several files kept under one key (see `combined_key`), or None."""
     try:
-        payload = json.loads(_entry_path(folder, name).read_bytes())
-        if not isinstance(payload, dict) or payload.get("key") != name:
-            raise _Corrupt
+        payload = load(folder, name)
         return tuple(_diagnostic(_str(d[0]), d[1:]) for d in _list(payload["located"]))
-    except (OSError, ValueError, TypeError, KeyError, IndexError, RecursionError, _Corrupt):
+    except (OSError, ValueError, TypeError, KeyError, IndexError, RecursionError, Corrupt):
         return None
 
 
 def write(folder: Path, name: str, result: FileResult) -> None:
     """Store one file's entry."""
-    _store(folder, name, encode(result))
+    store(folder, name, encode(result))
 
 
 def write_diagnostics(folder: Path, name: str, diagnostics: list[Diagnostic]) -> None:
     """Store the diagnostics of several files under one key."""
-    _store(folder, name, {"located": [[d.path, *_row(d)] for d in diagnostics]})
+    store(folder, name, {"located": [[d.path, *_row(d)] for d in diagnostics]})
 
 
-def _store(folder: Path, name: str, payload: dict[str, Any]) -> None:
+def load(folder: Path, name: str) -> dict[str, Any]:
+    """The JSON data of the entry for this key; Corrupt, OSError or ValueError when there is none or it was
+    written for another key."""
+    payload = json.loads(_entry_path(folder, name).read_bytes())
+    if not isinstance(payload, dict) or payload.get("key") != name:
+        raise Corrupt
+    return payload
+
+
+def store(folder: Path, name: str, payload: dict[str, Any]) -> None:
     """Write an entry atomically (a reader sees the old file, the new one or none); a cache that cannot be
     written is no error."""
     target = _entry_path(folder, name)
@@ -158,25 +162,25 @@ def encode(result: FileResult) -> dict[str, Any]:
 
 def _str(value: Any) -> str:
     if not isinstance(value, str):
-        raise _Corrupt
+        raise Corrupt
     return value
 
 
 def _int(value: Any) -> int:
     if not isinstance(value, int) or isinstance(value, bool):
-        raise _Corrupt
+        raise Corrupt
     return value
 
 
 def _bool(value: Any) -> bool:
     if not isinstance(value, bool):
-        raise _Corrupt
+        raise Corrupt
     return value
 
 
 def _list(value: Any, length: int | None = None) -> list[Any]:
     if not isinstance(value, list) or (length is not None and len(value) != length):
-        raise _Corrupt
+        raise Corrupt
     return value
 
 
@@ -191,7 +195,7 @@ def _position(value: Any) -> Position:
 
 def _positions(value: Any) -> dict[str, Position]:
     if not isinstance(value, dict):
-        raise _Corrupt
+        raise Corrupt
     return {_str(p): _position(v) for p, v in value.items()}
 
 
@@ -205,7 +209,7 @@ def _entry(path: str, value: Any) -> LibraryEntry | None:
     if value is None:
         return None
     if not isinstance(value, dict):
-        raise _Corrupt
+        raise Corrupt
     inputs = tuple((_str(n), _bool(r)) for n, r in (_list(i, 2) for i in _list(value["inputs"])))
     includes = tuple(IncludeStep(_str(p), _str(i), _str(s), _strs(b), tuple((_str(n), _str(t)) for n, t in
                                                                            (_list(o, 2) for o in _list(outs))),
@@ -218,7 +222,7 @@ def _entry(path: str, value: Any) -> LibraryEntry | None:
 
 
 def decode(payload: dict[str, Any], path: str) -> FileResult:
-    """The FileResult of one entry's JSON data, for the file at path; _Corrupt (or ValueError) when it is not one."""
+    """The FileResult of one entry's JSON data, for the file at path; Corrupt (or ValueError) when it is not one."""
     review = payload["review"]
     if review is not None:
         text, line, col = _list(review, 3)

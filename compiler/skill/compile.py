@@ -16,11 +16,11 @@ from compiler.document import Document
 from compiler.i18n.translation import Translation, translations_block
 from compiler.model import Input, Sop, Step, Transition, TypedField
 from compiler.runner.includes import canonical_sha256, qualified_ids
+from compiler.skill import SKILL_FORMAT
 from compiler.skill.digest import digests
 from compiler.sqlcheck import SqlReport, analyze
 from compiler.translate import to_spark
 
-SKILL_FORMAT = 1
 SKILL_SCHEMA_ID = "https://sopc.dev/schema/skill.schema.json"
 SAFETY_ORDER = ("read-only", "reversible", "irreversible")
 DURATION_PATTERN = "^([0-9]+d)?([0-9]+h)?([0-9]+m)?([0-9]+s)?$"

@@ -1,22 +1,26 @@
-"""Compile a checked library into the files of skills/ (pure: values in, bytes out)."""
+"""Compile a checked library into the files of skills/ (values in, bytes out; each SOP's from the compiled-skill
+cache when it is there)."""
 
 from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from json.encoder import encode_basestring
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from compiler.check import Checked
-from compiler.i18n.translation import Translation
-from compiler.skill.compile import SKILL_FORMAT, compile_skill
-from compiler.skill.digest import digests, engine_digests
-from compiler.skill.markdown import render_skill_md
-from compiler.skill.tools import tools
-from compiler.skill.translated import add_translations
+from compiler.skill import SKILL_FORMAT
+from compiler.skill import cache as skill_cache
+from compiler.skill.cache import Skill
 from compiler.skill.versions import VersionProblem, check_versions, lock_entry
+
+if TYPE_CHECKING:
+    from compiler.check import Checked
+    from compiler.document import Document
+    from compiler.i18n.translation import Translation
+    from compiler.model import Sop
 
 INDEX = "index.json"
 LOCK = "lock.json"
@@ -99,47 +103,81 @@ class Compiled:
     """Version bumps missing or wrong; nothing is written when there are any."""
 
 
-def compile_library(checked: Checked, lock: Mapping[str, Any]) -> Compiled:
-    """Every non-draft SOP as a skill folder, plus the index and the lock."""
+def compile_library(checked: Checked, lock: Mapping[str, Any], *, cache: Path | None = None,
+                    keys: Mapping[str, str] | None = None) -> Compiled:
+    """Every non-draft SOP as a skill folder, plus the index and the lock.
+
+    With cache (a results cache folder) and keys (each SOP file's key, `compiler.skill.cache.keys`), an SOP
+    whose entry is there is not compiled again, and the SOPs compiled are stored.
+    """
     library = {s.id: s for s in checked.sops}
     documents = {s.id: d for s, d in zip(checked.sops, checked.documents, strict=True)}
     by_sop: dict[str, list[Translation]] = {}
     for translation in checked.translations:
         by_sop.setdefault(translation.sop_id, []).append(translation)
+    skills: list[tuple[str, str, Skill]] = []
+    pairs = sorted(zip(checked.sops, checked.documents, strict=True), key=lambda p: p[0].id)
+    for sop, doc in pairs:
+        if sop.status == "draft":
+            continue
+        name = keys.get(sop.path) if cache is not None and keys is not None else None
+        skill = skill_cache.read(cache, name, sop.id) if cache is not None and name is not None else None
+        if skill is None:
+            skill = compile_one(sop, doc, library, documents, by_sop)
+            if cache is not None and name is not None:
+                skill_cache.write(cache, name, skill)
+        skills.append((sop.path, sop.version, skill))
+    return assemble(skills, lock)
+
+
+def compile_one(sop: Sop, doc: Document, library: Mapping[str, Sop], documents: Mapping[str, Document],
+                by_sop: Mapping[str, Sequence[Translation]]) -> Skill:
+    """One SOP's files in skills/<id>/, its digests and its index row."""
+    from compiler.skill.compile import compile_skill  # the compilers (and sqlglot) load only when one is needed
+    from compiler.skill.digest import digests, engine_digests
+    from compiler.skill.markdown import render_skill_md
+    from compiler.skill.tools import tools
+    from compiler.skill.translated import add_translations
+
+    skill = compile_skill(sop, doc, library, documents, by_sop)
+    tool_defs = tools(sop)
+    names = [t["name"] for t in tool_defs]
+    translated = add_translations(skill, doc, library, by_sop.get(sop.id, []), names, documents, by_sop)
+    own: dict[str, bytes] = {
+        "skill.json": dump_json(skill),
+        "SKILL.md": render_skill_md(skill, names).encode("utf-8"),
+        "tools.json": dump_json(tool_defs),
+        **translated,
+    }
+    for step in skill["steps"]:
+        for sql in (step["sql"], step["sql"].get("spark")) if "sql" in step else ():
+            if sql is not None:
+                own[sql["file"]] = (sql["text"].rstrip("\n") + "\n").encode("utf-8")
+    sums = {**digests(doc.data), **engine_digests(skill)}
+    row = {
+        "id": sop.id, "version": sop.version, "status": sop.status, "digest": skill["digest"],
+        "title": sop.title, "severity": sop.severity, "domain": sop.domain,
+        "triggers": [t.alert for t in sop.triggers], "superseded_by": sop.superseded_by or None,
+        "path": f"{sop.id}/", "skill": f"{sop.id}/skill.json", "skill_md": f"{sop.id}/SKILL.md",
+    }
+    return Skill(own, sums, row)
+
+
+def assemble(skills: Sequence[tuple[str, str, Skill]], lock: Mapping[str, Any]) -> Compiled:
+    """The skills/ tree of the compiled SOPs, given as (path, version, skill) in the order of their ids, with the
+    index and the new lock; the versions checked against the old lock."""
     files: dict[str, bytes] = {}
     per_skill: dict[str, dict[str, bytes]] = {}
     index: list[dict[str, Any]] = []
     current: dict[str, tuple[str, str, Mapping[str, str]]] = {}
     new_lock: dict[str, Any] = {}
-    pairs = sorted(zip(checked.sops, checked.documents, strict=True), key=lambda p: p[0].id)
-    for sop, doc in pairs:
-        if sop.status == "draft":
-            continue
-        skill = compile_skill(sop, doc, library, documents, by_sop)
-        tool_defs = tools(sop)
-        names = [t["name"] for t in tool_defs]
-        translated = add_translations(skill, doc, library, by_sop.get(sop.id, []), names, documents, by_sop)
-        own: dict[str, bytes] = {
-            "skill.json": dump_json(skill),
-            "SKILL.md": render_skill_md(skill, names).encode("utf-8"),
-            "tools.json": dump_json(tool_defs),
-            **translated,
-        }
-        for step in skill["steps"]:
-            for sql in (step["sql"], step["sql"].get("spark")) if "sql" in step else ():
-                if sql is not None:
-                    own[sql["file"]] = (sql["text"].rstrip("\n") + "\n").encode("utf-8")
-        per_skill[sop.id] = own
-        files.update({f"{sop.id}/{name}": data for name, data in own.items()})
-        sums = {**digests(doc.data), **engine_digests(skill)}
-        current[sop.id] = (sop.path, sop.version, sums)
-        new_lock[sop.id] = lock_entry(sop.version, sums)
-        index.append({
-            "id": sop.id, "version": sop.version, "status": sop.status, "digest": skill["digest"],
-            "title": sop.title, "severity": sop.severity, "domain": sop.domain,
-            "triggers": [t.alert for t in sop.triggers], "superseded_by": sop.superseded_by or None,
-            "path": f"{sop.id}/", "skill": f"{sop.id}/skill.json", "skill_md": f"{sop.id}/SKILL.md",
-        })
+    for path, version, skill in skills:
+        sop_id = skill.row["id"]
+        per_skill[sop_id] = skill.own
+        files.update({f"{sop_id}/{name}": data for name, data in skill.own.items()})
+        current[sop_id] = (path, version, skill.sums)
+        new_lock[sop_id] = lock_entry(version, skill.sums)
+        index.append(skill.row)
     files[INDEX] = dump_json({"skill_format": SKILL_FORMAT, "skills": index})
     files[LOCK] = dump_json({"comment": "Version lock written by sopc build; do not edit.", "sops": new_lock})
     return Compiled(files, per_skill, tuple(check_versions(lock, current)))

@@ -61,8 +61,9 @@ _verdicts: dict[tuple[str, ParamTypes], Bound] = {}
 
 @cache
 def _database() -> duckdb.DuckDBPyConnection:
-    """The canonical tables, empty; nothing outside the process is reachable."""
-    connection = duckdb.connect(":memory:", config={"enable_external_access": False})
+    """The canonical tables, empty; nothing outside the process is reachable. One thread:
+    it only parses and binds, and more would only contend with the other worker processes of a validation."""
+    connection = duckdb.connect(":memory:", config={"enable_external_access": False, "threads": 1})
     connection.execute(schema_text("exchange.sql"))
     connection.execute("SET errors_as_json = true")
     connection.execute("SET lock_configuration = true")

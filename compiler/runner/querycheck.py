@@ -36,8 +36,9 @@ _KEEP = 4096
 
 @cache
 def _parser() -> duckdb.DuckDBPyConnection:
-    """A connection holding the canonical tables, empty, used only to parse queries and name the tables."""
-    connection = duckdb.connect(":memory:", config={"enable_external_access": False})
+    """A connection holding the canonical tables, empty, used only to parse queries and name the tables. One thread:
+    it only parses and binds, and more would only contend with the other worker processes of a validation."""
+    connection = duckdb.connect(":memory:", config={"enable_external_access": False, "threads": 1})
     connection.execute(schema_text("exchange.sql"))
     connection.execute("SET lock_configuration = true")
     return connection

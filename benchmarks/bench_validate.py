@@ -12,7 +12,7 @@ and noisy: read the ratios, and CPU time beside wall time):
   the CPU time of each process that worked (how the work was spread over
   the cores: CPU over wall time says more about the machine's load than
   about sopc), and peak memory
-  (proportional set size of the process and its workers, sampled);
+  (proportional set size of the process and its workers, sampled every half second);
 - check-jsonschema (`--schemafile schema/sop.schema.json`) on the first
   `--peer-count` SOPs beside `sopc validate --no-cache` on the same files:
   run from `check-jsonschema` on PATH or from a virtualenv made for it under
@@ -46,6 +46,9 @@ from benchmarks.corpus import REPO, write_corpus
 TODAY = "2026-11-22"
 PEER_VENV = REPO / "benchmarks" / ".data" / "check-jsonschema-venv"
 SOPC = [sys.executable, "-m", "compiler"]
+SAMPLE_SECONDS = 0.5
+"""How often memory and CPU are sampled. Reading /proc/PID/smaps_rollup walks a process's page tables: sampled
+every 50 ms it took a tenth of a core from a two-core machine, slowing the measured command by as much."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +107,7 @@ def run(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> Mea
             tree = _tree(process.pid)
             peak[0] = max(peak[0], sum(_pss_kib(pid) for pid in tree))
             ticks.update({pid: _cpu_ticks(pid) for pid in tree})
-            time.sleep(0.05)
+            time.sleep(SAMPLE_SECONDS)
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()

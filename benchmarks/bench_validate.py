@@ -12,7 +12,7 @@ and noisy: read the ratios, and CPU time beside wall time):
   the CPU time of each process that worked (how the work was spread over
   the cores: CPU over wall time says more about the machine's load than
   about sopc), and peak memory
-  (proportional set size of the process and its workers, sampled every half second);
+  (proportional set size of the process and its workers, sampled every half second once it has run a few seconds);
 - check-jsonschema (`--schemafile schema/sop.schema.json`) on the first
   `--peer-count` SOPs beside `sopc validate --no-cache` on the same files:
   run from `check-jsonschema` on PATH or from a virtualenv made for it under
@@ -103,11 +103,13 @@ def run(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> Mea
     ticks: dict[int, int] = {}
 
     def sample() -> None:
+        pause = 0.01  # doubled up to SAMPLE_SECONDS: a command of a quarter second is still seen at its peak
         while process.poll() is None:
             tree = _tree(process.pid)
             peak[0] = max(peak[0], sum(_pss_kib(pid) for pid in tree))
             ticks.update({pid: _cpu_ticks(pid) for pid in tree})
-            time.sleep(SAMPLE_SECONDS)
+            time.sleep(pause)
+            pause = min(pause * 2, SAMPLE_SECONDS)
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()

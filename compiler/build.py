@@ -195,7 +195,7 @@ def _compile_missed(missed: list[Source], library: Mapping[str, Source],
     from compiler.check_one import load_model
     from compiler.i18n.prose import translation_file
     from compiler.lint.translations import read_translation
-    from compiler.skill.library import compile_one
+    from compiler.skill.library import compile_many
     from compiler.yamlload import load_bytes
 
     needed = sorted({sop_id for source in missed for sop_id in skill_cache.closure(source, library)})
@@ -215,8 +215,8 @@ def _compile_missed(missed: list[Source], library: Mapping[str, Source],
             translation = read_translation(loaded, documents)[0] if loaded is not None else None
             if translation is not None:
                 by_sop.setdefault(translation.sop_id, []).append(translation)
-    return {source.path: compile_one(sops[source.id], documents[source.id], sops, documents, by_sop)
-            for source in missed}
+    made = compile_many([source.id for source in missed], (sops, documents, by_sop))
+    return {source.path: skill for source, skill in zip(missed, made, strict=True)}
 
 
 def _build(root: Path, today: datetime.date, *, check: bool, drafts: bool, site: bool) -> BuildResult:

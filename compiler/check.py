@@ -10,7 +10,6 @@ parser or validator: a run whose files all hit the cache loads none.
 from __future__ import annotations
 
 import datetime
-import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePath
@@ -23,6 +22,7 @@ from compiler.lint.causes import fold
 from compiler.lint.library import check_library
 from compiler.lint.lifecycle import review_passed
 from compiler.results_cache import FileResult
+from compiler.workers import cores, pool
 
 if TYPE_CHECKING:
     from compiler.document import Document
@@ -85,17 +85,6 @@ class _LazyDocuments(Mapping[str, "Document"]):
         return len(self._raw)
 
 
-def _workers() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-
-
-def _single_threaded() -> bool:
-    try:
-        return len(os.listdir("/proc/self/task")) == 1
-    except OSError:
-        return False
-
-
 def _checked_and_kept(path: str, raw: bytes, key: str, cache: Path | None) -> FileResult:
     """One file's own checks, written to the results cache where there is one (by the worker: in parallel)."""
     from compiler import check_one
@@ -112,27 +101,18 @@ def _results(files: list[tuple[str, bytes]], keys: list[str], cache: Path | None
         return []
     import compiler.check_one  # noqa: F401  (imported before the workers fork, so each inherits it loaded)
 
-    workers = min(_workers(), len(files) // (POOL_FILES // 2) or 1)
+    workers = min(cores(), len(files) // (POOL_FILES // 2) or 1)
     if workers < 2 or len(files) < POOL_FILES:
         return [_checked_and_kept(path, raw, key, cache) for (path, raw), key in zip(files, keys, strict=True)]
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
     from compiler.cel import warm
-    from compiler.lifetime import die_with_parent
 
-    warm()  # the CEL grammar is built once here and inherited by every worker
-    # fork shares what this process imported and built; a process with threads (an open DuckDB) could hand
-    # a held lock to its children, so it starts its workers from a clean server process instead.
-    forked = _single_threaded()
-    context = multiprocessing.get_context("fork" if forked else "forkserver")
+    warm()  # the CEL grammar is built once here and inherited by every forked worker
     # Largest files first, in small chunks: the workers finish together instead of one waiting on the last big chunk.
     order = sorted(range(len(files)), key=lambda index: -len(files[index][1]))
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=die_with_parent,
-                             initargs=(os.getpid() if forked else 0,)) as pool:
-        done = pool.map(_checked_and_kept, [files[i][0] for i in order], [files[i][1] for i in order],
-                        [keys[i] for i in order], [cache] * len(files),
-                        chunksize=max(1, min(CHUNK_FILES, len(files) // (workers * 8))))
+    with pool(workers) as running:
+        done = running.map(_checked_and_kept, [files[i][0] for i in order], [files[i][1] for i in order],
+                           [keys[i] for i in order], [cache] * len(files),
+                           chunksize=max(1, min(CHUNK_FILES, len(files) // (workers * 8))))
         results: list[FileResult | None] = [None] * len(files)
         for index, result in zip(order, done, strict=True):
             results[index] = result

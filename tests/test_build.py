@@ -322,3 +322,28 @@ def test_strict_rule_checker_catches_each_violation() -> None:
     assert any("'minLength'" in p for p in strict_violations(bounded))
     long_name = tool_name("a" * 64, "submit_findings")
     assert len(long_name) <= 64 and long_name.endswith("__submit_findings")
+
+
+def test_skills_compiled_by_forked_workers_are_those_compiled_in_one_process(tmp_path: Path,
+                                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """Enough SOPs to compile are shared out to worker processes; the skills are the same bytes either way."""
+    from compiler.skill import library
+    from compiler.workers import forkable
+
+    write_corpus(tmp_path, library.POOL_SKILLS + 6)
+    pooled = []
+    original = library.compile_many
+
+    def counted(ids: list[str], shared: library.Library) -> list[library.Skill]:
+        pooled.append(len(ids) >= library.POOL_SKILLS and forkable())
+        return original(ids, shared)
+
+    monkeypatch.setattr(library, "compile_many", counted)
+    assert build(tmp_path, TODAY, site=False).checked.ok
+    shared_out = tree(tmp_path / "skills")
+    assert pooled == [True]  # one call, with enough SOPs to fork workers for
+    shutil.rmtree(tmp_path / "skills")
+    shutil.rmtree(tmp_path / ".sopc-cache")
+    monkeypatch.setattr(library, "POOL_SKILLS", 10**6)
+    assert build(tmp_path, TODAY, site=False).checked.ok
+    assert tree(tmp_path / "skills") == shared_out

@@ -189,6 +189,7 @@ def test_a_process_with_threads_checks_many_files_through_a_fork_server(tmp_path
 
     from benchmarks.corpus import write_corpus
     from compiler import check
+    from compiler.workers import forkable
 
     paths = write_corpus(tmp_path, check.POOL_FILES)
     files = [(str(p.relative_to(tmp_path)), p.read_bytes()) for p in paths]
@@ -197,7 +198,7 @@ def test_a_process_with_threads_checks_many_files_through_a_fork_server(tmp_path
     waiting = threading.Thread(target=stop.wait)
     waiting.start()
     try:
-        assert not check._single_threaded()
+        assert not forkable()
         pooled = check.check_files(files, datetime.date(2026, 11, 22), models=False)
     finally:
         stop.set()

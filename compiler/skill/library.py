@@ -115,19 +115,53 @@ def compile_library(checked: Checked, lock: Mapping[str, Any], *, cache: Path | 
     by_sop: dict[str, list[Translation]] = {}
     for translation in checked.translations:
         by_sop.setdefault(translation.sop_id, []).append(translation)
-    skills: list[tuple[str, str, Skill]] = []
-    pairs = sorted(zip(checked.sops, checked.documents, strict=True), key=lambda p: p[0].id)
-    for sop, doc in pairs:
-        if sop.status == "draft":
-            continue
-        name = keys.get(sop.path) if cache is not None and keys is not None else None
-        skill = skill_cache.read(cache, name, sop.id) if cache is not None and name is not None else None
-        if skill is None:
-            skill = compile_one(sop, doc, library, documents, by_sop)
-            if cache is not None and name is not None:
-                skill_cache.write(cache, name, skill)
-        skills.append((sop.path, sop.version, skill))
-    return assemble(skills, lock)
+    pairs = sorted(((s, d) for s, d in zip(checked.sops, checked.documents, strict=True) if s.status != "draft"),
+                   key=lambda p: p[0].id)
+    names = [keys.get(sop.path) if cache is not None and keys is not None else None for sop, _ in pairs]
+    found = [skill_cache.read(cache, name, sop.id) if cache is not None and name is not None else None
+             for (sop, _), name in zip(pairs, names, strict=True)]
+    missed = [index for index, skill in enumerate(found) if skill is None]
+    made = compile_many([pairs[i][0].id for i in missed], (library, documents, by_sop))
+    for index, skill in zip(missed, made, strict=True):
+        found[index] = skill
+        if cache is not None and (name := names[index]) is not None:
+            skill_cache.write(cache, name, skill)
+    return assemble([(sop.path, sop.version, skill) for (sop, _), skill in zip(pairs, found, strict=True)
+                     if skill is not None], lock)
+
+
+POOL_SKILLS = 24
+"""Skills to compile before forked workers pay for themselves."""
+Library = tuple[Mapping[str, "Sop"], Mapping[str, "Document"], Mapping[str, Sequence["Translation"]]]
+"""SOPs and their documents by id, and each SOP's translations: what compile_one reads besides the SOP."""
+_shared: Library | None = None
+"""The library the forked workers compile from: set before they fork, so each inherits it, never pickled."""
+
+
+def compile_many(ids: list[str], shared: Library) -> list[Skill]:
+    """The skills of these SOPs, compiled by forked workers on every core when there are enough of them (and
+    this process may fork: see compiler.workers), else here."""
+    from compiler.workers import cores, forkable, pool
+
+    global _shared
+    workers = min(cores(), len(ids) // (POOL_SKILLS // 2) or 1)
+    _shared = shared
+    try:
+        if workers < 2 or len(ids) < POOL_SKILLS or not forkable():
+            return [_compile_shared(sop_id) for sop_id in ids]
+        import compiler.skill.compile  # noqa: F401  (loaded before the fork: every worker inherits it)
+
+        with pool(workers) as running:
+            return list(running.map(_compile_shared, ids, chunksize=max(1, min(4, len(ids) // (workers * 8)))))
+    finally:
+        _shared = None
+
+
+def _compile_shared(sop_id: str) -> Skill:
+    """One SOP of the shared library compiled (in a worker, or here)."""
+    assert _shared is not None
+    library, documents, by_sop = _shared
+    return compile_one(library[sop_id], documents[sop_id], library, documents, by_sop)
 
 
 def compile_one(sop: Sop, doc: Document, library: Mapping[str, Sop], documents: Mapping[str, Document],

@@ -399,11 +399,31 @@ def _error_page(site_dir: Path, code: int) -> bytes | None:
     return page.read_bytes() if page.is_file() else None
 
 
+def _relay(child: subprocess.Popen[str], echo: Echo, last: list[str]) -> None:
+    """The child server's output, line by line, but a Python traceback: held back, and only its last line (what
+    went wrong) kept in last for the one-line message when the child stops."""
+    assert child.stdout is not None
+    held = False
+    for line in child.stdout:
+        line = line.rstrip("\n")
+        if line.startswith("Traceback (most recent call last):"):
+            held = True
+        elif held and line and not line.startswith((" ", "\t")) and not line.startswith("During handling"):
+            held = False
+            last[:] = [line]
+        elif not held:
+            echo(line)
+
+
 def _serve_child(preview: Preview, command: list[str], addr: str, interval: float, echo: Echo) -> int:
     """Another program's server in a child process, over the pages this process keeps regenerating."""
     seen = snapshot(preview.root / "sops")
     preview.regenerate(echo)
-    child = subprocess.Popen(command, cwd=preview.root)
+    child = subprocess.Popen(command, cwd=preview.root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                             errors="replace")
+    last: list[str] = []
+    relay = threading.Thread(target=_relay, args=(child, echo, last), daemon=True)
+    relay.start()
     echo(f"Serving the runbook site at http://{addr}/ (Ctrl-C to stop)")
     try:
         while child.poll() is None:
@@ -416,6 +436,10 @@ def _serve_child(preview: Preview, command: list[str], addr: str, interval: floa
                     preview.regenerate(echo, changed)
                 except (OSError, ValueError, UsageError) as err:
                     echo(f"sopc serve: could not regenerate the pages: {err}")
+        relay.join(timeout=5)
+        if child.returncode:
+            said = f": {last[0]}" if last else ""
+            echo(f"sopc serve: {Path(command[0]).name} stopped (exit status {child.returncode}){said}")
         return child.returncode or 0
     finally:
         if child.poll() is None:

@@ -304,6 +304,19 @@ def test_diagnostics_reference_lists_every_code_with_case_examples(tmp_path: Pat
     assert "Example" not in page.split("{ #sop102 }", 1)[1].split("### ", 1)[0]
 
 
+def test_an_example_line_of_thousands_of_characters_is_cut(tmp_path: Path) -> None:
+    """A hostile case's line (10,000 brackets) would make one page section longer than a site search indexes."""
+    case = tmp_path / "deep-nesting"
+    (case / "sops" / "p2p").mkdir(parents=True)
+    (case / "sops" / "p2p" / "x.yaml").write_text("id: x\nedge_cases: " + "[" * 10_000 + "\n", encoding="utf-8")
+    (case / "expected.txt").write_text(f"{case}/sops/p2p/x.yaml:2:76: error[SOP010] nesting deeper than 64 levels\n"
+                                       "1 error in 1 file\n", encoding="utf-8")
+    page = render_pages([], {}, today=TODAY, examples=pick_examples(load_cases(tmp_path)))["reference/diagnostics.md"]
+    section = page.decode().split("{ #sop010 }", 1)[1].split("### ", 1)[0]
+    assert "edge_cases: [[[" in section and "(9,852 more characters)" in section
+    assert max(len(line) for line in section.splitlines()) <= 250
+
+
 def test_format_reference_covers_every_schema_field() -> None:
     page = render_pages([], {}, today=TODAY, examples={})["reference/format.md"].decode()
     schema = schema_json("sop.schema.json")

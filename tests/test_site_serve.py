@@ -190,3 +190,20 @@ def test_an_address_it_cannot_listen_on_is_a_one_line_error_before_any_build(rep
     assert result.returncode == 2, result.stderr
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr, result.stderr
     assert not (repo / PAGE).exists()  # nothing was generated
+
+
+def test_a_site_server_that_fails_is_one_line_not_its_traceback() -> None:
+    """Another program's server (Zensical) that stops with a Python traceback: its log lines pass, the traceback
+    is held back, and its last line is what sopc serve says when the child stops."""
+    from compiler.serve import _relay
+
+    program = ("import sys; print('Serving on http://127.0.0.1:1', flush=True); "
+               "raise RuntimeError('Search field text exceeds the search index limit')")
+    child = subprocess.Popen([sys.executable, "-c", program], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                             text=True)
+    said: list[str] = []
+    last: list[str] = []
+    _relay(child, said.append, last)
+    assert child.wait(timeout=30) == 1
+    assert said == ["Serving on http://127.0.0.1:1"]
+    assert last == ["RuntimeError: Search field text exceeds the search index limit"]

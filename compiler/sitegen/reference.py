@@ -33,6 +33,17 @@ def _safe_name(value: str) -> str:
     return re.sub(r"[^A-Za-z0-9._/-]+", "_", value)
 
 
+LONGEST_LINE = 200
+"""Characters of an example's line shown: a hostile case's 10,000 brackets say nothing more than their first
+hundred, and a page section that long is past what a site search indexes (Zensical refuses to build)."""
+
+
+def _cut_long_lines(snippet: str) -> str:
+    return "\n".join(line if len(line) <= LONGEST_LINE
+                     else f"{line[:LONGEST_LINE - 40]} … ({len(line) - LONGEST_LINE + 40:,} more characters)"
+                     for line in snippet.split("\n"))
+
+
 def _example(example: Example) -> list[str]:
     lines = [f"Example from the test case {code(example.case)}:", ""]
     for snippet in example.snippets:
@@ -45,7 +56,7 @@ def _example(example: Example) -> list[str]:
         if snippet.highlight:
             relative_lines = " ".join(str(n - snippet.first_line + 1) for n in snippet.highlight)
             options += f' hl_lines="{relative_lines}"'
-        block = fence(snippet.text, "yaml")
+        block = fence(_cut_long_lines(snippet.text), "yaml")
         block[0] += options
         lines += [*block, ""]
     if example.diagnostics:

@@ -64,12 +64,15 @@ def fetch(url: str) -> str:
         return ""
 
 
-def wait_for(url: str, text: str, timeout: float, poll: float = 0.05) -> float:
-    """Seconds until the page at url holds text (polling); raises after timeout."""
+def wait_for(url: str, text: str, timeout: float, poll: float = 0.05,
+             server: subprocess.Popen[str] | None = None) -> float:
+    """Seconds until the page at url holds text (polling); raises after timeout, or as soon as server stops."""
     start = time.perf_counter()
     while time.perf_counter() - start < timeout:
         if text in fetch(url):
             return time.perf_counter() - start
+        if server is not None and server.poll() is not None:
+            raise RuntimeError(f"the server stopped (exit status {server.returncode}) before {url} showed {text!r}")
         time.sleep(poll)
     raise TimeoutError(f"{text!r} did not show at {url} within {timeout:.0f} s")
 
@@ -129,7 +132,11 @@ def measure(server: str, work: Path, edited: list[Path], zensical: Path | None) 
     try:
         first = edited[0]
         title = next(line for line in first.read_text(encoding="utf-8").splitlines() if line.startswith("title: "))
-        wait_for(base + url_of(work, first), title.removeprefix("title: ").split(" (")[0], 3600, poll=1)
+        try:
+            wait_for(base + url_of(work, first), title.removeprefix("title: ").split(" (")[0], 3600, 1, process)
+        except RuntimeError:
+            print("".join(lines[-30:]))  # what the preview and the site server said last
+            raise
         print(f"{'first page served (check and build all)':<44} {time.perf_counter() - started:8.1f} s", flush=True)
         time.sleep(3)  # let the first build's watchers settle
         for kind, prefix in EDITS.items():
@@ -137,8 +144,8 @@ def measure(server: str, work: Path, edited: list[Path], zensical: Path | None) 
                 marker = f"Edited title number {number} {time.time_ns()}"
                 retitle(path, prefix, marker)
                 try:
-                    took = wait_for(base + url_of(work, path), marker, 300)
-                except TimeoutError:
+                    took = wait_for(base + url_of(work, path), marker, 300, server=process)
+                except (TimeoutError, RuntimeError):
                     print("".join(lines[-30:]))  # what the preview and the site server said last
                     raise
                 seconds[kind].append(took)

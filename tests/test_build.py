@@ -326,24 +326,32 @@ def test_strict_rule_checker_catches_each_violation() -> None:
 
 def test_skills_compiled_by_forked_workers_are_those_compiled_in_one_process(tmp_path: Path,
                                                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    """Enough SOPs to compile are shared out to worker processes; the skills are the same bytes either way."""
+    """Enough SOPs to compile are shared out to forked workers; the skills are the same bytes either way.
+
+    The pooled build runs in a process of its own, as `sopc build` does: a test process holds threads of
+    earlier tests, and a process with threads compiles alone (it may not fork)."""
     from compiler.skill import library
-    from compiler.workers import forkable
 
     write_corpus(tmp_path, library.POOL_SKILLS + 6)
-    pooled = []
-    original = library.compile_many
-
-    def counted(ids: list[str], shared: library.Library) -> list[library.Skill]:
-        pooled.append(len(ids) >= library.POOL_SKILLS and forkable())
-        return original(ids, shared)
-
-    monkeypatch.setattr(library, "compile_many", counted)
-    assert build(tmp_path, TODAY, site=False).checked.ok
-    shared_out = tree(tmp_path / "skills")
-    assert pooled == [True]  # one call, with enough SOPs to fork workers for
+    program = ("import datetime, sys\n"
+               "from pathlib import Path\n"
+               "from compiler.build import build\n"
+               "from compiler.skill import library\n"
+               "from compiler.workers import forkable\n"
+               "original = library.compile_many\n"
+               "def counted(ids, shared):\n"
+               "    print('pooled' if len(ids) >= library.POOL_SKILLS and forkable() else 'alone', len(ids))\n"
+               "    return original(ids, shared)\n"
+               "library.compile_many = counted\n"
+               "sys.exit(0 if build(Path(sys.argv[1]), datetime.date(2026, 11, 22), site=False).checked.ok else 1)\n")
+    done = subprocess.run([sys.executable, "-c", program, str(tmp_path)], capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=600)
+    assert done.returncode == 0, done.stderr
+    skills = [folder for folder in (tmp_path / "skills").iterdir() if folder.is_dir()]
+    assert done.stdout.split() == ["pooled", str(len(skills))]  # one call, every skill, in the workers
+    pooled = tree(tmp_path / "skills")
     shutil.rmtree(tmp_path / "skills")
     shutil.rmtree(tmp_path / ".sopc-cache")
     monkeypatch.setattr(library, "POOL_SKILLS", 10**6)
     assert build(tmp_path, TODAY, site=False).checked.ok
-    assert tree(tmp_path / "skills") == shared_out
+    assert tree(tmp_path / "skills") == pooled

@@ -30,10 +30,10 @@ from typing import TYPE_CHECKING, Any
 
 from compiler import results_cache
 from compiler.check import Checked, check_files
-from compiler.files import diff_tree, discover, is_sop_file, project_lock, read_all, replace_tree, write_atomic
+from compiler.files import diff_tree, discover, project_lock, read_all, replace_tree, sop_and_side_files, write_atomic
 from compiler.skill import cache as skill_cache
 from compiler.skill.cache import Skill, Source
-from compiler.skill.library import LOCK, Compiled, assemble, compile_library, read_lock
+from compiler.skill.library import LOCK, Compiled, assemble, cached_or_compiled, compile_library, read_lock
 from compiler.skill.versions import VersionProblem
 
 if TYPE_CHECKING:
@@ -132,15 +132,9 @@ def build(root: Path, today: datetime.date, *, check: bool = False, drafts: bool
         return _build(root, today, check=False, drafts=drafts, site=site)
 
 
-def _sides(files: list[tuple[str, bytes]]) -> tuple[list[tuple[str, bytes]], list[tuple[str, bytes]]]:
-    """The SOP files, and the others (translations, the glossary)."""
-    sops = [(path, raw) for path, raw in files if is_sop_file(PurePath(path))]
-    return sops, [(path, raw) for path, raw in files if not is_sop_file(PurePath(path))]
-
-
 def _skill_keys(files: list[tuple[str, bytes]], checked: Checked) -> dict[str, str]:
     """Each SOP file's key in the compiled-skill cache, from the models."""
-    sop_files, side = _sides(files)
+    sop_files, side = sop_and_side_files(files)
     raw = dict(sop_files)
     sources = [Source(sop.path, raw[sop.path], sop.id, sop.status,
                       tuple(step.sop for step in sop.steps if step.kind == "include" and step.sop))
@@ -157,7 +151,7 @@ def _from_cache(files: list[tuple[str, bytes]], today: datetime.date, cache: Pat
     checked = check_files(files, today, cache=cache, models=False)
     if not checked.ok:
         return None
-    sop_files, side = _sides(files)
+    sop_files, side = sop_and_side_files(files)
     sources: list[Source] = []
     for path, raw in sop_files:
         result = results_cache.read(cache, results_cache.key(path, raw), path)
@@ -167,30 +161,19 @@ def _from_cache(files: list[tuple[str, bytes]], today: datetime.date, cache: Pat
         sources.append(Source(path, raw, entry.id, entry.status, tuple(i.sop for i in entry.includes)))
     names = skill_cache.keys(sources, side)
     library = {source.id: source for source in sources}  # the last file of an id wins, as in compile_library
-    found: dict[str, Skill] = {}
-    missed: list[Source] = []
-    for source in sources:
-        if source.status == "draft":
-            continue
-        if (skill := skill_cache.read(cache, names[source.path], source.id)) is not None:
-            found[source.path] = skill
-        else:
-            missed.append(source)
-    fresh = _compile_missed(missed, library, side) if missed else {}
-    if fresh is None:
+    published = sorted((source for source in sources if source.status != "draft"), key=lambda s: s.id)
+    skills = cached_or_compiled([(source.id, names[source.path]) for source in published], cache,
+                                lambda ids: _compile_missed([library[i] for i in ids], library, side))
+    if skills is None:
         return None
-    for source in missed:
-        found[source.path] = fresh[source.path]
-        skill_cache.write(cache, names[source.path], fresh[source.path])
-    skills = [(source.path, found[source.path].row["version"], found[source.path])
-              for source in sorted(sources, key=lambda s: s.id) if source.status != "draft"]
-    compiled = assemble(skills, lock)
+    compiled = assemble([(source.path, skill.row["version"], skill)
+                         for source, skill in zip(published, skills, strict=True)], lock)
     return None if compiled.problems else (checked, compiled)
 
 
 def _compile_missed(missed: list[Source], library: Mapping[str, Source],
-                    side: list[tuple[str, bytes]]) -> dict[str, Skill] | None:
-    """The skills of these SOPs by path, compiled from the models of them and every SOP they include, with the
+                    side: list[tuple[str, bytes]]) -> list[Skill] | None:
+    """The skills of these SOPs, compiled from the models of them and every SOP they include, with the
     translations of those (what their keys hold); None when one does not load."""
     from compiler.check_one import load_model
     from compiler.i18n.prose import translation_file
@@ -215,8 +198,7 @@ def _compile_missed(missed: list[Source], library: Mapping[str, Source],
             translation = read_translation(loaded, documents)[0] if loaded is not None else None
             if translation is not None:
                 by_sop.setdefault(translation.sop_id, []).append(translation)
-    made = compile_many([source.id for source in missed], (sops, documents, by_sop))
-    return {source.path: skill for source, skill in zip(missed, made, strict=True)}
+    return compile_many([source.id for source in missed], (sops, documents, by_sop))
 
 
 def _build(root: Path, today: datetime.date, *, check: bool, drafts: bool, site: bool) -> BuildResult:

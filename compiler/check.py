@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from compiler import results_cache
 from compiler.diagnostics import Diagnostic, Severity
-from compiler.files import GLOSSARY, is_sop_file
+from compiler.files import GLOSSARY, sop_and_side_files
 from compiler.lint.causes import fold
 from compiler.lint.library import check_library
 from compiler.lint.lifecycle import review_passed
@@ -129,8 +129,7 @@ def check_files(files: list[tuple[str, bytes]], today: datetime.date, strict: bo
     to) that results cache. With models=False the result holds the
     diagnostics only, and no document is kept in memory.
     """
-    sop_files = [(path, raw) for path, raw in files if is_sop_file(PurePath(path))]
-    side = [(path, raw) for path, raw in files if not is_sop_file(PurePath(path))]
+    sop_files, side = sop_and_side_files(files)
     keys = [results_cache.key(path, raw) for path, raw in sop_files] if cache is not None else []
     results, checked = _own_checks(sop_files, keys, cache, models)
     sops, docs = _models(sop_files, results, checked) if models else ([], [])

@@ -51,6 +51,12 @@ def is_sop_file(path: PurePath) -> bool:
     return path.name != GLOSSARY and translation_file(path.name) is None
 
 
+def sop_and_side_files(files: list[tuple[str, bytes]]) -> tuple[list[tuple[str, bytes]], list[tuple[str, bytes]]]:
+    """(path, bytes) of the SOP files, and of the others (translations, the glossary), each in the order given."""
+    sops = [(path, raw) for path, raw in files if is_sop_file(PurePath(path))]
+    return sops, [(path, raw) for path, raw in files if not is_sop_file(PurePath(path))]
+
+
 def read_all(paths: Iterable[Path], limit: int = MAX_BYTES) -> list[tuple[str, bytes]]:
     """(path as text, at most limit + 1 bytes) for each file; an unreadable file is a usage error.
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from json.encoder import encode_basestring
 from pathlib import Path
@@ -115,19 +115,29 @@ def compile_library(checked: Checked, lock: Mapping[str, Any], *, cache: Path | 
     by_sop: dict[str, list[Translation]] = {}
     for translation in checked.translations:
         by_sop.setdefault(translation.sop_id, []).append(translation)
-    pairs = sorted(((s, d) for s, d in zip(checked.sops, checked.documents, strict=True) if s.status != "draft"),
-                   key=lambda p: p[0].id)
-    names = [keys.get(sop.path) if cache is not None and keys is not None else None for sop, _ in pairs]
-    found = [skill_cache.read(cache, name, sop.id) if cache is not None and name is not None else None
-             for (sop, _), name in zip(pairs, names, strict=True)]
+    published = sorted((s for s in checked.sops if s.status != "draft"), key=lambda s: s.id)
+    wanted = [(sop.id, keys.get(sop.path) if keys is not None else None) for sop in published]
+    skills = cached_or_compiled(wanted, cache, lambda ids: compile_many(ids, (library, documents, by_sop)))
+    assert skills is not None  # compile_many compiles every SOP it is given
+    return assemble([(sop.path, sop.version, skill) for sop, skill in zip(published, skills, strict=True)], lock)
+
+
+def cached_or_compiled(wanted: Sequence[tuple[str, str | None]], cache: Path | None,
+                       compile: Callable[[list[str]], list[Skill] | None]) -> list[Skill] | None:
+    """The skill of each wanted SOP (its id and its key in the compiled-skill cache, if it has one): from the
+    cache where the entry is there, the others compiled together by compile and stored. None when compile
+    gives None (an SOP it needs does not load)."""
+    found = [skill_cache.read(cache, name, sop_id) if cache is not None and name is not None else None
+             for sop_id, name in wanted]
     missed = [index for index, skill in enumerate(found) if skill is None]
-    made = compile_many([pairs[i][0].id for i in missed], (library, documents, by_sop))
+    made = compile([wanted[index][0] for index in missed]) if missed else []
+    if made is None:
+        return None
     for index, skill in zip(missed, made, strict=True):
         found[index] = skill
-        if cache is not None and (name := names[index]) is not None:
+        if cache is not None and (name := wanted[index][1]) is not None:
             skill_cache.write(cache, name, skill)
-    return assemble([(sop.path, sop.version, skill) for (sop, _), skill in zip(pairs, found, strict=True)
-                     if skill is not None], lock)
+    return [skill for skill in found if skill is not None]
 
 
 POOL_SKILLS = 24

@@ -471,12 +471,13 @@ _PLAIN_TOKENS = frozenset({
     TokenType.NOT, TokenType.IN, TokenType.IS, TokenType.NULL, TokenType.BETWEEN, TokenType.EXISTS,
     TokenType.CASE, TokenType.WHEN, TokenType.THEN, TokenType.ELSE, TokenType.END, TokenType.TRUE,
     TokenType.FALSE, TokenType.FILTER, TokenType.OVER, TokenType.PARTITION_BY, TokenType.INTERVAL,
-    TokenType.LIST, *(_PLAIN_TYPES := (
-        TokenType.INT, TokenType.BIGINT, TokenType.SMALLINT, TokenType.DOUBLE, TokenType.FLOAT, TokenType.TEXT,
-        TokenType.BOOLEAN, TokenType.DATE, TokenType.TIMESTAMP, TokenType.TIMESTAMPNTZ, TokenType.TIMESTAMPTZ)),
+    TokenType.LIST, TokenType.INT, TokenType.BIGINT, TokenType.SMALLINT, TokenType.DOUBLE, TokenType.FLOAT,
+    TokenType.TEXT, TokenType.BOOLEAN, TokenType.DATE, TokenType.TIMESTAMP, TokenType.TIMESTAMPNTZ,
+    TokenType.TIMESTAMPTZ,
 })
-"""Tokens of a plain query: no keyword that makes a construct the rewrites refuse or change (UNNEST, LIST,
-STRUCT, RECURSIVE, QUALIFY, PIVOT, LIKE, ...), no `?` and no `;`. An INTERVAL literal is no function: it passes."""
+"""Tokens of a plain query: no keyword that makes a construct the rewrites refuse or change (UNNEST, STRUCT,
+RECURSIVE, QUALIFY, PIVOT, LIKE, ...), no `?` and no `;`. An INTERVAL literal is no function: it passes; LIST
+only as list(...), and a type only where it names one (never called)."""
 _BEFORE_PAREN = frozenset({
     TokenType.L_PAREN, TokenType.COMMA, TokenType.PLUS, TokenType.DASH, TokenType.STAR, TokenType.SLASH,
     TokenType.DPIPE, TokenType.EQ, TokenType.NEQ, TokenType.LT, TokenType.LTE, TokenType.GT, TokenType.GTE,
@@ -503,9 +504,9 @@ _MAX_NESTING = 120
 """Past this many on one path through the brackets, the tree may nest deep enough for the rewrites' recursion to
 fail (a problem): such a query is parsed. The library's queries reach 58; a tree is at most about 2.5 levels deep
 for each, far inside Python's recursion limit at 120."""
-_NESTS, _OPENS, _CLOSES, _AFTER = 1, 2, 4, 8
+_NESTS, _OPENS, _CLOSES, _STRING = 1, 2, 4, 8
 _ROLES: dict[TokenType, int] = {kind: (_NESTS if kind in _NESTING else 0) | (_OPENS if kind in _OPENING else 0)
-                                | (_CLOSES if kind in _CLOSING else 0) | (_AFTER if kind is TokenType.STRING else 0)
+                                | (_CLOSES if kind in _CLOSING else 0) | (_STRING if kind is TokenType.STRING else 0)
                                 for kind in _PLAIN_TOKENS}
 """What plain() checks of each token a plain query may have (0: nothing but that it may)."""
 
@@ -535,21 +536,22 @@ def plain(sql: str) -> bool:
                 if nesting > _MAX_NESTING:
                     return False
             if role & _OPENS:
-                if kind is TokenType.L_PAREN and not _opens_plainly(tokens, index, tokens[index - 1] if index else None):
+                if kind is TokenType.L_PAREN and not _opens_plainly(tokens, index):
                     return False
                 if kind is TokenType.L_BRACKET and previous in _VALUES:
                     return False  # an index, not a list
                 levels.append(0)
             elif role & _CLOSES and len(levels) > 1:
                 nesting -= levels.pop()
-            elif kind is TokenType.STRING and previous is TokenType.VAR:
+            elif role & _STRING and previous is TokenType.VAR:
                 return False  # a typed literal sqlglot may read as a function (or an unquoted alias)
         previous = kind
     return previous is not TokenType.LIST
 
 
-def _opens_plainly(tokens: list[Token], index: int, before: Token | None) -> bool:
+def _opens_plainly(tokens: list[Token], index: int) -> bool:
     """Whether the parenthesis at index opens a grouping or subquery, or calls a plain function."""
+    before = tokens[index - 1] if index else None
     if before is None or before.token_type in _BEFORE_PAREN:
         return True
     if before.token_type not in (TokenType.VAR, TokenType.LIST) \

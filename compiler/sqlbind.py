@@ -26,7 +26,7 @@ from typing import Any
 
 import duckdb
 
-from compiler.resources import schema_text
+from compiler.readonly import empty_exchange
 
 ParamTypes = tuple[tuple[str, str], ...]
 """(parameter name, DuckDB type or '' when unknown), sorted by name."""
@@ -61,13 +61,8 @@ _verdicts: dict[tuple[str, ParamTypes], Bound] = {}
 
 @cache
 def _database() -> duckdb.DuckDBPyConnection:
-    """The canonical tables, empty; nothing outside the process is reachable. One thread:
-    it only parses and binds, and more would only contend with the other worker processes of a validation."""
-    connection = duckdb.connect(":memory:", config={"enable_external_access": False, "threads": 1})
-    connection.execute(schema_text("exchange.sql"))
-    connection.execute("SET errors_as_json = true")
-    connection.execute("SET lock_configuration = true")
-    return connection
+    """The canonical tables, empty; nothing outside the process is reachable; errors come as JSON."""
+    return empty_exchange("SET errors_as_json = true")
 
 
 @cache
@@ -142,20 +137,21 @@ def _typed_offset(sql: str, message: str, params: ParamTypes) -> int | None:
 
 def _bind(sql: str, params: ParamTypes) -> Bound:
     connection = _database()
+    values = {name: sample(kind) for name, kind in params}
     signature = getattr(connection, "_bind", None)
     if signature is not None:
         # The binder entry point DuckDB's relation calls itself (duckdb 2.0), without the relation's own pass over
         # the text in Python (a fifth of a query's check). Only a query that binds is read here: the relation
         # below words every error, as before, and serves a duckdb without this entry point.
         try:
-            names, types, _, returns, *_ = signature(sql, values={name: sample(kind) for name, kind in params})
+            names, types, _, returns, *_ = signature(sql, values=values)
             if returns == "query_result":
                 return Bound(columns=tuple((str(n), str(t)) for n, t in zip(names, types, strict=True)))
         except duckdb.Error:
             pass
     try:
         # A lazy relation binds with the parameters' types (argument types too), without running.
-        relation = connection.sql(sql, params={name: sample(kind) for name, kind in params})
+        relation = connection.sql(sql, params=values)
     except duckdb.Error as err:
         return _prepared(sql) or _relation_error(sql, err, params)
     if relation is None:

@@ -21,8 +21,7 @@ from typing import Any
 
 import duckdb
 
-from compiler.readonly import FORBIDDEN_FUNCTIONS, TABLE_FUNCTIONS
-from compiler.resources import schema_text
+from compiler.readonly import FORBIDDEN_FUNCTIONS, TABLE_FUNCTIONS, empty_exchange
 from compiler.runner.errors import QueryRefused, first_line
 from compiler.sqlshape import shape_problem
 
@@ -36,12 +35,8 @@ _KEEP = 4096
 
 @cache
 def _parser() -> duckdb.DuckDBPyConnection:
-    """A connection holding the canonical tables, empty, used only to parse queries and name the tables. One thread:
-    it only parses and binds, and more would only contend with the other worker processes of a validation."""
-    connection = duckdb.connect(":memory:", config={"enable_external_access": False, "threads": 1})
-    connection.execute(schema_text("exchange.sql"))
-    connection.execute("SET lock_configuration = true")
-    return connection
+    """A connection holding the canonical tables, empty, used only to parse queries and name the tables."""
+    return empty_exchange()
 
 
 @cache

@@ -306,30 +306,21 @@ def _spark_options(engine: str, master: str | None, conf: tuple[str, ...]) -> Sp
     return options
 
 
-def _spark_source(db: str) -> None:
-    """A --db that Spark cannot read (a file, a missing folder, a bad catalog name) is a usage error."""
+def _readable_source(db: str, limits: Limits, spark: SparkOptions | None) -> None:
+    """A --db the runs could not read is a usage error now, not a failed run later. On Spark (a file, a missing
+    folder, a bad catalog name) it is checked without starting Spark, which starts at the first run; on DuckDB a
+    worker opens the data as a run would, so a file DuckDB cannot read is said now."""
+    from compiler.runner.database import Database
     from compiler.runner.errors import RunError
     from compiler.runner.sparkconf import spark_data
 
     try:
-        spark_data(db)
-    except RunError as err:
-        raise UsageError(str(err)) from err
-
-
-def _readable_source(db: str, limits: Limits, spark: SparkOptions | None) -> None:
-    """A --db the runs could not read is a usage error now, not a failed run later (on Spark, checked without
-    starting Spark: it starts at the first run)."""
-    if spark is not None:
-        _spark_source(db)
-        return
-    from compiler.runner.database import Database
-    from compiler.runner.errors import RunError
-
-    try:
+        if spark is not None:
+            spark_data(db)
+            return
         database = Database.open(Path(db), limits)
         try:
-            database.ready()  # a worker opens the data, as a run would: a file DuckDB cannot read is said now
+            database.ready()
         finally:
             database.close()
     except RunError as err:

@@ -20,6 +20,8 @@ from lark import Lark, Token, Tree
 from lark.exceptions import LarkError
 
 _MACROS = frozenset({"all", "exists", "exists_one", "map", "filter"})
+_MACRO_NAME = re.compile("all|exists|map|filter")
+"""Found in the text of every expression that calls a macro (and of some that do not)."""
 MAX_NESTING = 32
 """Brackets deep. Real conditions nest three or four; each level costs about ten
 levels of parse tree, which the walker (and cel-python) descend recursively."""
@@ -175,6 +177,8 @@ def comprehension_depth(tree: Any) -> tuple[int, int, int]:
 
 def budget_problem(expression: str, tree: Any) -> tuple[str, int, int] | None:
     """Why evaluating this expression could cost without bound (and where), or None."""
+    if _MACRO_NAME.search(expression) is None:
+        return None  # no macro is called: nothing nests (most conditions; the tree is not walked)
     depth, line, col = comprehension_depth(tree)
     if depth > MAX_COMPREHENSIONS:
         return (f"comprehensions (map, filter, all, exists) nest {depth} deep; the limit is {MAX_COMPREHENSIONS}",

@@ -32,6 +32,8 @@ class SourceMap:
     """Pointer of a mapping entry -> position of its key."""
     coerced: dict[str, str] = field(default_factory=dict)
     """Pointer of an unquoted scalar that YAML read as a non-string -> its raw text."""
+    non_finite: list[Position] = field(default_factory=list)
+    """Where YAML read a .nan or .inf (which JSON does not have), so the schema check need not look for them."""
 
     def value(self, pointer: str) -> Position:
         """Position of the value at pointer, or of its nearest located ancestor."""

@@ -8,7 +8,6 @@ value, or the field's description from the schema.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Iterator
@@ -65,15 +64,6 @@ def _valid(doc: Document, schema: str) -> bool:
         return bool(_fast(schema).is_valid(doc.data))
     except (ValueError, TypeError, OverflowError):
         return False
-
-
-def _finite(data: Any) -> bool:
-    """No .nan or .inf anywhere (JSON has neither: the C encoder refuses them in one pass)."""
-    try:
-        json.dumps(data, allow_nan=False)
-    except ValueError:
-        return False
-    return True
 
 
 def _resolve(schema: dict[str, Any]) -> dict[str, Any]:
@@ -293,7 +283,7 @@ def _errors(error: ValidationError) -> Iterator[ValidationError]:
 def check_schema(doc: Document, schema: str = "sop.schema.json") -> list[Diagnostic]:
     """Every schema error in the document, located and deduplicated (schema: a shipped schema without $refs
     of its own, when not the SOP format)."""
-    if _valid(doc, schema) and _finite(doc.data):
+    if _valid(doc, schema) and not doc.source.non_finite:  # the loader notes every .nan and .inf it reads
         return []
     found: dict[tuple[str, ...], Diagnostic] = {}
     refused = refused_values(doc)

@@ -17,6 +17,7 @@ loader's constructor, so that:
 from __future__ import annotations
 
 import datetime
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -260,7 +261,10 @@ class _Builder:
             if tag == f"{_CORE}int":
                 return _CONSTRUCTOR.construct_yaml_int(node), tag
             if tag == f"{_CORE}float":
-                return _CONSTRUCTOR.construct_yaml_float(node), tag
+                number = _CONSTRUCTOR.construct_yaml_float(node)
+                if not math.isfinite(number):
+                    self.source.non_finite.append(_pos(event.start_mark))
+                return number, tag
             if tag == f"{_CORE}bool":
                 return _CONSTRUCTOR.construct_yaml_bool(node), tag
             if tag == f"{_CORE}null":

@@ -43,6 +43,9 @@ _resolve_tag: Callable[[type[yaml.Node], str, tuple[bool, bool]], str] = _RESOLV
 _CONSTRUCTOR = yaml.constructor.SafeConstructor()
 _CORE = "tag:yaml.org,2002:"
 _TEXT_TAGS = frozenset({f"{_CORE}str", f"{_CORE}timestamp"})
+_INT = f"{_CORE}int"
+_DECIMAL = re.compile("-?(?:0|[1-9][0-9]*)")
+"""An integer written plainly in decimal (no sign +, no _, no YAML 1.1 octal 0...)."""
 _ALLOWED_EXPLICIT = {f"{_CORE}{t}" for t in ("str", "int", "float", "bool", "null")} | {"!"}
 
 
@@ -256,6 +259,8 @@ class _Builder:
             tag = f"{_CORE}str"
         if tag in _TEXT_TAGS:
             return event.value, tag  # text, and timestamps, which stay text: the schema validates dates as strings
+        if tag == _INT and _DECIMAL.fullmatch(event.value):
+            return int(event.value), tag  # most numbers: what construct_yaml_int makes of them, without its steps
         node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark)
         try:
             if tag == f"{_CORE}int":
@@ -341,6 +346,8 @@ def decode(path: str, raw: bytes) -> tuple[str | None, list[Diagnostic]]:
 
 def _tab_diagnostics(path: str, text: str) -> list[Diagnostic]:
     found: list[Diagnostic] = []
+    if "\t" not in text:
+        return found
     for number, line in enumerate(text.splitlines(), start=1):
         indent = line[: len(line) - len(line.lstrip(" \t"))]
         if "\t" in indent:
@@ -388,6 +395,20 @@ def _syntax_hint(err: yaml.MarkedYAMLError, pos: Position, text: str = "") -> st
     return f"{what} started at line {line_no}, column {col}; {hint}"
 
 
+def _build(builder: _Builder, text: str, parser: Any) -> None:
+    """Feed every event of text to builder (what yaml.parse does, without its generator: a call less per event)."""
+    loader = parser(text)
+    try:
+        next_event, scalar, feed = loader.get_event, builder._scalar, builder.feed
+        while (event := next_event()) is not None:
+            if type(event) is yaml.ScalarEvent:  # most events: straight to the scalar's handler
+                scalar(event)
+            else:
+                feed(event)
+    finally:
+        loader.dispose()
+
+
 def load_text(path: str, text: str) -> tuple[Document | None, list[Diagnostic]]:
     """Parse decoded text into a Document; None when it cannot be used at all."""
     tabs = _tab_diagnostics(path, text)
@@ -396,8 +417,7 @@ def load_text(path: str, text: str) -> tuple[Document | None, list[Diagnostic]]:
     builder = _Builder(path)
     try:
         try:
-            for event in yaml.parse(text, Loader=_Parser):
-                builder.feed(event)
+            _build(builder, text, _Parser)
         except yaml.MarkedYAMLError as err:
             if not _library_depth_error(err):
                 raise
@@ -405,8 +425,7 @@ def load_text(path: str, text: str) -> tuple[Document | None, list[Diagnostic]]:
             # the events it has handed out. Read again with the limitless Python parser so that the
             # builder's own check decides, at its own place: same diagnostic whatever the version.
             builder = _Builder(path)
-            for event in yaml.parse(text, Loader=_PURE_PARSER):
-                builder.feed(event)
+            _build(builder, text, _PURE_PARSER)
     except _Abort:
         builder.finish()
         return None, builder.diagnostics

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import duckdb
+
 from compiler.document import pointer_join
 from compiler.lint.base import Findings, position_in
 from compiler.model import Sop, Step
@@ -18,7 +20,6 @@ _FIELD_TYPES = {**_INPUT_TYPES, "timestamp": "VARCHAR", "text": "VARCHAR", "url"
 _ROW = re.compile(r"(\w+)\.rows\[\d+\]\.(\w+)")
 _MAP = re.compile(r"(\w+)\.rows(?:\.filter\([^()]*\))*\.map\(\s*(\w+)\s*,\s*\2\.(\w+)\s*\)")
 _NAME = re.compile(r"(\w+)\.(\w+)")
-_QUOTED = re.compile(r"'(?:[^']|'')*'")
 _SPLICED = re.compile(r"\$[A-Za-z_]\w*|\{[A-Za-z_]\w*\}")
 
 Columns = dict[str, dict[str, str]]
@@ -105,7 +106,7 @@ def _bound_cleanly(sop: Sop, step: Step, allowed: set[str], columns: Columns) ->
     mistake DuckDB cannot see (it is text to it): such a query takes the long way.
     """
     sql = step.sql
-    if refusal(sql) is not None or any(_SPLICED.search(quoted.group()) for quoted in _QUOTED.finditer(sql)):
+    if refusal(sql) is not None or _spliced_in_text(sql):
         return None
     used = used_parameters(sql)
     if not used <= allowed:
@@ -117,6 +118,15 @@ def _bound_cleanly(sop: Sop, step: Step, allowed: set[str], columns: Columns) ->
         return None
     columns[step.id] = dict(bound.columns)
     return SqlReport((), parameters, tuple(name for name, _ in bound.columns), exact=False)
+
+
+def _spliced_in_text(sql: str) -> bool:
+    """Whether a parameter is written inside a string literal, where DuckDB reads it as text. The literals are
+    DuckDB's own tokens: an apostrophe in a comment opens none, and a dollar-quoted string is one."""
+    tokens = duckdb.tokenize(sql)
+    ends = [offset for offset, _ in tokens[1:]] + [len(sql)]
+    return any(kind == duckdb.token_type.string_const and _SPLICED.search(sql, start, end)
+               for (start, kind), end in zip(tokens, ends, strict=True))
 
 
 def exact_report(sop: Sop, step: Step) -> SqlReport:

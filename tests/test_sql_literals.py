@@ -1,0 +1,28 @@
+"""Which queries hold a parameter inside a string literal (they take sqlglot's long way to SOP306).
+
+The literals are DuckDB's own tokens: an apostrophe in a comment opens no
+string, and a dollar-quoted string is one.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from compiler.lint.sql import _spliced_in_text
+
+CASES = {
+    "SELECT 1 -- the step's rows\nFROM trades WHERE account_id = $account_id": False,
+    "/* it's '$x' */ SELECT 1": False,
+    "SELECT 'a' || $x": False,
+    'SELECT "$x" FROM t': False,
+    "SELECT '$x'": True,
+    "SELECT 'it''s {name}'": True,
+    "SELECT $$ $x $$": True,
+    "SELECT E'\\'$x'": True,
+    "SELECT 1 -- it's\n, '{account_id}'": True,
+}
+
+
+@pytest.mark.parametrize("sql", sorted(CASES))
+def test_a_parameter_in_a_literal_is_found_and_only_there(sql: str) -> None:
+    assert _spliced_in_text(sql) is CASES[sql]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import re
 
 import duckdb
@@ -124,9 +125,12 @@ def _spliced_in_text(sql: str) -> bool:
     """Whether a parameter is written inside a string literal, where DuckDB reads it as text. The literals are
     DuckDB's own tokens: an apostrophe in a comment opens none, and a dollar-quoted string is one."""
     tokens = duckdb.tokenize(sql)
-    ends = [offset for offset, _ in tokens[1:]] + [len(sql)]
-    return any(kind == duckdb.token_type.string_const and _SPLICED.search(sql, start, end)
-               for (start, kind), end in zip(tokens, ends, strict=True))
+    starts = [offset for offset, _ in tokens]
+    for spliced in _SPLICED.finditer(sql):
+        at = bisect.bisect_right(starts, spliced.start()) - 1  # the token it is in (or is)
+        if at >= 0 and tokens[at][1] == duckdb.token_type.string_const:
+            return True
+    return False
 
 
 def exact_report(sop: Sop, step: Step) -> SqlReport:

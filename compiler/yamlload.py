@@ -44,6 +44,7 @@ _CONSTRUCTOR = yaml.constructor.SafeConstructor()
 _CORE = "tag:yaml.org,2002:"
 _TEXT_TAGS = frozenset({f"{_CORE}str", f"{_CORE}timestamp"})
 _INT = f"{_CORE}int"
+_STR = f"{_CORE}str"
 _DECIMAL = re.compile("-?(?:0|[1-9][0-9]*)")
 """An integer written plainly in decimal (no sign +, no _, no YAML 1.1 octal 0...)."""
 _ALLOWED_EXPLICIT = {f"{_CORE}{t}" for t in ("str", "int", "float", "bool", "null")} | {"!"}
@@ -129,7 +130,7 @@ class _Builder:
             frame.key, frame.key_ok = raw, False
             return
         first = frame.seen.get(value)
-        pointer = pointer_join(frame.pointer, value)
+        pointer = f"{frame.pointer}/{value.replace('~', '~0').replace('/', '~1')}"  # pointer_join, inlined: every key
         if first is not None:
             self.report(pos, "SOP005", f"duplicate key {value!r}", pointer,
                         f"first defined at line {first[0]}; remove or rename one of them")
@@ -195,13 +196,17 @@ class _Builder:
 
     def _scalar(self, event: Any) -> None:
         """A scalar event: _check_node, _construct and _scalar_or_key in one, for the common cases (most events)."""
-        if event.anchor is not None or (event.tag is not None and event.tag not in _ALLOWED_EXPLICIT):
+        written = event.tag
+        if event.anchor is not None or (written is not None and written not in _ALLOWED_EXPLICIT):
             self._check_node(event)
         raw = event.value
         plain = not event.style and bool(event.implicit[0])
-        if plain and event.tag is None and (tag := _implicit_tag(raw)) in _TEXT_TAGS:
-            value: Any = raw
-        else:
+        value: Any = raw
+        if written is not None:
+            value, tag = self._construct(event)
+        elif not plain:
+            tag = _STR  # quoted or block: text
+        elif (tag := _IMPLICIT.get(raw) or _implicit_tag(raw)) not in _TEXT_TAGS:
             value, tag = self._construct(event)
         mark = event.start_mark
         pos = (mark.line + 1, mark.column + 1)

@@ -206,6 +206,9 @@ def main() -> None:
     args = parser.parse_args()
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     env.pop("SOPC_CACHE", None)
+    # sopc's bytecode, as an installed sopc has it (pip compiles it; PYTHONDONTWRITEBYTECODE may keep a checkout
+    # without it, and every run would then compile its modules again).
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(REPO / "compiler")], check=True)
     validate = [*SOPC, "validate", "--today", TODAY, "sops"]
     with tempfile.TemporaryDirectory() as temp:
         root = Path(temp) / "library"

@@ -85,17 +85,22 @@ class _LazyDocuments(Mapping[str, "Document"]):
         return len(self._raw)
 
 
-def _checked_and_kept(path: str, raw: bytes, key: str, cache: Path | None) -> FileResult:
-    """One file's own checks, written to the results cache where there is one (by the worker: in parallel)."""
+Own = tuple[FileResult, "Document | None", "Sop | None"]
+"""One file's own checks, and its document and model when they were asked for (and it loads)."""
+
+
+def _checked_and_kept(path: str, raw: bytes, key: str, cache: Path | None, models: bool = False) -> Own:
+    """One file's own checks, written to the results cache where there is one (by the worker: in parallel), with
+    its document and model when models is set (sent back whole: unpickling them costs a fifth of loading them)."""
     from compiler import check_one
 
-    result = check_one.file_result(path, raw)
+    result, doc, sop = check_one.check_file(path, raw)
     if cache is not None:
         results_cache.write(cache, key, result)
-    return result
+    return (result, doc, sop) if models else (result, None, None)
 
 
-def _results(files: list[tuple[str, bytes]], keys: list[str], cache: Path | None) -> list[FileResult]:
+def _results(files: list[tuple[str, bytes]], keys: list[str], cache: Path | None, models: bool = False) -> list[Own]:
     """Each file's own checks, kept in the cache, in a process pool when there are enough files and cores."""
     if not files:
         return []
@@ -103,7 +108,8 @@ def _results(files: list[tuple[str, bytes]], keys: list[str], cache: Path | None
 
     workers = min(cores(), len(files) // (POOL_FILES // 2) or 1)
     if workers < 2 or len(files) < POOL_FILES:
-        return [_checked_and_kept(path, raw, key, cache) for (path, raw), key in zip(files, keys, strict=True)]
+        return [_checked_and_kept(path, raw, key, cache, models)
+                for (path, raw), key in zip(files, keys, strict=True)]
     from compiler.cel import warm
 
     warm()  # the CEL grammar is built once here and inherited by every forked worker
@@ -111,9 +117,9 @@ def _results(files: list[tuple[str, bytes]], keys: list[str], cache: Path | None
     order = sorted(range(len(files)), key=lambda index: -len(files[index][1]))
     with pool(workers) as running:
         done = running.map(_checked_and_kept, [files[i][0] for i in order], [files[i][1] for i in order],
-                           [keys[i] for i in order], [cache] * len(files),
+                           [keys[i] for i in order], [cache] * len(files), [models] * len(files),
                            chunksize=max(1, min(CHUNK_FILES, len(files) // (workers * 8))))
-        results: list[FileResult | None] = [None] * len(files)
+        results: list[Own | None] = [None] * len(files)
         for index, result in zip(order, done, strict=True):
             results[index] = result
     return [r for r in results if r is not None]
@@ -157,25 +163,18 @@ def check_files(files: list[tuple[str, bytes]], today: datetime.date, strict: bo
 def _own_checks(sop_files: list[tuple[str, bytes]], keys: list[str], cache: Path | None,
                 models: bool) -> tuple[list[FileResult], dict[str, tuple[Document, Sop]]]:
     """Each SOP file's own checks (from the cache where it has them), and the documents and models of the files
-    checked in this process (when models are wanted and the files are too few for a pool)."""
+    checked now (when models are wanted)."""
     found: list[FileResult | None] = [None] * len(sop_files)
     if cache is not None:
         found = [results_cache.read(cache, key, path) for key, (path, _) in zip(keys, sop_files, strict=True)]
     misses = [index for index, result in enumerate(found) if result is None]
     checked: dict[str, tuple[Document, Sop]] = {}
-    if models and len(misses) < POOL_FILES:
-        from compiler.check_one import check_file
-
-        for index in misses:
-            found[index], doc, sop = check_file(*sop_files[index])
-            if doc is not None and sop is not None:
-                checked[sop_files[index][0]] = doc, sop
-            if cache is not None and (written := found[index]) is not None:
-                results_cache.write(cache, keys[index], written)
-    else:
-        missed_keys = [keys[index] for index in misses] if cache is not None else [""] * len(misses)
-        for index, fresh in zip(misses, _results([sop_files[i] for i in misses], missed_keys, cache), strict=True):
-            found[index] = fresh
+    missed_keys = [keys[index] for index in misses] if cache is not None else [""] * len(misses)
+    fresh = _results([sop_files[i] for i in misses], missed_keys, cache, models)
+    for index, (result, doc, sop) in zip(misses, fresh, strict=True):
+        found[index] = result
+        if doc is not None and sop is not None:
+            checked[sop_files[index][0]] = doc, sop
     return [r for r in found if r is not None], checked
 
 

@@ -81,11 +81,6 @@ def check_file(path: str, raw: bytes) -> tuple[FileResult, Document | None, Sop 
     return FileResult(tuple(loading + found.items), library_entry(sop, doc), review), doc, sop
 
 
-def file_result(path: str, raw: bytes) -> FileResult:
-    """check_file without the document and model (what a worker process sends back)."""
-    return check_file(path, raw)[0]
-
-
 def load_model(path: str, raw: bytes) -> tuple[Document | None, Sop | None]:
     """The document and model of a file whose checks came from the cache (None when it does not load)."""
     doc, _ = load_bytes(path, raw)

@@ -23,7 +23,7 @@ built, the build loads no SOP document at all.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any
@@ -171,34 +171,77 @@ def _from_cache(files: list[tuple[str, bytes]], today: datetime.date, cache: Pat
     return None if compiled.problems else (checked, compiled)
 
 
+class _Unloadable(Exception):
+    """An SOP that loaded when the library was checked does not load now (from the same bytes: never expected)."""
+
+
+class _Loaded:
+    """The documents and models of a library's SOPs, each loaded from its bytes when first asked for: in the
+    worker that compiles it (or an SOP including it), so the loading is spread over the cores too."""
+
+    def __init__(self, library: Mapping[str, Source]) -> None:
+        self._library = library
+        self._loaded: dict[str, tuple[Document, Sop]] = {}
+        self.sops: Mapping[str, Sop] = _View(self, 1)
+        self.documents: Mapping[str, Document] = _View(self, 0)
+
+    def get(self, sop_id: str) -> tuple[Document, Sop] | None:
+        if sop_id not in self._loaded and (source := self._library.get(sop_id)) is not None:
+            from compiler.check_one import load_model
+
+            doc, sop = load_model(source.path, source.raw)
+            if doc is None or sop is None:  # checked before: it loaded then, from the same bytes
+                raise _Unloadable(source.path)
+            self._loaded[sop_id] = doc, sop
+        return self._loaded.get(sop_id)
+
+    def ids(self) -> Iterator[str]:
+        return iter(self._library)
+
+
+class _View(Mapping[str, Any]):
+    """The documents (part 0) or the models (part 1) of a _Loaded library."""
+
+    def __init__(self, loaded: _Loaded, part: int) -> None:
+        self._loaded, self._part = loaded, part
+
+    def __getitem__(self, sop_id: str) -> Any:
+        found = self._loaded.get(sop_id)
+        if found is None:
+            raise KeyError(sop_id)
+        return found[self._part]
+
+    def __iter__(self) -> Iterator[str]:
+        return self._loaded.ids()
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self._loaded.ids())
+
+
 def _compile_missed(missed: list[Source], library: Mapping[str, Source],
                     side: list[tuple[str, bytes]]) -> list[Skill] | None:
-    """The skills of these SOPs, compiled from the models of them and every SOP they include, with the
-    translations of those (what their keys hold); None when one does not load."""
-    from compiler.check_one import load_model
+    """The skills of these SOPs, compiled from the models of them and every SOP they include (each loaded by
+    the worker that needs it), with the translations of those (what their keys hold); None when one does not
+    load."""
     from compiler.i18n.prose import translation_file
     from compiler.lint.translations import read_translation
     from compiler.skill.library import compile_many
     from compiler.yamlload import load_bytes
 
-    needed = sorted({sop_id for source in missed for sop_id in skill_cache.closure(source, library)})
-    documents: dict[str, Document] = {}
-    sops: dict[str, Sop] = {}
-    for sop_id in needed:
-        if (source := library.get(sop_id)) is not None:
-            doc, sop = load_model(source.path, source.raw)
-            if doc is None or sop is None:
-                return None
-            documents[sop_id], sops[sop_id] = doc, sop
+    loaded = _Loaded(library)
+    needed = {sop_id for source in missed for sop_id in skill_cache.closure(source, library)}
     by_sop: dict[str, list[Translation]] = {}
-    for path, raw in side:  # in the order check_files reads them
-        named = translation_file(PurePath(path).name)
-        if named is not None and named[0] in documents:
-            loaded, _ = load_bytes(path, raw)
-            translation = read_translation(loaded, documents)[0] if loaded is not None else None
-            if translation is not None:
-                by_sop.setdefault(translation.sop_id, []).append(translation)
-    return compile_many([source.id for source in missed], (sops, documents, by_sop))
+    try:
+        for path, raw in side:  # in the order check_files reads them
+            named = translation_file(PurePath(path).name)
+            if named is not None and named[0] in needed:
+                translated, _ = load_bytes(path, raw)
+                translation = read_translation(translated, loaded.documents)[0] if translated is not None else None
+                if translation is not None:
+                    by_sop.setdefault(translation.sop_id, []).append(translation)
+        return compile_many([source.id for source in missed], (loaded.sops, loaded.documents, by_sop))
+    except _Unloadable:
+        return None
 
 
 def _build(root: Path, today: datetime.date, *, check: bool, drafts: bool, site: bool) -> BuildResult:

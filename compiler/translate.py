@@ -111,6 +111,15 @@ def _spark(template: str, **parts: exp.Expression) -> exp.Expression:
     return tree.transform(place, copy=False)
 
 
+def _spark_moved(template: str, **parts: exp.Expression) -> exp.Expression:
+    """_spark for parts that are the rewritten node's own children, each named once in the template: they are
+    moved into it, not copied (the node they leave is dropped; copying the subtrees under every division was a
+    third of the rewrites' time)."""
+    tree = _template(template).copy()
+    return tree.transform(lambda node: parts.pop(node.name) if isinstance(node, exp.Column) and not node.table
+                          and node.name in parts else node, copy=False)
+
+
 def _name(node: exp.Expression) -> str:
     """The function's name as an author writes it."""
     if isinstance(node, exp.Func) and not isinstance(node, exp.Anonymous):
@@ -378,7 +387,7 @@ def _rewrite(node: exp.Expression, sql: str) -> exp.Expression:
                               "with UNION ALL)", "write UNION ALL, and SELECT DISTINCT in the recursive step "
                               "if its rows repeat")
     if isinstance(node, exp.Div):
-        return _spark("TRY_DIVIDE(a, b)", a=node.this, b=node.expression)
+        return _spark_moved("TRY_DIVIDE(a, b)", a=node.this, b=node.expression)
     if isinstance(node, exp.Limit | exp.Offset) and not isinstance(node.expression, exp.Literal):
         # Spark takes an INT count only; ANSI casts fail rather than wrap past 2^31.
         node.set("expression", exp.Cast(this=node.expression, to=exp.DataType.build("INT")))

@@ -200,7 +200,8 @@ class _Loaded:
 
 
 class _View(Mapping[str, Any]):
-    """The documents (part 0) or the models (part 1) of a _Loaded library."""
+    """The documents (part 0) or the models (part 1) of a _Loaded library. Compiling only looks SOPs up by id:
+    iterating the values would load the whole library."""
 
     def __init__(self, loaded: _Loaded, part: int) -> None:
         self._loaded, self._part = loaded, part
@@ -221,8 +222,8 @@ class _View(Mapping[str, Any]):
 def _compile_missed(missed: list[Source], library: Mapping[str, Source],
                     side: list[tuple[str, bytes]]) -> list[Skill] | None:
     """The skills of these SOPs, compiled from the models of them and every SOP they include (each loaded by
-    the worker that needs it), with the translations of those (what their keys hold); None when one does not
-    load."""
+    the worker that needs it; an SOP with a translation, here, where the translation is read against it), with
+    the translations of those (what their keys hold); None when one does not load."""
     from compiler.i18n.prose import translation_file
     from compiler.lint.translations import read_translation
     from compiler.skill.library import compile_many

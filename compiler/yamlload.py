@@ -45,8 +45,9 @@ _CORE = "tag:yaml.org,2002:"
 _TEXT_TAGS = frozenset({f"{_CORE}str", f"{_CORE}timestamp"})
 _INT = f"{_CORE}int"
 _STR = f"{_CORE}str"
-_DECIMAL = re.compile("-?(?:0|[1-9][0-9]*)")
-"""An integer written plainly in decimal (no sign +, no _, no YAML 1.1 octal 0...)."""
+_DECIMAL = re.compile("-?(?:0|[1-9][0-9]{0,17})")
+"""An integer written plainly in decimal (no sign +, no _, no YAML 1.1 octal 0...), of at most 18 digits: a longer
+one takes PyYAML's way, which keeps one past Python's digit limit as text."""
 _ALLOWED_EXPLICIT = {f"{_CORE}{t}" for t in ("str", "int", "float", "bool", "null")} | {"!"}
 
 

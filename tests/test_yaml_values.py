@@ -45,3 +45,10 @@ def test_the_loader_notes_every_value_json_cannot_hold(spelling: str, finite: bo
     value = doc.data["value"]
     assert (not isinstance(value, float) or math.isfinite(value)) == finite
     assert doc.source.non_finite == ([] if finite else [(2, 8)])
+
+
+def test_an_integer_past_pythons_digit_limit_stays_text() -> None:
+    digits = "1" * 4400  # int() refuses more than 4,300 digits by default
+    doc, _ = load_text("v.yaml", f"value: {digits}\nshort: 123456789012345678\nlonger: 1234567890123456789\n")
+    assert doc is not None
+    assert doc.data == {"value": digits, "short": 123456789012345678, "longer": 1234567890123456789}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 
 import duckdb
@@ -124,8 +125,14 @@ def _bound_cleanly(sop: Sop, step: Step, allowed: set[str], columns: Columns) ->
 def _spliced_in_text(sql: str) -> bool:
     """Whether a parameter is written inside a string literal, where DuckDB reads it as text. The literals are
     DuckDB's own tokens: an apostrophe in a comment opens none, and a dollar-quoted string is one."""
-    tokens = duckdb.tokenize(sql)
+    try:
+        tokens = duckdb.tokenize(sql)
+    except (duckdb.Error, UnicodeError):  # (a lone surrogate): the long way decides
+        return True
     starts = [offset for offset, _ in tokens]
+    if not sql.isascii():  # DuckDB counts the bytes of UTF-8: each start as a character offset
+        byte_starts = [0, *itertools.accumulate(len(char.encode("utf-8", "surrogatepass")) for char in sql)]
+        starts = [bisect.bisect_left(byte_starts, offset) for offset in starts]
     for spliced in _SPLICED.finditer(sql):
         at = bisect.bisect_right(starts, spliced.start()) - 1  # the token it is in (or is)
         if at >= 0 and tokens[at][1] == duckdb.token_type.string_const:

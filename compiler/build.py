@@ -147,17 +147,15 @@ def _from_cache(files: list[tuple[str, bytes]], today: datetime.date, cache: Pat
     """A build without a site: the library checked without models, each skill from the compiled-skill cache,
     and only the SOPs whose entry is missing compiled, from the documents of them and the SOPs they include
     (when every skill is there, no document is loaded). None when the library has errors or version problems
-    (reported from the models) or the results cache has no summary of a file (it could not be written)."""
+    (reported from the models) or a file did not load."""
     checked = check_files(files, today, cache=cache, models=False)
     if not checked.ok:
         return None
     sop_files, side = sop_and_side_files(files)
     sources: list[Source] = []
     for path, raw in sop_files:
-        result = results_cache.read(cache, results_cache.key(path, raw), path)
-        if result is None or result.entry is None:
+        if (entry := checked.entries.get(path)) is None:
             return None
-        entry = result.entry
         sources.append(Source(path, raw, entry.id, entry.status, tuple(i.sop for i in entry.includes)))
     names = skill_cache.keys(sources, side)
     library = {source.id: source for source in sources}  # the last file of an id wins, as in compile_library
@@ -180,13 +178,13 @@ class _Loaded:
     worker that compiles it (or an SOP including it), so the loading is spread over the cores too."""
 
     def __init__(self, library: Mapping[str, Source]) -> None:
-        self._library = library
+        self.library = library
         self._loaded: dict[str, tuple[Document, Sop]] = {}
         self.sops: Mapping[str, Sop] = _View(self, 1)
         self.documents: Mapping[str, Document] = _View(self, 0)
 
     def get(self, sop_id: str) -> tuple[Document, Sop] | None:
-        if sop_id not in self._loaded and (source := self._library.get(sop_id)) is not None:
+        if sop_id not in self._loaded and (source := self.library.get(sop_id)) is not None:
             from compiler.check_one import load_model
 
             doc, sop = load_model(source.path, source.raw)
@@ -194,9 +192,6 @@ class _Loaded:
                 raise _Unloadable(source.path)
             self._loaded[sop_id] = doc, sop
         return self._loaded.get(sop_id)
-
-    def ids(self) -> Iterator[str]:
-        return iter(self._library)
 
 
 class _View(Mapping[str, Any]):
@@ -213,10 +208,10 @@ class _View(Mapping[str, Any]):
         return found[self._part]
 
     def __iter__(self) -> Iterator[str]:
-        return self._loaded.ids()
+        return iter(self._loaded.library)
 
     def __len__(self) -> int:
-        return sum(1 for _ in self._loaded.ids())
+        return len(self._loaded.library)
 
 
 def _compile_missed(missed: list[Source], library: Mapping[str, Source],

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING
 
@@ -19,7 +19,7 @@ from compiler import results_cache
 from compiler.diagnostics import Diagnostic, Severity
 from compiler.files import GLOSSARY, sop_and_side_files
 from compiler.lint.causes import fold
-from compiler.lint.library import check_library
+from compiler.lint.library import LibraryEntry, check_library
 from compiler.lint.lifecycle import review_passed
 from compiler.results_cache import FileResult
 from compiler.workers import cores, pool
@@ -50,6 +50,8 @@ class Checked:
     """Well-formed translation files (`<id>.<lang>.yaml`) of SOPs in the library."""
     glossary: Glossary | None = None
     """sops/glossary.yaml, when it was among the files and is well-formed."""
+    entries: Mapping[str, LibraryEntry] = field(default_factory=dict)
+    """What the library checks read of each SOP file that loaded, by path (kept even without models)."""
 
     @property
     def ok(self) -> bool:
@@ -157,7 +159,8 @@ def check_files(files: list[tuple[str, bytes]], today: datetime.date, strict: bo
     diagnostics += translated
     if strict:
         diagnostics = [d.escalated() for d in diagnostics]
-    return Checked(tuple(sorted(set(diagnostics))), tuple(sops), tuple(docs), translations, glossary)
+    entries = {path: result.entry for (path, _), result in zip(sop_files, results, strict=True) if result.entry}
+    return Checked(tuple(sorted(set(diagnostics))), tuple(sops), tuple(docs), translations, glossary, entries)
 
 
 def _own_checks(sop_files: list[tuple[str, bytes]], keys: list[str], cache: Path | None,

@@ -207,7 +207,7 @@ class _Builder:
             value, tag = self._construct(event)
         elif not plain:
             tag = _STR  # quoted or block: text
-        elif (tag := _IMPLICIT.get(raw) or _implicit_tag(raw)) not in _TEXT_TAGS:
+        elif (tag := _implicit_tag(raw)) not in _TEXT_TAGS:
             value, tag = self._construct(event)
         mark = event.start_mark
         pos = (mark.line + 1, mark.column + 1)

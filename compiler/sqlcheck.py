@@ -178,8 +178,19 @@ def analyze(sql: str, allowed_parameters: set[str], tables: Catalog | None = Non
     """Check one query step's SQL against the rules and the catalog (resolve_columns=False: without looking
     for unknown columns, the costliest step, for a caller that needs the parameters, columns and tables of a
     query validated before)."""
+    return analyze_read(sql, read_query(sql), allowed_parameters, tables, resolve_columns=resolve_columns)
+
+
+def read_query(sql: str) -> tuple[list[exp.Expression], SqlProblem | None]:
+    """The query's statements as sqlglot reads DuckDB, or why it cannot read them."""
+    return _parse(sql)
+
+
+def analyze_read(sql: str, parsed: tuple[list[exp.Expression], SqlProblem | None], allowed_parameters: set[str],
+                 tables: Catalog | None = None, *, resolve_columns: bool = True) -> SqlReport:
+    """analyze, given the query as read_query read it; the statements are read, never changed."""
     tables = catalog() if tables is None else tables
-    statements, error = _parse(sql)
+    statements, error = parsed
     if error is not None:
         return SqlReport((error,))
     if len(statements) != 1:

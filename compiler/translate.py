@@ -439,7 +439,19 @@ def _problem(sql: str, why: _Untranslatable) -> SqlProblem:
 @cache
 def to_spark(sql: str) -> Translation:
     """The Spark SQL of one DuckDB query, or the located construct that has none."""
-    tree, problems = _rewritten(sql)
+    return _translated(sql, *_rewritten(sql))
+
+
+def tree_to_spark(sql: str, tree: exp.Expression) -> Translation:
+    """to_spark of sql, given its tree as sqlglot read it (`compiler.sqlcheck.read_query`): the rewrites change
+    that tree, so it is this call's own from now on."""
+    rewritten, problems = _rewrite_read(sql, tree, located=False)
+    if rewritten is None or problems:
+        rewritten, problems = _rewrite_tree(sql, located=True)
+    return _translated(sql, rewritten, problems)
+
+
+def _translated(sql: str, tree: exp.Expression | None, problems: tuple[SqlProblem, ...]) -> Translation:
     if tree is None or problems:
         return Translation(None, problems)
     try:
@@ -645,6 +657,11 @@ def _rewrite_tree(sql: str, *, located: bool) -> tuple[exp.Expression | None, tu
         tree = None
     if not isinstance(tree, exp.Expression):
         return None, ()  # the SQL check reports it (SOP301)
+    return _rewrite_read(sql, tree, located=located)
+
+
+def _rewrite_read(sql: str, tree: exp.Expression, *, located: bool) -> tuple[exp.Expression | None,
+                                                                              tuple[SqlProblem, ...]]:
     problems: list[SqlProblem] = []
 
     def rewrite(node: exp.Expression) -> exp.Expression:

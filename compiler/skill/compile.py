@@ -18,8 +18,8 @@ from compiler.model import Input, Sop, Step, Transition, TypedField
 from compiler.runner.includes import canonical_sha256, qualified_ids
 from compiler.skill import SKILL_FORMAT
 from compiler.skill.digest import digests
-from compiler.sqlcheck import SqlReport, analyze
-from compiler.translate import to_spark
+from compiler.sqlcheck import SqlReport, analyze_read, read_query
+from compiler.translate import tree_to_spark
 
 SKILL_SCHEMA_ID = "https://sopc.dev/schema/skill.schema.json"
 SAFETY_ORDER = ("read-only", "reversible", "irreversible")
@@ -37,10 +37,26 @@ _FIELD_TYPES: dict[str, dict[str, Any]] = {
 }
 
 
-@cache
 def sql_report(sql: str, allowed: frozenset[str]) -> SqlReport:
     """The parameters, columns and tables of a query the lint accepted (its unknown columns are not looked for)."""
-    return analyze(sql, set(allowed), resolve_columns=False)
+    return _compiled_query(sql, allowed)[0]
+
+
+def spark_text(sql: str, allowed: frozenset[str]) -> str | None:
+    """The Spark SQL of a query the lint accepted (validate makes sure there is one: SOP310)."""
+    return _compiled_query(sql, allowed)[1]
+
+
+@cache
+def _compiled_query(sql: str, allowed: frozenset[str]) -> tuple[SqlReport, str | None]:
+    """What a skill says of one query, from one parse (the costliest part of both): the report reads the tree,
+    and then the Spark translation rewrites it."""
+    read = read_query(sql)
+    report = analyze_read(sql, read, set(allowed), resolve_columns=False)
+    statements, problem = read
+    if problem is not None or len(statements) != 1:
+        return report, None
+    return report, tree_to_spark(sql, statements[0]).text
 
 
 def input_schema(spec: Input) -> dict[str, Any]:
@@ -209,11 +225,12 @@ def compile_step(sop: Sop, step: Step, library: Mapping[str, Sop], line: int,
         "source_line": line,
     }
     if step.kind == "query":
-        report = sql_report(step.sql, frozenset(sop.inputs) | frozenset(sop.thresholds) | frozenset(step.params))
+        allowed = frozenset(sop.inputs) | frozenset(sop.thresholds) | frozenset(step.params)
+        report = sql_report(step.sql, allowed)
         item["sql"] = {"text": step.sql, "file": f"queries/{step.id}.sql", "dialect": "duckdb",
                        "parameters": _parameters(sop, step, report), "columns": report.columns,
                        "tables": list(report.tables)}
-        spark = to_spark(step.sql).text  # validate makes sure there is one (SOP310)
+        spark = spark_text(step.sql, allowed)
         if spark is not None:
             item["sql"]["spark"] = {"text": spark, "file": f"queries/{step.id}.spark.sql"}
         if step.params:

@@ -29,7 +29,7 @@ NAV_FILE = f"{RUNBOOKS}/.nav.yml"
 """Relative to site/docs/; site/mkdocs.yml says `INHERIT: docs/runbooks/.nav.yml`."""
 
 HAND_WRITTEN_FIRST = (("Home", "index.md"),)
-HAND_WRITTEN_AFTER = (("Writing an SOP", "writing-an-sop.md"),)
+HAND_WRITTEN_AFTER = (("Writing an SOP", "writing-an-sop.md"), ("Connecting an agent", "connecting-an-agent.md"))
 """Hand-written pages of site/docs/, before and after the runbooks."""
 
 REFERENCE_PAGES = (f"{REFERENCE}/diagnostics.md", f"{REFERENCE}/format.md")

@@ -49,7 +49,8 @@ def copy_skeleton(source: Path, target: Path) -> Path:
 
 def build_html(config: Path, *, strict: bool = True, timeout: float = 1800) -> subprocess.CompletedProcess[str]:
     """Run `mkdocs build` on a project (output in <project>/site/); the result carries the log."""
-    command = [sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(config)]
+    # Not --quiet: it silences warnings before --strict can count them, and the build passes with them.
+    command = [sys.executable, "-m", "mkdocs", "build", "-f", str(config)]
     command.append("--strict" if strict else "--no-strict")
     return subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False,
                           env={**os.environ, "NO_MKDOCS_2_WARNING": "1"}, cwd=config.parent)

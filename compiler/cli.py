@@ -80,6 +80,24 @@ def validate(paths: tuple[str, ...], fmt: str, strict: bool, today: str | None, 
 
 
 @cli.command()
+@click.argument("folder", default=".", type=click.Path(file_okay=False))
+def init(folder: str) -> None:
+    """Start a project in FOLDER: the runbook site's configuration and pages, the schemas editors read for
+    completion, and a .gitignore for what sopc writes again. A file already there is kept."""
+    from compiler.project import init as start_project
+
+    root = Path(folder)
+    try:
+        written, kept = start_project(root)
+    except OSError as err:
+        raise UsageError(f"cannot write in {root}: {err.strerror or err}") from err
+    for name in kept:
+        click.echo(f"kept {root / name} (already there)")
+    click.echo(f"wrote {len(written)} files in {root}" + (f"; kept {len(kept)}" if kept else ""))
+    click.echo(f"next: cd {root} && sopc new ID --domain DOMAIN --title TITLE, then sopc serve")
+
+
+@cli.command()
 @click.argument("sop_id", metavar="ID")
 @click.option("--domain", required=True,
               type=click.Choice(DOMAINS), help="Risk domain; the file goes to sops/DOMAIN/.")
@@ -185,7 +203,10 @@ def build(root: str, check: bool, drafts: bool, no_site: bool, fmt: str, today: 
     click.echo(f"compiled {result.skills} skills; "
                + (f"wrote {', '.join(result.written)}" if result.written else "nothing changed, nothing written"))
     if not no_site:
-        click.echo(f"site pages are in {Path(root) / 'site' / 'docs'}; HTML: mkdocs build -f {Path(root) / 'site' / 'mkdocs.yml'}")
+        config = Path(root) / "site" / "mkdocs.yml"
+        click.echo(f"site pages are in {Path(root) / 'site' / 'docs'}; "
+                   + (f"HTML: mkdocs build -f {config}" if config.is_file()
+                      else f"there is no {config} to build them with: sopc init adds the site's configuration"))
 
 
 @cli.command()

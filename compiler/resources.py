@@ -1,4 +1,4 @@
-"""Files that ship inside the package: the JSON Schemas and the exchange DDL.
+"""Files that ship inside the package: the JSON Schemas, the exchange DDL and the site's own files.
 
 `schema/` at the top of the repository is mapped to the package
 `compiler.schema` (see pyproject.toml), so an installed sopc finds them
@@ -40,3 +40,13 @@ def schema_json(name: str) -> dict[str, Any]:
     """A shipped JSON Schema, parsed once."""
     data: dict[str, Any] = json.loads(schema_text(name))
     return data
+
+
+@cache
+def site_template() -> Traversable:
+    """The runbook site's configuration and hand-written pages that `sopc init` copies (`compiler.project`):
+    the package `compiler.site` when installed, else `site/` beside the package in a source checkout."""
+    try:
+        return resources.files("compiler.site")
+    except ModuleNotFoundError:
+        return Path(__file__).resolve().parent.parent / "site"

@@ -277,7 +277,7 @@ def serve(root: Path, addr: str, *, drafts: bool = True, today: datetime.date | 
     root = root.resolve()
     config = root / "site" / "mkdocs.yml"
     if not config.is_file():
-        raise UsageError(f"no MkDocs project at {config}")
+        raise UsageError(f"no MkDocs project at {config}; sopc init {root} adds one")
     host, _, port = addr.rpartition(":")
     if not host or not port.isdigit():
         raise UsageError(f"address {addr!r} is not IP:PORT")

@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from compiler.cli import cli
+from compiler.project import SITE_FILES
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -100,8 +101,8 @@ def test_every_sop_file_starts_with_the_schema_modeline() -> None:
 
 
 @pytest.mark.slow
-def test_installed_package_carries_its_schemas(tmp_path: Path) -> None:
-    """pip install . into a fresh venv, then validate from a folder that is not the repository."""
+def test_installed_package_carries_its_schemas_and_site(tmp_path: Path) -> None:
+    """pip install . into a fresh venv, then validate and start a project from a folder that is not the repository."""
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "--no-deps", str(REPO)], check=True,
@@ -124,3 +125,8 @@ def test_installed_package_carries_its_schemas(tmp_path: Path) -> None:
                             "import compiler.resources as r; print(r._schema_dir())"], cwd=elsewhere,
                            capture_output=True, text=True, env=env, check=True).stdout
     assert str(venv) in where, f"schemas were not read from the installed package: {where}"
+    made = subprocess.run([str(venv / "bin" / "sopc"), "init", "desk"], cwd=elsewhere, capture_output=True,
+                          text=True, env=env, check=False)
+    assert made.returncode == 0 and "wrote 16 files" in made.stdout, made.stdout + made.stderr
+    for name in SITE_FILES:  # the site's own files ship in the package, as they are in site/
+        assert (elsewhere / "desk" / "site" / name).read_bytes() == (REPO / "site" / name).read_bytes(), name

@@ -1,0 +1,86 @@
+"""What `sopc init` puts in a new project folder, so that its first `sopc build` and `sopc serve` work.
+
+A project is a folder holding sops/ (the library), skills/ (what a build
+compiles) and site/ (the runbook site). The site's configuration and its
+hand-written pages ship inside the package (`compiler.site`, mapped to this
+repository's site/), as do the schemas that the editor line of every SOP
+file points to (`# yaml-language-server: $schema=../../schema/sop.schema.json`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from compiler.files import write_atomic
+from compiler.resources import schema_text, site_template
+
+SITE_FILES = (
+    "mkdocs.yml",
+    "mkdocs.zh.yml",
+    "docs/index.md",
+    "docs/writing-an-sop.md",
+    "docs/connecting-an-agent.md",
+    "docs/javascripts/runbook.js",
+    "docs/stylesheets/extra.css",
+    "docs/stylesheets/print.css",
+    "docs-zh/index.md",
+    "docs-zh/javascripts/runbook.js",
+    "docs-zh/stylesheets/extra.css",
+    "docs-zh/stylesheets/print.css",
+)
+"""The site's own files (under site/); `sopc build` writes the rest. pyproject.toml ships the same list."""
+
+EDITOR_SCHEMAS = ("sop.schema.json", "translation.schema.json", "glossary.schema.json")
+"""The schemas SOP, translation and glossary files name on their first line, for editor completion."""
+
+GITIGNORE = """\
+# Written by sopc: what a build, a preview or a run makes again.
+.sopc-cache/
+.sopc-build.lock
+site/site/
+site/docs/runbooks/
+site/docs/reference/
+site/docs/alerts/
+site/docs-zh/runbooks/
+site/docs-zh/reference/
+site/docs-zh/alerts/
+site/search-dict.*.txt
+runs/
+*.key
+"""
+
+
+def skeleton() -> list[tuple[str, bytes]]:
+    """Each file of a new project: its path under the project folder and its bytes."""
+    files = [(f"site/{name}", _site_file(name)) for name in SITE_FILES]
+    files += [(f"schema/{name}", schema_text(name).encode("utf-8")) for name in EDITOR_SCHEMAS]
+    files.append((".gitignore", GITIGNORE.encode("utf-8")))
+    return files
+
+
+def _site_file(name: str) -> bytes:
+    node = site_template()
+    for part in name.split("/"):  # one part at a time: an installed namespace package joins only one
+        node = node.joinpath(part)
+    return node.read_bytes()
+
+
+def init(root: Path) -> tuple[list[str], list[str]]:
+    """Write the skeleton into root and make sops/; a file already there is kept as it is, never overwritten.
+    Returns the paths written and the paths kept."""
+    written: list[str] = []
+    kept: list[str] = []
+    for name, data in skeleton():
+        target = root / name
+        if target.exists() or target.is_symlink():
+            kept.append(name)
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)  # a file in the way is an OSError for the caller
+        try:
+            write_atomic(target, data, exclusive=True)
+        except FileExistsError:  # written meanwhile by someone else: theirs stays
+            kept.append(name)
+            continue
+        written.append(name)
+    (root / "sops").mkdir(parents=True, exist_ok=True)
+    return written, kept

@@ -1,0 +1,75 @@
+"""`sopc init`: a new project folder whose first SOP builds into a site that MkDocs builds strictly."""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+from compiler.project import EDITOR_SCHEMAS, SITE_FILES, skeleton
+from compiler.sitegen.project import build_html, copy_skeleton, repo_site
+
+REPO = Path(__file__).resolve().parent.parent
+SOPC = [sys.executable, "-m", "compiler"]
+ENV = {**os.environ, "PYTHONPATH": str(REPO)}
+
+
+def sopc(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*SOPC, *args], cwd=cwd, capture_output=True, text=True, env=ENV, timeout=300, check=False)
+
+
+def test_a_new_project_builds_its_first_sop_into_a_strict_site(tmp_path: Path) -> None:
+    made = sopc("init", "desk", cwd=tmp_path)
+    assert made.returncode == 0 and "wrote 16 files in desk" in made.stdout, made.stdout + made.stderr
+    project = tmp_path / "desk"
+    assert sorted(p.relative_to(project).as_posix() for p in project.rglob("*") if p.is_file()) == \
+        sorted(name for name, _ in skeleton())
+    assert (project / "sops").is_dir()
+    new = sopc("new", "spoofing-first-look", "--domain", "market-abuse", "--title", "Spoofing, first look",
+               cwd=project)
+    assert new.returncode == 0, new.stderr
+    sop = project / "sops" / "market-abuse" / "spoofing-first-look.yaml"
+    modeline = sop.read_text(encoding="utf-8").splitlines()[0].split("$schema=")[1]
+    assert (sop.parent / modeline).resolve() == (project / "schema" / "sop.schema.json").resolve()
+    assert (sop.parent / modeline).is_file()  # the editor finds the schema the file names
+    built = sopc("build", "--drafts", cwd=project)
+    assert built.returncode == 0 and "HTML: mkdocs build -f site/mkdocs.yml" in built.stdout, built.stdout + built.stderr
+    html = build_html(project / "site" / "mkdocs.yml")
+    assert html.returncode == 0 and "WARNING" not in html.stderr, html.stderr
+    assert (project / "site" / "site" / "runbooks" / "market-abuse" / "spoofing-first-look" / "index.html").is_file()
+
+
+def test_init_keeps_every_file_already_there(tmp_path: Path) -> None:
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "mkdocs.yml").write_text("site_name: Our own\n")
+    (tmp_path / ".gitignore").write_text("secrets/\n")
+    made = sopc("init", cwd=tmp_path)
+    assert made.returncode == 0, made.stderr
+    assert "kept site/mkdocs.yml (already there)" in made.stdout and "kept .gitignore (already there)" in made.stdout
+    assert "wrote 14 files in .; kept 2" in made.stdout
+    assert (tmp_path / "site" / "mkdocs.yml").read_text() == "site_name: Our own\n"
+    assert (tmp_path / ".gitignore").read_text() == "secrets/\n"
+    again = sopc("init", cwd=tmp_path)
+    assert again.returncode == 0 and "wrote 0 files in .; kept 16" in again.stdout, again.stdout
+
+
+def test_a_file_in_the_way_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    (tmp_path / "site").write_text("not a folder\n")
+    made = sopc("init", cwd=tmp_path)
+    assert made.returncode == 2 and "Traceback" not in made.stderr, made.stderr
+    assert len(made.stderr.strip().splitlines()) == 1 and "cannot write in ." in made.stderr, made.stderr
+    assert (tmp_path / "site").read_text() == "not a folder\n"
+
+
+def test_the_skeleton_is_the_sites_own_files_and_the_package_ships_them(tmp_path: Path) -> None:
+    """A page added to site/ by hand is in SITE_FILES, and pyproject.toml's package data carries each."""
+    copied = copy_skeleton(repo_site(), tmp_path).parent
+    own = sorted(p.relative_to(copied).as_posix() for p in copied.rglob("*") if p.is_file())
+    assert own == sorted(SITE_FILES)
+    shipped = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
+    assert all(any(fnmatch.fnmatch(name, pattern) for pattern in shipped["compiler.site"]) for name in SITE_FILES)
+    assert all(any(fnmatch.fnmatch(name, pattern) for pattern in shipped["compiler.schema"])
+               for name in EDITOR_SCHEMAS)

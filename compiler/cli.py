@@ -202,6 +202,10 @@ def build(root: str, check: bool, drafts: bool, no_site: bool, fmt: str, today: 
         return
     click.echo(f"compiled {result.skills} skills; "
                + (f"wrote {', '.join(result.written)}" if result.written else "nothing changed, nothing written"))
+    left_out = sum(entry.status == "draft" for entry in result.checked.entries.values())
+    if left_out:
+        click.echo(f"drafts not compiled: {left_out} SOP{'s' if left_out > 1 else ''} with status: draft"
+                   + ("" if no_site or drafts else " (sopc build --drafts shows drafts on the site)"))
     if not no_site:
         config = Path(root) / "site" / "mkdocs.yml"
         click.echo(f"site pages are in {Path(root) / 'site' / 'docs'}; "

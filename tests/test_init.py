@@ -35,6 +35,10 @@ def test_a_new_project_builds_its_first_sop_into_a_strict_site(tmp_path: Path) -
     modeline = sop.read_text(encoding="utf-8").splitlines()[0].split("$schema=")[1]
     assert (sop.parent / modeline).resolve() == (project / "schema" / "sop.schema.json").resolve()
     assert (sop.parent / modeline).is_file()  # the editor finds the schema the file names
+    plain = sopc("build", cwd=project)  # a new SOP is a draft: not compiled, and off the site unless asked for
+    assert plain.returncode == 0 and "compiled 0 skills" in plain.stdout, plain.stdout + plain.stderr
+    assert "drafts not compiled: 1 SOP with status: draft (sopc build --drafts shows drafts on the site)" \
+        in plain.stdout, plain.stdout
     built = sopc("build", "--drafts", cwd=project)
     assert built.returncode == 0 and "HTML: mkdocs build -f site/mkdocs.yml" in built.stdout, built.stdout + built.stderr
     html = build_html(project / "site" / "mkdocs.yml")

@@ -84,17 +84,24 @@ def validate(paths: tuple[str, ...], fmt: str, strict: bool, today: str | None, 
 def init(folder: str) -> None:
     """Start a project in FOLDER: the runbook site's configuration and pages, the schemas editors read for
     completion, and a .gitignore for what sopc writes again. A file already there is kept."""
+    import shlex
+
+    from compiler.project import BrokenInstall
     from compiler.project import init as start_project
 
     root = Path(folder)
     try:
         written, kept = start_project(root)
+    except BrokenInstall as err:
+        raise UsageError(str(err)) from err
     except OSError as err:
-        raise UsageError(f"cannot write in {root}: {err.strerror or err}") from err
+        where = f" {err.filename}" if err.filename else ""
+        raise UsageError(f"cannot write in {root}:{where}: {err.strerror or err}") from err
     for name in kept:
         click.echo(f"kept {root / name} (already there)")
     click.echo(f"wrote {len(written)} files in {root}" + (f"; kept {len(kept)}" if kept else ""))
-    click.echo(f"next: cd {root} && sopc new ID --domain DOMAIN --title TITLE, then sopc serve")
+    enter = "" if root == Path(".") else f"cd {shlex.quote(str(root))} && "
+    click.echo(f"next: {enter}sopc new ID --domain DOMAIN --title TITLE, then sopc serve")
 
 
 @cli.command()

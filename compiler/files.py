@@ -11,6 +11,7 @@ import stat
 import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path, PurePath, PurePosixPath
 
 from compiler.i18n.prose import translation_file
@@ -90,6 +91,20 @@ def read_bounded(path: Path, limit: int) -> bytes:
         os.close(fd)
 
 
+@cache
+def _umask() -> int:
+    """The process's umask, read without changing it (Linux reports it in /proc/self/status)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)  # elsewhere: set and put back, once
+    os.umask(mask)
+    return mask
+
+
 def write_atomic(path: Path, data: bytes, *, exclusive: bool = False, sync: bool = True) -> None:
     """Write a file so that readers see the old or the new content, never a mix.
 
@@ -101,6 +116,7 @@ def write_atomic(path: Path, data: bytes, *, exclusive: bool = False, sync: bool
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
+        os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600: the file gets the mode a plain open would give it
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             if sync:

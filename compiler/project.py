@@ -50,9 +50,17 @@ runs/
 """
 
 
+class BrokenInstall(Exception):
+    """A file sopc ships cannot be read: the package is damaged or was built without it."""
+
+
 def skeleton() -> list[tuple[str, bytes]]:
     """Each file of a new project: its path under the project folder and its bytes."""
-    files = [(f"site/{name}", _site_file(name)) for name in SITE_FILES]
+    try:
+        files = [(f"site/{name}", _site_file(name)) for name in SITE_FILES]
+    except OSError as err:
+        raise BrokenInstall(f"sopc's own copy of site/{err.filename or ''} cannot be read "
+                            f"({err.strerror or err}): reinstall sopc") from err
     files += [(f"schema/{name}", schema_text(name).encode("utf-8")) for name in EDITOR_SCHEMAS]
     files.append((".gitignore", GITIGNORE.encode("utf-8")))
     return files
@@ -67,20 +75,21 @@ def _site_file(name: str) -> bytes:
 
 def init(root: Path) -> tuple[list[str], list[str]]:
     """Write the skeleton into root and make sops/; a file already there is kept as it is, never overwritten.
-    Returns the paths written and the paths kept."""
+    Returns the paths written and the paths kept; an OSError (a file where a folder goes) before any is written."""
     written: list[str] = []
     kept: list[str] = []
-    for name, data in skeleton():
+    files = skeleton()
+    for folder in sorted({root / "sops", *((root / name).parent for name, _ in files)}):
+        folder.mkdir(parents=True, exist_ok=True)  # first: a file in the way stops init before it writes one
+    for name, data in files:
         target = root / name
         if target.exists() or target.is_symlink():
             kept.append(name)
             continue
-        target.parent.mkdir(parents=True, exist_ok=True)  # a file in the way is an OSError for the caller
         try:
             write_atomic(target, data, exclusive=True)
         except FileExistsError:  # written meanwhile by someone else: theirs stays
             kept.append(name)
             continue
         written.append(name)
-    (root / "sops").mkdir(parents=True, exist_ok=True)
     return written, kept

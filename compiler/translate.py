@@ -49,7 +49,7 @@ from sqlglot import exp
 from sqlglot.errors import SqlglotError
 from sqlglot.tokenizer_core import Token, TokenType
 
-from compiler.sqlcheck import SqlProblem, catalog
+from compiler.sqlcheck import SqlProblem, catalog, read_query
 
 ENGINE = "spark"
 CODE = "SOP310"
@@ -651,13 +651,10 @@ def _rewritten(sql: str) -> tuple[exp.Expression | None, tuple[SqlProblem, ...]]
 
 
 def _rewrite_tree(sql: str, *, located: bool) -> tuple[exp.Expression | None, tuple[SqlProblem, ...]]:
-    try:
-        tree = sqlglot.parse_one(sql, read="duckdb")
-    except (SqlglotError, RecursionError):
-        tree = None
-    if not isinstance(tree, exp.Expression):
-        return None, ()  # the SQL check reports it (SOP301)
-    return _rewrite_read(sql, tree, located=located)
+    statements, unreadable = read_query(sql)  # as the SQL check reads it (an empty statement before it is none)
+    if unreadable is not None or len(statements) != 1:
+        return None, ()  # the SQL check reports it (SOP301, SOP302)
+    return _rewrite_read(sql, statements[0], located=located)
 
 
 def _rewrite_read(sql: str, tree: exp.Expression, *, located: bool) -> tuple[exp.Expression | None,

@@ -7,6 +7,7 @@ are safety nets against a hang or a blow-up, not benchmarks.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -230,8 +231,12 @@ def test_a_closed_databases_worker_serves_the_next_run_on_the_same_file_only(tmp
     third.ready()
     stopped = third._process.pid
     os.kill(stopped, signal.SIGSTOP)  # a worker deaf to its interrupt, as a query that never checks for one
-    with pytest.raises(RunError, match="did not stop; it was ended"):
-        third.query("SELECT 1 AS one", {})
+    try:
+        with pytest.raises(RunError, match="did not stop; it was ended"):
+            third.query("SELECT 1 AS one", {})
+    finally:  # ended whatever happened: a stopped worker would hang the interpreter's exit
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(stopped, signal.SIGKILL)
     third.close()
     fourth = Database.open(db, Limits(timeout_s=1.0))
     assert fourth._process is not None and fourth._process.pid not in (pid, stopped)

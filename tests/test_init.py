@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import stat
 import subprocess
 import sys
 import tomllib
 from pathlib import Path
+
+import pytest
 
 from compiler.project import EDITOR_SCHEMAS, SITE_FILES, skeleton
 from compiler.sitegen.project import build_html, copy_skeleton, repo_site
@@ -60,12 +63,23 @@ def test_init_keeps_every_file_already_there(tmp_path: Path) -> None:
     assert again.returncode == 0 and "wrote 0 files in .; kept 16" in again.stdout, again.stdout
 
 
-def test_a_file_in_the_way_is_one_line_and_exit_2(tmp_path: Path) -> None:
-    (tmp_path / "site").write_text("not a folder\n")
+@pytest.mark.parametrize("in_the_way", ["site", "sops", "schema"])
+def test_a_file_in_the_way_is_one_line_and_exit_2_before_any_file_is_written(tmp_path: Path, in_the_way: str) -> None:
+    (tmp_path / in_the_way).write_text("not a folder\n")
     made = sopc("init", cwd=tmp_path)
     assert made.returncode == 2 and "Traceback" not in made.stderr, made.stderr
-    assert len(made.stderr.strip().splitlines()) == 1 and "cannot write in ." in made.stderr, made.stderr
-    assert (tmp_path / "site").read_text() == "not a folder\n"
+    assert made.stderr.strip() == f"sopc: cannot write in .: {in_the_way}: File exists", made.stderr
+    assert (tmp_path / in_the_way).read_text() == "not a folder\n"
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == [tmp_path / in_the_way]
+
+
+def test_the_files_get_the_mode_of_any_new_file(tmp_path: Path) -> None:
+    """Not mkstemp's 0600: a web server or a colleague on the same host reads the site's configuration."""
+    made = subprocess.run(["sh", "-c", f"umask 027 && exec {sys.executable} -m compiler init desk"], cwd=tmp_path,
+                          capture_output=True, text=True, env=ENV, timeout=300, check=False)
+    assert made.returncode == 0, made.stderr
+    modes = {stat.S_IMODE((tmp_path / "desk" / name).stat().st_mode) for name, _ in skeleton()}
+    assert modes == {0o640}, sorted(oct(m) for m in modes)
 
 
 def test_the_skeleton_is_the_sites_own_files_and_the_package_ships_them(tmp_path: Path) -> None:

@@ -109,6 +109,20 @@ def test_sql_that_does_not_parse_is_left_to_the_sql_check() -> None:
     assert not to_spark("SELEC 1").problems
 
 
+@pytest.mark.parametrize("duckdb", [
+    "; SELECT count(*) AS n FROM trades",  # an empty statement first: the SQL check reads one statement
+    "SELECT 1 AS a; SELECT 2 AS b",
+    "SELEC 1",
+    "SELECT\n  date_diff('week', ts, ts) AS w FROM trades",
+    "SELECT account_id, arg_max(price, ts) AS last FROM trades GROUP BY account_id",
+])
+def test_a_skill_holds_the_spark_sql_the_runner_translates(duckdb: str) -> None:
+    """The build translates the tree its SQL report read (one parse); the runner translates the text: the same."""
+    from compiler.skill.compile import spark_text
+
+    assert spark_text(duckdb, frozenset()) == to_spark(duckdb).text
+
+
 def test_a_subquery_that_correlates_on_other_than_the_group_keys_is_left_to_spark() -> None:
     # FIRST() is the same value only when every row of the group gives the subquery the same outer values.
     text = spark("SELECT t.maker_account_id AS a, count(*) AS n, (SELECT max(p.size) FROM position_snapshots AS p "

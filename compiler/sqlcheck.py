@@ -154,7 +154,7 @@ class _Nodes:
         self.writes = False
         self.funcs: list[exp.Func] = []
         self.placeholders: list[exp.Placeholder] = []
-        self.literals: list[exp.Literal] = []
+        self.literals: list[exp.Literal | exp.RawString] = []
         self.ctes: list[exp.CTE] = []
         self.tables: list[exp.Table] = []
         for node in tree.walk():
@@ -165,7 +165,7 @@ class _Nodes:
                 self.funcs.append(node)
             if isinstance(node, exp.Placeholder):
                 self.placeholders.append(node)
-            if isinstance(node, exp.Literal):
+            if isinstance(node, (exp.Literal, exp.RawString)):  # RawString: a dollar-quoted $$text$$
                 self.literals.append(node)
             if isinstance(node, exp.CTE):
                 self.ctes.append(node)
@@ -224,7 +224,7 @@ def analyze_read(sql: str, parsed: tuple[list[exp.Expression], SqlProblem | None
                                        *_find(sql, f"${name}"), hint=closest(name, allowed_parameters)
                                        or "declare it under inputs or thresholds, or bind it under params"))
     for literal in nodes.literals:
-        if literal.is_string and _SPLICE.search(literal.this):
+        if (isinstance(literal, exp.RawString) or literal.is_string) and _SPLICE.search(literal.this):
             problems.append(SqlProblem("SOP306", f"parameter written inside the string '{literal.this}'",
                                        *_find(sql, _SPLICE.search(literal.this).group(0)),  # type: ignore[union-attr]
                                        hint="write the parameter outside quotes: = $account_id"))

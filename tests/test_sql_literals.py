@@ -32,3 +32,14 @@ CASES = {
 def test_a_parameter_in_a_literal_is_found_and_only_there(sql: str) -> None:
     assert _spliced_in_text(sql) is CASES[sql]
 
+
+
+@pytest.mark.parametrize("literal", ["'x $account_id'", "$$x $account_id$$", "$q$x {account_id}$q$"])
+def test_the_long_way_reports_a_parameter_in_a_quoted_or_dollar_quoted_string(literal: str) -> None:
+    from compiler.sqlcheck import analyze
+
+    sql = f"SELECT count(*) AS n FROM trades WHERE symbol = {literal}"
+    assert _spliced_in_text(sql)
+    problems = analyze(sql, {"account_id"}).problems
+    assert [p.code for p in problems] == ["SOP306"], problems
+    assert (problems[0].line, problems[0].col) == (1, sql.index("account_id")), problems  # at its $ or {

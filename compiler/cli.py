@@ -44,6 +44,19 @@ def cli() -> None:
     """Compile risk SOPs into agent skills and a runbook site."""
 
 
+_NEW = "sopc new ID --domain DOMAIN --title TITLE"
+
+
+def _library(paths: tuple[str, ...]) -> tuple[str, ...]:
+    """The SOP files and folders given, or sops/; without either, a one-line UsageError saying how to start."""
+    if paths:
+        return paths
+    if not Path("sops").is_dir():
+        raise UsageError(f"no sops/ folder in {Path.cwd()}: run sopc in a project folder, or start one with: "
+                         f"sopc init, then {_NEW}")
+    return ("sops",)
+
+
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True,
@@ -62,11 +75,11 @@ def validate(paths: tuple[str, ...], fmt: str, strict: bool, today: str | None, 
     from compiler.reporters import REPORTERS
     from compiler.results_cache import folder
 
-    folders = paths or ("sops",)
+    folders = _library(paths)
     registries = [Path(registry)] if registry else [Path(f) / REGISTRY for f in folders if (Path(f) / REGISTRY).is_file()]
     files = read_all(discover(folders))
     if not files and not registries:
-        raise UsageError(f"no SOP files (*.yaml) found in {', '.join(folders)}")
+        raise UsageError(f"no SOP files (*.yaml) found in {', '.join(folders)}; write one with: {_NEW}")
     checked = check_files(files, _today(today), strict=strict, cache=None if no_cache else folder(Path.cwd()),
                           models=False)
     diagnostics = list(checked.diagnostics)
@@ -381,9 +394,10 @@ def test_command(paths: tuple[str, ...], min_coverage: float | None, out: str | 
     if out and Path(out).is_dir() and any(Path(out).iterdir()):
         raise UsageError(f"--out {out} is not empty; records are never overwritten")
 
-    files = read_all(discover(paths or ("sops",)))
+    folders = _library(paths)
+    files = read_all(discover(folders))
     if not files:
-        raise UsageError(f"no SOP files (*.yaml) found in {', '.join(paths or ('sops',))}")
+        raise UsageError(f"no SOP files (*.yaml) found in {', '.join(folders)}; write one with: {_NEW}")
     tested = {path for path, _ in files}
     if paths and Path("sops").is_dir():  # the SOPs the tested ones include come from the library
         known = {Path(path).resolve() for path in tested}

@@ -91,3 +91,16 @@ def test_the_skeleton_is_the_sites_own_files_and_the_package_ships_them(tmp_path
     assert all(any(fnmatch.fnmatch(name, pattern) for pattern in shipped["compiler.site"]) for name in SITE_FILES)
     assert all(any(fnmatch.fnmatch(name, pattern) for pattern in shipped["compiler.schema"])
                for name in EDITOR_SCHEMAS)
+
+
+def test_an_empty_folder_says_how_to_start_and_an_empty_library_how_to_write_one(tmp_path: Path) -> None:
+    for command in ("validate", "test"):
+        empty = sopc(command, cwd=tmp_path)
+        assert empty.returncode == 2 and len(empty.stderr.strip().splitlines()) == 1, empty.stderr
+        assert f"no sops/ folder in {tmp_path}" in empty.stderr and "sopc init, then sopc new ID" in empty.stderr
+    assert sopc("init", cwd=tmp_path).returncode == 0
+    for command in ("validate", "test"):
+        bare = sopc(command, cwd=tmp_path)
+        assert bare.returncode == 2, bare.stderr
+        assert bare.stderr.strip() == "sopc: no SOP files (*.yaml) found in sops; write one with: " \
+                                      "sopc new ID --domain DOMAIN --title TITLE", bare.stderr

@@ -42,9 +42,9 @@ _RESOLVER = yaml.resolver.Resolver()
 _resolve_tag: Callable[[type[yaml.Node], str, tuple[bool, bool]], str] = _RESOLVER.resolve
 _CONSTRUCTOR = yaml.constructor.SafeConstructor()
 _CORE = "tag:yaml.org,2002:"
-_TEXT_TAGS = frozenset({f"{_CORE}str", f"{_CORE}timestamp"})
 _INT = f"{_CORE}int"
 _STR = f"{_CORE}str"
+_TEXT_TAGS = frozenset({_STR, f"{_CORE}timestamp"})
 _DECIMAL = re.compile("-?(?:0|[1-9][0-9]{0,17})")
 """An integer written plainly in decimal (no sign +, no _, no YAML 1.1 octal 0...), of at most 18 digits: a longer
 one takes PyYAML's way, which keeps one past Python's digit limit as text."""
@@ -148,9 +148,7 @@ class _Builder:
 
     # -- events -----------------------------------------------------------------
     def feed(self, event: Any) -> None:
-        if type(event) is yaml.ScalarEvent:  # most events: the shortest way
-            self._scalar(event)
-            return
+        """Any event but a scalar's (`_scalar`: most events, `_build` sends them there straight)."""
         if isinstance(event, yaml.DocumentStartEvent):
             self.documents += 1
             if self.documents > 1:
@@ -174,12 +172,8 @@ class _Builder:
             else:
                 self._place(None, pos)
             return
-        if isinstance(event, (yaml.ScalarEvent, yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
             self._check_node(event)
-        if isinstance(event, yaml.ScalarEvent):
-            value, tag = self._construct(event)
-            self._scalar_or_key(value, event.value, _pos(event.start_mark), tag, plain=_is_plain(event))
-        elif isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
             pos = _pos(event.start_mark)
             if self._expects_key() is not None:
                 self.report(pos, "SOP007", "a mapping key must be a string, not a collection", self.stack[-1].pointer,
@@ -262,14 +256,14 @@ class _Builder:
         elif event.tag in _ALLOWED_EXPLICIT and event.tag != "!":
             tag = event.tag
         else:
-            tag = f"{_CORE}str"
+            tag = _STR
         if tag in _TEXT_TAGS:
             return event.value, tag  # text, and timestamps, which stay text: the schema validates dates as strings
         if tag == _INT and _DECIMAL.fullmatch(event.value):
             return int(event.value), tag  # most numbers: what construct_yaml_int makes of them, without its steps
         node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark)
         try:
-            if tag == f"{_CORE}int":
+            if tag == _INT:
                 return _CONSTRUCTOR.construct_yaml_int(node), tag
             if tag == f"{_CORE}float":
                 number = _CONSTRUCTOR.construct_yaml_float(node)
@@ -281,7 +275,7 @@ class _Builder:
             if tag == f"{_CORE}null":
                 return None, tag
         except (ValueError, yaml.YAMLError):
-            return event.value, f"{_CORE}str"
+            return event.value, _STR
         # Timestamps stay text: dates are validated as strings by the schema.
         return event.value, tag
 

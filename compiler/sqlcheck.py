@@ -110,7 +110,12 @@ def _parse_message(description: str) -> str:
 
 
 _PARSE_HINT = "query steps are one DuckDB SELECT; write parameters as $name"
-def _parse(sql: str) -> tuple[list[exp.Expression], SqlProblem | None]:
+Read = tuple[list[exp.Expression], SqlProblem | None]
+"""A query as read_query read it: its statements, or why they cannot be read."""
+
+
+def read_query(sql: str) -> Read:
+    """The query's statements as sqlglot reads DuckDB, or why it cannot read them."""
     shape = shape_problem(sql)  # asked by the runner's check too: one verdict, and no parser on hostile sizes
     if shape is not None:
         where = line_col(sql, shape.offset)
@@ -181,13 +186,8 @@ def analyze(sql: str, allowed_parameters: set[str], tables: Catalog | None = Non
     return analyze_read(sql, read_query(sql), allowed_parameters, tables, resolve_columns=resolve_columns)
 
 
-def read_query(sql: str) -> tuple[list[exp.Expression], SqlProblem | None]:
-    """The query's statements as sqlglot reads DuckDB, or why it cannot read them."""
-    return _parse(sql)
-
-
-def analyze_read(sql: str, parsed: tuple[list[exp.Expression], SqlProblem | None], allowed_parameters: set[str],
-                 tables: Catalog | None = None, *, resolve_columns: bool = True) -> SqlReport:
+def analyze_read(sql: str, parsed: Read, allowed_parameters: set[str], tables: Catalog | None = None, *,
+                 resolve_columns: bool = True) -> SqlReport:
     """analyze, given the query as read_query read it; the statements are read, never changed."""
     tables = catalog() if tables is None else tables
     statements, error = parsed

@@ -49,7 +49,7 @@ from sqlglot import exp
 from sqlglot.errors import SqlglotError
 from sqlglot.tokenizer_core import Token, TokenType
 
-from compiler.sqlcheck import SqlProblem, catalog, read_query
+from compiler.sqlcheck import Read, SqlProblem, catalog, read_query
 
 ENGINE = "spark"
 CODE = "SOP310"
@@ -442,13 +442,10 @@ def to_spark(sql: str) -> Translation:
     return _translated(sql, *_rewritten(sql))
 
 
-def tree_to_spark(sql: str, tree: exp.Expression) -> Translation:
-    """to_spark of sql, given its tree as sqlglot read it (`compiler.sqlcheck.read_query`): the rewrites change
-    that tree, so it is this call's own from now on."""
-    rewritten, problems = _rewrite_read(sql, tree, located=False)
-    if rewritten is None or problems:
-        rewritten, problems = _rewrite_tree(sql, located=True)
-    return _translated(sql, rewritten, problems)
+def read_to_spark(sql: str, read: Read) -> Translation:
+    """to_spark of sql, given the statements `compiler.sqlcheck.read_query` read: the rewrites change them, so
+    they are this call's own from now on."""
+    return _translated(sql, *_rewritten(sql, read))
 
 
 def _translated(sql: str, tree: exp.Expression | None, problems: tuple[SqlProblem, ...]) -> Translation:
@@ -639,26 +636,23 @@ def _split(inside: list[tuple[Token, int]], separator: TokenType) -> list[list[t
 _TOKENIZER = sqlglot.Dialect.get_or_raise("duckdb").tokenizer()
 
 
-def _rewritten(sql: str) -> tuple[exp.Expression | None, tuple[SqlProblem, ...]]:
-    """The query's tree with sopc's rewrites applied, and the constructs that have none (None: no tree).
+def _rewritten(sql: str, read: Read | None = None) -> tuple[exp.Expression | None, tuple[SqlProblem, ...]]:
+    """The query's tree with sopc's rewrites applied, and the constructs that have none (None: no tree); read:
+    the statements read_query read of it, if they were read already.
 
     Most queries have no such construct: they are rewritten without first giving every node a start (which only
     locates a problem); a query that has one, or fails, is read again with the starts and rewritten again."""
-    tree, problems = _rewrite_tree(sql, located=False)
+    tree, problems = _rewrite_tree(sql, read_query(sql) if read is None else read, located=False)
     if tree is not None and not problems:
         return tree, problems
-    return _rewrite_tree(sql, located=True)
+    return _rewrite_tree(sql, read_query(sql), located=True)
 
 
-def _rewrite_tree(sql: str, *, located: bool) -> tuple[exp.Expression | None, tuple[SqlProblem, ...]]:
-    statements, unreadable = read_query(sql)  # as the SQL check reads it (an empty statement before it is none)
+def _rewrite_tree(sql: str, read: Read, *, located: bool) -> tuple[exp.Expression | None, tuple[SqlProblem, ...]]:
+    statements, unreadable = read  # as the SQL check reads it (an empty statement before it is none)
     if unreadable is not None or len(statements) != 1:
         return None, ()  # the SQL check reports it (SOP301, SOP302)
-    return _rewrite_read(sql, statements[0], located=located)
-
-
-def _rewrite_read(sql: str, tree: exp.Expression, *, located: bool) -> tuple[exp.Expression | None,
-                                                                              tuple[SqlProblem, ...]]:
+    tree = statements[0]
     problems: list[SqlProblem] = []
 
     def rewrite(node: exp.Expression) -> exp.Expression:

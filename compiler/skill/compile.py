@@ -19,7 +19,7 @@ from compiler.runner.includes import canonical_sha256, qualified_ids
 from compiler.skill import SKILL_FORMAT
 from compiler.skill.digest import digests
 from compiler.sqlcheck import SqlReport, analyze_read, read_query
-from compiler.translate import tree_to_spark
+from compiler.translate import read_to_spark
 
 SKILL_SCHEMA_ID = "https://sopc.dev/schema/skill.schema.json"
 SAFETY_ORDER = ("read-only", "reversible", "irreversible")
@@ -53,11 +53,7 @@ def _compiled_query(sql: str, allowed: frozenset[str]) -> tuple[SqlReport, str |
     """What a skill says of one query, from one parse (the costliest part of both): the report reads the tree,
     and then the Spark translation rewrites it."""
     read = read_query(sql)
-    report = analyze_read(sql, read, set(allowed), resolve_columns=False)
-    statements, problem = read
-    if problem is not None or len(statements) != 1:
-        return report, None
-    return report, tree_to_spark(sql, statements[0]).text
+    return analyze_read(sql, read, set(allowed), resolve_columns=False), read_to_spark(sql, read).text
 
 
 def input_schema(spec: Input) -> dict[str, Any]:

@@ -28,7 +28,8 @@ logging.getLogger("sqlglot").propagate = False
 Catalog = dict[str, dict[str, str]]
 """Table -> column -> SQL type."""
 
-_SPLICE = re.compile(r"\$[A-Za-z_]\w*|\{[A-Za-z_]\w*\}")
+SPLICED = re.compile(r"\$[A-Za-z_]\w*|\{[A-Za-z_]\w*\}")
+"""A parameter as an author writes one ($name, or {name} from templates): inside a string literal, a mistake."""
 _UNRESOLVED = re.compile(r"Column '([^']+)' could not be resolved|Unknown column: (\S+)")
 _LINE_COL = re.compile(r"Line: (\d+), Col: (\d+)")
 _MISSING_ARG = re.compile(r"Required keyword: '(\w+)' missing for <class '[\w.]*?(\w+)'>")
@@ -224,9 +225,9 @@ def analyze_read(sql: str, parsed: Read, allowed_parameters: set[str], tables: C
                                        *_find(sql, f"${name}"), hint=closest(name, allowed_parameters)
                                        or "declare it under inputs or thresholds, or bind it under params"))
     for literal in nodes.literals:
-        if (isinstance(literal, exp.RawString) or literal.is_string) and _SPLICE.search(literal.this):
+        if (isinstance(literal, exp.RawString) or literal.is_string) and SPLICED.search(literal.this):
             problems.append(SqlProblem("SOP306", f"parameter written inside the string '{literal.this}'",
-                                       *_find(sql, _SPLICE.search(literal.this).group(0)),  # type: ignore[union-attr]
+                                       *_find(sql, SPLICED.search(literal.this).group(0)),  # type: ignore[union-attr]
                                        hint="write the parameter outside quotes: = $account_id"))
 
     # DuckDB's names are case-insensitive, and a schema or catalog prefix reaches outside the exchange tables:

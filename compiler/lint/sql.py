@@ -13,7 +13,7 @@ from compiler.lint.base import Findings, position_in
 from compiler.model import Sop, Step
 from compiler.runner.querycheck import check, refusal, used_parameters
 from compiler.sqlbind import bind
-from compiler.sqlcheck import SqlReport, analyze
+from compiler.sqlcheck import SPLICED, SqlReport, analyze
 from compiler.translate import spark_problems
 
 _INPUT_TYPES = {"string": "VARCHAR", "timestamp": "TIMESTAMP", "integer": "INTEGER", "number": "DOUBLE",
@@ -22,7 +22,6 @@ _FIELD_TYPES = {**_INPUT_TYPES, "timestamp": "VARCHAR", "text": "VARCHAR", "url"
 _ROW = re.compile(r"(\w+)\.rows\[\d+\]\.(\w+)")
 _MAP = re.compile(r"(\w+)\.rows(?:\.filter\([^()]*\))*\.map\(\s*(\w+)\s*,\s*\2\.(\w+)\s*\)")
 _NAME = re.compile(r"(\w+)\.(\w+)")
-_SPLICED = re.compile(r"\$[A-Za-z_]\w*|\{[A-Za-z_]\w*\}")
 
 Columns = dict[str, dict[str, str]]
 """Step id -> result column -> DuckDB type, for the queries that bound."""
@@ -133,7 +132,7 @@ def _spliced_in_text(sql: str) -> bool:
     if not sql.isascii():  # DuckDB counts the bytes of UTF-8: each start as a character offset
         byte_starts = [0, *itertools.accumulate(len(char.encode("utf-8", "surrogatepass")) for char in sql)]
         starts = [bisect.bisect_left(byte_starts, offset) for offset in starts]
-    for spliced in _SPLICED.finditer(sql):
+    for spliced in SPLICED.finditer(sql):
         at = bisect.bisect_right(starts, spliced.start()) - 1  # the token it is in (or is)
         if at >= 0 and tokens[at][1] == duckdb.token_type.string_const:
             return True

@@ -114,7 +114,7 @@ def init(folder: str) -> None:
         click.echo(f"kept {root / name} (already there)")
     click.echo(f"wrote {len(written)} files in {root}" + (f"; kept {len(kept)}" if kept else ""))
     enter = "" if root == Path(".") else f"cd {shlex.quote(str(root))} && "
-    click.echo(f"next: {enter}sopc new ID --domain DOMAIN --title TITLE, then sopc serve")
+    click.echo(f"next: {enter}{_NEW}, then sopc serve")
 
 
 @cli.command()

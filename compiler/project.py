@@ -33,21 +33,18 @@ SITE_FILES = (
 EDITOR_SCHEMAS = ("sop.schema.json", "translation.schema.json", "glossary.schema.json")
 """The schemas SOP, translation and glossary files name on their first line, for editor completion."""
 
-GITIGNORE = """\
-# Written by sopc: what a build, a preview or a run makes again.
-.sopc-cache/
-.sopc-build.lock
-site/site/
-site/docs/runbooks/
-site/docs/reference/
-site/docs/alerts/
-site/docs-zh/runbooks/
-site/docs-zh/reference/
-site/docs-zh/alerts/
-site/search-dict.*.txt
-runs/
-*.key
-"""
+
+def _gitignore() -> str:
+    """What a project's .gitignore names: what a build, a preview or a run writes again, from the names those use."""
+    from compiler.build import DOCS, SEARCH_DICT
+    from compiler.results_cache import FOLDER as CACHE
+    from compiler.sitegen import FOLDERS
+    from compiler.sitegen.project import SITE_DIR
+
+    generated = [f"site/{docs}/{folder}/" for docs in DOCS.values() for folder in FOLDERS]
+    lines = [f"{CACHE}/", ".sopc-build.lock", f"site/{SITE_DIR}/", *generated, f"site/{SEARCH_DICT.format(lang='*')}",
+             "runs/", "*.key"]
+    return "# Written by sopc: what a build, a preview or a run makes again.\n" + "".join(f"{line}\n" for line in lines)
 
 
 class BrokenInstall(Exception):
@@ -62,7 +59,7 @@ def skeleton() -> list[tuple[str, bytes]]:
         raise BrokenInstall(f"sopc's own copy of site/{err.filename or ''} cannot be read "
                             f"({err.strerror or err}): reinstall sopc") from err
     files += [(f"schema/{name}", schema_text(name).encode("utf-8")) for name in EDITOR_SCHEMAS]
-    files.append((".gitignore", GITIGNORE.encode("utf-8")))
+    files.append((".gitignore", _gitignore().encode("utf-8")))
     return files
 
 
@@ -82,13 +79,9 @@ def init(root: Path) -> tuple[list[str], list[str]]:
     for folder in sorted({root / "sops", *((root / name).parent for name, _ in files)}):
         folder.mkdir(parents=True, exist_ok=True)  # first: a file in the way stops init before it writes one
     for name, data in files:
-        target = root / name
-        if target.exists() or target.is_symlink():
-            kept.append(name)
-            continue
         try:
-            write_atomic(target, data, exclusive=True)
-        except FileExistsError:  # written meanwhile by someone else: theirs stays
+            write_atomic(root / name, data, exclusive=True)
+        except FileExistsError:  # there already (a file, a folder or a link, even a dangling one): it stays
             kept.append(name)
             continue
         written.append(name)

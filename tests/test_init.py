@@ -11,12 +11,11 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from runner_fixtures import REPO, SOPC
 
 from compiler.project import EDITOR_SCHEMAS, SITE_FILES, skeleton
 from compiler.sitegen.project import build_html, copy_skeleton, repo_site
 
-REPO = Path(__file__).resolve().parent.parent
-SOPC = [sys.executable, "-m", "compiler"]
 ENV = {**os.environ, "PYTHONPATH": str(REPO)}
 
 
